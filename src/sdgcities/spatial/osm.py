@@ -1,0 +1,412 @@
+"""Reading an OpenStreetMap ``.osm.pbf`` extract: walk network, streets, stops, open spaces, buildings.
+
+One pass with pyosmium (``osmium.FileProcessor``) fills numpy arrays; C++ filters drop
+untagged objects before they reach Python, which keeps a city extract under a second.
+pyrosm would give the same ways but builds GeoDataFrames of every tag first, which is
+several times slower for what the indicators need.
+
+Walk network filter
+-------------------
+The filter is pyrosm's ``walking`` filter (``pyrosm.config.osm_filters.walking_filter``),
+which in turn follows OSMnx's ``walk`` filter: a way with a ``highway`` tag is walkable
+unless ``area=yes``; ``highway`` is one of abandoned, construction, no, planned, platform,
+proposed, raceway, razed, rest_area, services, bus_guideway, cycleway, motor, motorway,
+motorway_link; ``service=private``; or its sidewalk is mapped as a separate way
+(``sidewalk[:both|:left|:right]=separate``, so the sidewalk way is used instead). Access
+follows OSM's hierarchy: the most specific of ``foot``, ``access`` decides, and ``no`` or
+``private`` (also inside ``private;delivery``) close the way — so ``access=no`` +
+``foot=yes`` stays walkable (OSMnx would drop it). Note the ``separate`` rule: where
+sidewalks are mapped separately but not joined to the crossing streets, the network can
+fall apart into islands; the snapping distances in the result show it.
+
+Every consecutive pair of way nodes becomes one straight edge, so the network needs no
+simplification and snapping onto it is exact.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import osmium
+import shapely
+
+from sdgcities.errors import SpatialInputError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "OPEN_SPACE_TAGS",
+    "OsmData",
+    "is_walkable",
+    "read_osm",
+]
+
+_ALWAYS_EXCLUDED = {
+    "abandoned",
+    "construction",
+    "no",
+    "planned",
+    "platform",
+    "proposed",
+    "raceway",
+    "razed",
+    "rest_area",
+    "services",
+}
+_WALK_EXCLUDED = _ALWAYS_EXCLUDED | {"bus_guideway", "cycleway", "motor", "motorway", "motorway_link"}
+_CLOSED = {"no", "private"}
+
+#: Open public space (UN SDG metadata 11.7.1: "parks, squares, recreational green areas,
+#: public beaches and waterfronts, playgrounds … open to all"), as OSM tags. ``pitch`` and
+#: ``sports_centre`` are left out: in OSM they are mostly club grounds with restricted
+#: entry. Areas tagged ``access=private|no`` are always left out.
+OPEN_SPACE_TAGS: dict[str, frozenset[str]] = {
+    "leisure": frozenset(
+        {"park", "garden", "playground", "common", "recreation_ground", "dog_park"}
+    ),
+    "landuse": frozenset({"recreation_ground", "village_green"}),
+    "place": frozenset({"square"}),
+    "highway": frozenset({"pedestrian"}),  # pedestrian squares mapped as areas
+    "natural": frozenset({"beach"}),
+}
+
+
+def _multi_closed(value: str | None) -> bool:
+    if value is None:
+        return False
+    return any(part.strip() in _CLOSED for part in value.split(";"))
+
+
+def is_walkable(tags: dict[str, str]) -> bool:
+    """Whether a way with ``tags`` belongs to the walk network (pyrosm ``walking`` filter).
+
+    >>> is_walkable({"highway": "residential"})
+    True
+    >>> is_walkable({"highway": "motorway"})
+    False
+    >>> is_walkable({"highway": "footway", "access": "no", "foot": "yes"})
+    True
+    """
+    hw = tags.get("highway")
+    if hw is None or any(p.strip() in _WALK_EXCLUDED for p in hw.split(";")):
+        return False
+    if tags.get("area") == "yes" or _multi_closed(tags.get("service")):
+        return False
+    for key in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"):
+        if tags.get(key) == "separate":
+            return False
+    for key in ("foot", "access"):
+        v = tags.get(key)
+        if v is not None:
+            return not _multi_closed(v)
+    return True
+
+
+def _stop_capacity(tags: dict[str, str]) -> str | None:
+    """``"high"``/``"low"`` for a public-transport stop node, ``None`` otherwise."""
+    pt = tags.get("public_transport")
+    rw = tags.get("railway")
+    is_stop = (
+        pt in {"platform", "stop_position", "station"}
+        or tags.get("highway") == "bus_stop"
+        or rw in {"station", "halt", "tram_stop", "stop"}
+        or tags.get("amenity") == "ferry_terminal"
+    )
+    if not is_stop:
+        return None
+    high = (
+        rw in {"station", "halt"}
+        or tags.get("station") in {"subway", "train", "light_rail", "monorail", "funicular"}
+        or any(tags.get(k) == "yes" for k in ("train", "subway", "light_rail", "monorail", "ferry"))
+        or tags.get("amenity") == "ferry_terminal"
+    )
+    if rw == "tram_stop" or tags.get("station") == "tram":
+        high = False
+    return "high" if high else "low"
+
+
+@dataclass
+class OsmData:
+    """What the spatial indicators need from an extract; coordinates in EPSG:4326.
+
+    ``node_lon``/``node_lat`` hold every node used by a highway way. Edges are consecutive
+    node pairs of highway ways (``edge_u``, ``edge_v`` index the node arrays);
+    ``edge_walk`` marks walkable edges, ``edge_highway`` is the highway class and
+    ``edge_width`` the ``width`` tag in metres (NaN when absent or unparseable).
+    """
+
+    path: str
+    node_lon: np.ndarray
+    node_lat: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_walk: np.ndarray
+    edge_highway: np.ndarray
+    edge_width: np.ndarray
+    stops: gpd.GeoDataFrame
+    open_spaces: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_walk_edges(self) -> int:
+        return int(self.edge_walk.sum())
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(minx, miny, maxx, maxy) of the highway nodes."""
+        return (
+            float(self.node_lon.min()),
+            float(self.node_lat.min()),
+            float(self.node_lon.max()),
+            float(self.node_lat.max()),
+        )
+
+
+def _parse_width(value: str | None) -> float:
+    if not value:
+        return float("nan")
+    v = value.strip().lower().replace(",", ".")
+    v = v.removesuffix("m").strip()
+    try:
+        w = float(v)
+    except ValueError:
+        return float("nan")
+    return w if 0.5 <= w <= 100.0 else float("nan")
+
+
+def _open_space_kind(tags: dict[str, str]) -> str | None:
+    """``"key=value"`` when ``tags`` describe an open public space, else ``None``.
+
+    ``leisure=garden`` counts only when it is evidently public: it has a name, or
+    ``access=yes|permissive``, or ``garden:type=community|botanical|public`` — most unnamed
+    gardens in OSM are private yards (Las Palmas: 3,241 of 3,302).
+    """
+    access = tags.get("access")
+    if _multi_closed(access):
+        return None
+    for key, values in OPEN_SPACE_TAGS.items():
+        v = tags.get(key)
+        if v is None or v not in values:
+            continue
+        if key == "highway" and tags.get("area") != "yes":
+            continue
+        if v == "garden" and not (
+            "name" in tags
+            or access in {"yes", "permissive"}
+            or tags.get("garden:type") in {"community", "botanical", "public"}
+        ):
+            continue
+        return f"{key}={v}"
+    return None
+
+
+def read_osm(path: str | Path, *, buildings: bool = False, open_spaces: bool = True) -> OsmData:
+    """Read the walk network, streets, PT stops, open spaces (and buildings) of ``path``.
+
+    Raises :class:`SpatialInputError` when the file is missing, unreadable or has no
+    walkable way.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise SpatialInputError(p, "file not found", "pass the path of an .osm.pbf extract")
+    try:
+        return _read(p, want_buildings=buildings, want_open_spaces=open_spaces)
+    except RuntimeError as exc:  # libosmium reports corrupt/truncated input as RuntimeError
+        raise SpatialInputError(
+            p,
+            f"cannot read as OpenStreetMap data ({exc})",
+            "re-download or re-export the extract (e.g. with osmium extract) and check it "
+            "with `osmium fileinfo`",
+        ) from exc
+
+
+def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
+    node_index: dict[int, int] = {}
+    lons: list[float] = []
+    lats: list[float] = []
+    eu: list[int] = []
+    ev: list[int] = []
+    ewalk: list[bool] = []
+    ehw: list[str] = []
+    ewidth: list[float] = []
+    stop_rows: list[tuple[int, float, float, str, str]] = []
+    n_ways = n_walk_ways = n_missing = 0
+
+    fp = (
+        osmium.FileProcessor(str(p))
+        .with_locations()
+        .with_filter(osmium.filter.EmptyTagFilter())
+        .with_filter(
+            osmium.filter.KeyFilter("highway", "public_transport", "railway", "amenity")
+        )
+    )
+    for obj in fp:
+        if obj.is_node():
+            tags = dict(obj.tags)
+            cap = _stop_capacity(tags)
+            if cap is not None and obj.location.valid():
+                stop_rows.append(
+                    (obj.id, obj.location.lon, obj.location.lat, cap, tags.get("name", ""))
+                )
+        elif obj.is_way():
+            tags = dict(obj.tags)
+            hw = tags.get("highway")
+            if hw is None or hw in _ALWAYS_EXCLUDED or tags.get("area") == "yes":
+                continue
+            n_ways += 1
+            walk = is_walkable(tags)
+            n_walk_ways += walk
+            width = _parse_width(tags.get("width"))
+            prev = -1
+            for ref in obj.nodes:
+                loc = ref.location
+                if not loc.valid():  # node outside the extract: split the way here
+                    n_missing += 1
+                    prev = -1
+                    continue
+                idx = node_index.get(ref.ref)
+                if idx is None:
+                    idx = len(lons)
+                    node_index[ref.ref] = idx
+                    lons.append(loc.lon)
+                    lats.append(loc.lat)
+                if prev >= 0 and prev != idx:
+                    eu.append(prev)
+                    ev.append(idx)
+                    ewalk.append(walk)
+                    ehw.append(hw)
+                    ewidth.append(width)
+                prev = idx
+
+    if not any(ewalk):
+        raise SpatialInputError(
+            p,
+            f"no walkable ways found ({n_ways} highway ways, none passing the walk filter)",
+            "use an extract that contains the city's streets (highway=* ways), e.g. cut "
+            "from a Geofabrik country file with `osmium extract --bbox`",
+        )
+
+    stops = gpd.GeoDataFrame(
+        {
+            "osm_id": np.array([r[0] for r in stop_rows], dtype=np.int64),
+            "capacity": [r[3] for r in stop_rows],
+            "name": [r[4] for r in stop_rows],
+        },
+        geometry=shapely.points(
+            np.array([r[1] for r in stop_rows], dtype=float),
+            np.array([r[2] for r in stop_rows], dtype=float),
+        ),
+        crs="EPSG:4326",
+    )
+    opens, blds = _read_areas(p, want_buildings=want_buildings, want_open_spaces=want_open_spaces)
+    data = OsmData(
+        path=str(p),
+        node_lon=np.asarray(lons, dtype=float),
+        node_lat=np.asarray(lats, dtype=float),
+        edge_u=np.asarray(eu, dtype=np.int64),
+        edge_v=np.asarray(ev, dtype=np.int64),
+        edge_walk=np.asarray(ewalk, dtype=bool),
+        edge_highway=np.asarray(ehw, dtype=object),
+        edge_width=np.asarray(ewidth, dtype=float),
+        stops=stops,
+        open_spaces=opens,
+        buildings=blds,
+        counts={
+            "highway_ways": n_ways,
+            "walk_ways": n_walk_ways,
+            "nodes": len(lons),
+            "edges": len(eu),
+            "walk_edges": int(np.sum(ewalk)),
+            "stops": len(stops),
+            "missing_node_refs": n_missing,
+            "open_spaces": len(opens),
+            "buildings": len(blds),
+        },
+    )
+    logger.info("read %s: %s", p, data.counts)
+    return data
+
+
+def _read_areas(
+    p: Path, *, want_buildings: bool, want_open_spaces: bool
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    empty_os = gpd.GeoDataFrame(
+        {"osm_id": np.array([], dtype=np.int64), "kind": []}, geometry=[], crs="EPSG:4326"
+    )
+    empty_b = gpd.GeoDataFrame(
+        {"osm_id": np.array([], dtype=np.int64), "building": [], "levels": []},
+        geometry=[],
+        crs="EPSG:4326",
+    )
+    keys = []
+    if want_open_spaces:
+        keys += list(OPEN_SPACE_TAGS)
+    if want_buildings:
+        keys.append("building")
+    if not keys:
+        return empty_os, empty_b
+    fab = osmium.geom.WKBFactory()
+    os_ids: list[int] = []
+    os_kind: list[str] = []
+    os_wkb: list[str] = []
+    b_ids: list[int] = []
+    b_kind: list[str] = []
+    b_levels: list[float] = []
+    b_wkb: list[str] = []
+    fp = (
+        osmium.FileProcessor(str(p))
+        .with_areas(osmium.filter.KeyFilter(*keys))
+        .with_filter(osmium.filter.EmptyTagFilter())
+        .with_filter(osmium.filter.KeyFilter(*keys))
+    )
+    for obj in fp:
+        if not obj.is_area():
+            continue
+        tags = dict(obj.tags)
+        try:
+            wkb = fab.create_multipolygon(obj)
+        except RuntimeError:  # invalid ring / missing nodes at the extract's edge
+            continue
+        kind = _open_space_kind(tags) if want_open_spaces else None
+        if kind is not None:
+            os_ids.append(obj.orig_id())
+            os_kind.append(kind)
+            os_wkb.append(wkb)
+        if want_buildings and "building" in tags and tags["building"] != "no":
+            b_ids.append(obj.orig_id())
+            b_kind.append(tags["building"])
+            b_levels.append(_parse_levels(tags.get("building:levels")))
+            b_wkb.append(wkb)
+    opens = empty_os
+    if os_wkb:
+        opens = gpd.GeoDataFrame(
+            {"osm_id": np.asarray(os_ids, dtype=np.int64), "kind": os_kind},
+            geometry=shapely.make_valid(shapely.from_wkb(os_wkb)),
+            crs="EPSG:4326",
+        )
+    blds = empty_b
+    if b_wkb:
+        blds = gpd.GeoDataFrame(
+            {
+                "osm_id": np.asarray(b_ids, dtype=np.int64),
+                "building": b_kind,
+                "levels": np.asarray(b_levels, dtype=float),
+            },
+            geometry=shapely.from_wkb(b_wkb),
+            crs="EPSG:4326",
+        )
+    return opens, blds
+
+
+def _parse_levels(value: str | None) -> float:
+    if not value:
+        return float("nan")
+    try:
+        v = float(value.split(";")[0].strip().replace(",", "."))
+    except ValueError:
+        return float("nan")
+    return v if 0 < v < 200 else float("nan")
