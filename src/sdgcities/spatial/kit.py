@@ -1,0 +1,133 @@
+"""A city's input kit: the folder of open-data files a spatial run reads.
+
+A kit is a folder; files are found by name (``kit.yaml`` may name them explicitly):
+
+==============  ============================================================  ==========
+input           found as                                                      used by
+==============  ============================================================  ==========
+osm             ``*.osm.pbf`` / ``osm.pbf``                                   11.2.1, 11.7.1
+gtfs            ``gtfs*.zip`` (any number)                                    11.2.1
+population      ``population*.{tif,gpkg,geojson,csv,parquet}``                most
+boundary        ``boundary*.{geojson,gpkg}``                                  all
+built_up        ``*built*.tif`` (GHSL built-up epochs)                        11.3.1
+pm25            ``*pm25*.tif`` / ``*pm2.5*.tif``                              11.6.2
+==============  ============================================================  ==========
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sdgcities.errors import InputFileError
+
+_PATTERNS: dict[str, tuple[str, ...]] = {
+    "osm": ("*.osm.pbf", "*.pbf"),
+    "gtfs": ("gtfs*.zip", "*gtfs*.zip"),
+    "population": (
+        "population*.tif",
+        "population*.tiff",
+        "population*.gpkg",
+        "population*.geojson",
+        "population*.csv",
+        "population*.parquet",
+    ),
+    "boundary": ("boundary*.geojson", "boundary*.gpkg", "boundary*.json"),
+    "built_up": ("*built*.tif", "*built*.tiff"),
+    "pm25": ("*pm25*.tif", "*pm2.5*.tif", "*pm2_5*.tif"),
+}
+_MULTI = {"gtfs"}
+
+
+@dataclass
+class CityKit:
+    """Paths of a city's inputs (``None`` / empty when absent)."""
+
+    root: Path | None = None
+    osm: Path | None = None
+    gtfs: list[Path] = field(default_factory=list)
+    population: Path | None = None
+    population_column: str | None = None
+    boundary: Path | None = None
+    built_up: Path | None = None
+    pm25: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Path | list[Path] | None:
+        value: Path | list[Path] | None = getattr(self, name)
+        return value
+
+    def has(self, name: str) -> bool:
+        return bool(self.get(name))
+
+    def files(self) -> dict[str, list[Path]]:
+        out: dict[str, list[Path]] = {}
+        for name in _PATTERNS:
+            v = self.get(name)
+            if v:
+                out[name] = list(v) if isinstance(v, list) else [v]
+        return out
+
+
+def discover_kit(root: str | os.PathLike[str]) -> CityKit:
+    """Find a city's inputs in ``root`` by file name, or as ``kit.yaml`` names them."""
+    base = Path(root)
+    if not base.is_dir():
+        raise InputFileError(base, "is not a folder", "pass the folder holding the city's files")
+    kit = CityKit(root=base)
+    manifest = base / "kit.yaml"
+    explicit: dict[str, Any] = {}
+    if manifest.exists():
+        loaded = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise InputFileError(manifest, "is not a mapping", "write `input: file` lines")
+        explicit = loaded
+    for name, patterns in _PATTERNS.items():
+        if name in explicit:
+            raw = explicit[name]
+            paths = [base / p for p in (raw if isinstance(raw, list) else [raw])]
+            for p in paths:
+                if not p.exists():
+                    raise InputFileError(
+                        manifest,
+                        f"names {name} file {p.name!r}, which does not exist",
+                        f"correct the file name under `{name}:`",
+                    )
+        else:
+            seen: dict[Path, None] = {}
+            for pat in patterns:
+                for p in sorted(base.glob(pat)):
+                    seen.setdefault(p, None)
+            paths = list(seen)
+        if name in _MULTI:
+            setattr(kit, name, paths)
+        elif paths:
+            setattr(kit, name, paths[0])
+    kit.population_column = explicit.get("population_column")
+    kit.options = dict(explicit.get("options", {}) or {})
+    return kit
+
+
+_CHECKSUMS: dict[tuple[str, int, int], str] = {}
+
+
+def file_checksum(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file (cached per path, size and modification time)."""
+    p = Path(path)
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    cached = _CHECKSUMS.get(key)
+    if cached:
+        return cached
+    h = hashlib.sha256()
+    with p.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    digest = h.hexdigest()
+    _CHECKSUMS[key] = digest
+    return digest
