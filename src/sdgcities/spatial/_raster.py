@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -38,9 +38,9 @@ from sdgcities.spatial._crs import warn_if_geographic
 logger = logging.getLogger(__name__)
 
 #: Anything that designates a boundary / area of interest.
-BoundaryLike = gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry
+BoundaryLike: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry
 
-PathLike = str | Path
+PathLike: TypeAlias = str | Path
 
 _EXACTEXTRACT_CRS_WARNING = "Spatial reference system of input features does not exactly match"
 
@@ -75,6 +75,17 @@ def grid_bounds(transform: Affine, shape: tuple[int, int]) -> tuple[float, float
     x1 = x0 + transform.a * cols
     y1 = y0 + transform.e * rows
     return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def same_crs(a: CRS, b: CRS) -> bool:
+    """Whether ``a`` and ``b`` are the same CRS, ignoring axis order and datum naming
+    (a GeoTIFF's WKT names ETRS89 realisations differently from the EPSG database)."""
+    if a.equals(b, ignore_axis_order=True):
+        return True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pa, pb = a.to_proj4(), b.to_proj4()
+    return bool(pa) and pa == pb
 
 
 @contextmanager
@@ -113,7 +124,7 @@ def open_raster(
             )
         if expected_crs is not None:
             exp = CRS.from_user_input(expected_crs)
-            if not CRS.from_user_input(ds.crs).equals(exp):
+            if not same_crs(CRS.from_user_input(ds.crs), exp):
                 raise SpatialInputError(
                     p,
                     f"raster CRS is {ds.crs.to_string()!r}, expected {exp.to_string()!r}",
@@ -161,10 +172,14 @@ def read_grid(
         transform = ds.transform
         if bounds is not None:
             check_overlap(bounds, tuple(ds.bounds), path)
-            win = rasterio.windows.from_bounds(*bounds, transform=ds.transform)
-            win = win.round_offsets(op="floor").round_lengths(op="ceil")
-            full = rasterio.windows.Window(0, 0, ds.width, ds.height)
-            window = win.intersection(full)
+            inv = ~ds.transform
+            c0, r0 = inv @ (bounds[0], bounds[3])
+            c1, r1 = inv @ (bounds[2], bounds[1])
+            col0 = max(0, math.floor(min(c0, c1) + 1e-9))
+            row0 = max(0, math.floor(min(r0, r1) + 1e-9))
+            col1 = min(ds.width, math.ceil(max(c0, c1) - 1e-9))
+            row1 = min(ds.height, math.ceil(max(r0, r1) - 1e-9))
+            window = rasterio.windows.Window(col0, row0, max(1, col1 - col0), max(1, row1 - row0))
             transform = ds.window_transform(window)
         values = read_band(ds, window=window)
         return Grid(values, transform, CRS.from_user_input(ds.crs), str(path))
@@ -184,9 +199,10 @@ def check_overlap(
     bounds: tuple[float, ...], raster_bounds: tuple[float, ...], path: PathLike
 ) -> None:
     """Raise :class:`SpatialInputError` when ``bounds`` misses ``raster_bounds``."""
-    if not box(*bounds).intersects(box(*raster_bounds)) or box(*bounds).intersection(
-        box(*raster_bounds)
-    ).area == 0:
+    if (
+        not box(*bounds).intersects(box(*raster_bounds))
+        or box(*bounds).intersection(box(*raster_bounds)).area == 0
+    ):
         raise SpatialInputError(
             path,
             f"the boundary {tuple(round(b, 3) for b in bounds)} does not overlap the raster "
@@ -246,9 +262,7 @@ def cell_area_km2(transform: Affine, crs: CRS, shape: tuple[int, int]) -> np.nda
         for r in range(rows):
             y0 = transform.f + transform.e * r
             y1 = y0 + transform.e
-            area, _ = geod.polygon_area_perimeter(
-                [0.0, dx, dx, 0.0], [y0, y0, y1, y1]
-            )
+            area, _ = geod.polygon_area_perimeter([0.0, dx, dx, 0.0], [y0, y0, y1, y1])
             out[r, 0] = abs(area) / 1e6
         return out
     unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
@@ -274,7 +288,7 @@ def grids_compatible(a: Grid, b: Grid, *, tol: float = 1e-3) -> bool:
     """True when ``a`` and ``b`` share a CRS, one resolution is an integer multiple of the
     other and their origins align (what :func:`exactextract.exact_extract` needs to use
     one as weights for the other)."""
-    if not a.crs.equals(b.crs):
+    if not same_crs(a.crs, b.crs):
         return False
     for ra, rb in zip(a.resolution, b.resolution, strict=True):
         small, big = min(ra, rb), max(ra, rb)
@@ -339,7 +353,8 @@ def cell_polygons(grid: Grid, *, positive_only: bool = True) -> gpd.GeoDataFrame
 
 
 def block_sum(values: np.ndarray, factor: int, *, row_pad: int = 0, col_pad: int = 0) -> np.ndarray:
-    """Sum ``factor × factor`` blocks of ``values`` (NaN counts as 0), after padding
+    """Sum ``factor × factor`` blocks of ``values`` (NaN counts as 0; a block with no data
+    at all is NaN), after padding
     ``row_pad`` rows on top and ``col_pad`` columns on the left (to align blocks to a
     coarser grid's origin) and padding the far edges up to a whole block."""
     v = np.nan_to_num(values, nan=0.0)
@@ -349,7 +364,11 @@ def block_sum(values: np.ndarray, factor: int, *, row_pad: int = 0, col_pad: int
     out_cols = math.ceil(cols / factor)
     padded = np.zeros((out_rows * factor, out_cols * factor))
     padded[row_pad : row_pad + v.shape[0], col_pad : col_pad + v.shape[1]] = v
-    return padded.reshape(out_rows, factor, out_cols, factor).sum(axis=(1, 3))
+    has = np.zeros(padded.shape, dtype=bool)
+    has[row_pad : row_pad + v.shape[0], col_pad : col_pad + v.shape[1]] = np.isfinite(values)
+    summed = padded.reshape(out_rows, factor, out_cols, factor).sum(axis=(1, 3))
+    any_data = has.reshape(out_rows, factor, out_cols, factor).any(axis=(1, 3))
+    return np.where(any_data, summed, np.nan)
 
 
 def reproject_sum(grid: Grid, dst_crs: CRS, resolution: float) -> Grid:
@@ -387,20 +406,3 @@ def reproject_sum(grid: Grid, dst_crs: CRS, resolution: float) -> Grid:
         dst *= total_src / total_dst
     logger.debug("reproject_sum: source total %s, warped total %s", total_src, total_dst)
     return Grid(dst, dst_transform, dst_crs, grid.path)
-
-
-def rasterize_values(
-    gdf: gpd.GeoDataFrame, column: str, transform: Affine, shape: tuple[int, int]
-) -> np.ndarray:
-    """Burn ``gdf[column]`` into a float grid (cell-centre rule, summed where polygons share
-    a cell centre; NaN where nothing is burnt)."""
-    shapes = ((geom, float(v)) for geom, v in zip(gdf.geometry, gdf[column], strict=True))
-    out = rasterio.features.rasterize(
-        shapes,
-        out_shape=shape,
-        transform=transform,
-        fill=np.nan,
-        dtype="float64",
-        merge_alg=rasterio.enums.MergeAlg.replace,
-    )
-    return np.asarray(out)

@@ -1,0 +1,213 @@
+"""SDG 11.3.1 (LCRPGR): hand cases, GHSL fingerprint, UCDB golden value."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from shapely.geometry import box
+
+from sdgcities.errors import SpatialInputError, ValidationError
+from sdgcities.spatial.landuse import (
+    built_up_area_by_epoch,
+    land_consumption,
+    land_consumption_from_files,
+)
+
+EPOCHS_3X3 = np.array(
+    [[1975, 1975, 1990], [1990, 2000, 65535], [2015, 65535, 65535]], dtype="uint16"
+)
+
+
+def _write(
+    path: Path,
+    arr: np.ndarray,
+    *,
+    res: float = 100.0,
+    nodata: float = 65535,
+    crs: str = "ESRI:54009",
+    x0: float = 0.0,
+    y0: float = 300.0,
+) -> Path:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=arr.shape[0],
+        width=arr.shape[1],
+        count=1,
+        dtype=arr.dtype,
+        crs=crs,
+        transform=from_origin(x0, y0, res, res),
+        nodata=nodata,
+    ) as dst:
+        dst.write(arr, 1)
+    return path
+
+
+# --- hand-computed cases -------------------------------------------------------------
+
+
+def test_ln_formula_by_hand() -> None:
+    # built-up doubles, population grows by e over 10 years
+    r = land_consumption(10.0, 20.0, 1000.0, 1000.0 * math.e, 10)
+    assert r.details["lcr"] == pytest.approx(math.log(2) / 10)
+    assert r.details["pgr"] == pytest.approx(0.1)
+    assert r.value == pytest.approx(math.log(2))
+    assert r.parameters["formula"] == "ln"
+    assert r.parameters["lcr_formula"] == "LCR = ln(Urb_t+n / Urb_t) / y"
+    # 10 km² for 1000 people = 10,000 m² per person
+    assert r.details["built_up_per_capita_m2_t"] == pytest.approx(10_000.0)
+    assert r.details["built_up_per_capita_m2_tn"] == pytest.approx(20e6 / (1000 * math.e))
+    assert r.unit == "ratio"
+    assert r.undefined_reason is None
+
+
+def test_relative_formula_by_hand() -> None:
+    # Urb +50 % and Pop +25 % over 5 years: LCR 0.1, PGR 0.05, ratio 2
+    r = land_consumption(10.0, 15.0, 100.0, 125.0, 5, formula="relative")
+    assert r.details["lcr"] == pytest.approx(0.1)
+    assert r.details["pgr"] == pytest.approx(0.05)
+    assert r.value == pytest.approx(2.0)
+    assert r.parameters["formula"] == "relative"
+    assert "(Urb_t+n - Urb_t) / Urb_t" in r.parameters["lcr_formula"]
+
+
+def test_pgr_zero_is_undefined_not_an_error() -> None:
+    r = land_consumption(10.0, 12.0, 500.0, 500.0, 10)
+    assert r.value is None
+    assert r.undefined_reason is not None
+    assert "PGR" in r.undefined_reason
+    assert r.details["lcr"] == pytest.approx(math.log(1.2) / 10)
+
+
+def test_negative_pgr_is_flagged() -> None:
+    r = land_consumption(10.0, 12.0, 500.0, 400.0, 10)
+    assert r.value is not None
+    assert r.value < 0
+    assert any("population declined" in w for w in r.warnings)
+
+
+def test_invalid_numbers_list_every_problem() -> None:
+    with pytest.raises(ValidationError) as ei:
+        land_consumption(0.0, 12.0, -1.0, 400.0, 0)
+    cols = {f.column for f in ei.value.findings}
+    assert cols == {"urb_t", "pop_t", "years"}
+
+
+def test_built_up_by_epoch_3x3(tmp_path: Path) -> None:
+    p = _write(tmp_path / "b.tif", EPOCHS_3X3)
+    areas = built_up_area_by_epoch(p)
+    # 100 m pixels = 0.01 km²; cumulative counts 2, 4, 5, 6
+    assert areas == pytest.approx({1975: 0.02, 1990: 0.04, 2000: 0.05, 2015: 0.06})
+
+
+def test_built_up_by_epoch_partial_aoi_uses_exact_coverage(tmp_path: Path) -> None:
+    p = _write(tmp_path / "b.tif", EPOCHS_3X3)
+    # AOI covers the left column fully and half of the middle column (x 0..150)
+    aoi = gpd.GeoDataFrame(geometry=[box(0, 0, 150, 300)], crs="ESRI:54009")
+    areas = built_up_area_by_epoch(p, aoi=aoi)
+    # left column: 1975, 1990, 2015 (full); middle: 1975, 2000 (half), nodata
+    assert areas[1975] == pytest.approx(0.01 + 0.005)
+    assert areas[1990] == pytest.approx(0.015 + 0.01)
+    assert areas[2000] == pytest.approx(0.025 + 0.005)
+    assert areas[2015] == pytest.approx(0.03 + 0.01)
+
+
+def test_from_files_with_numbers_table_and_rasters(tmp_path: Path) -> None:
+    p = _write(tmp_path / "b.tif", EPOCHS_3X3)
+    by_numbers = land_consumption_from_files(p, epochs=(1990, 2015), population=(100.0, 150.0))
+    # Urb 1990 = 0.04 km², 2015 = 0.06 km²: LCR = ln(1.5)/25 = PGR -> ratio 1
+    assert by_numbers.value == pytest.approx(1.0)
+    assert by_numbers.parameters["epochs"] == [1990, 2015]
+    table = pd.DataFrame({"year": [1990, 2015], "population": [100.0, 150.0]})
+    assert land_consumption_from_files(p, epochs=(1990, 2015), population=table).value == (
+        pytest.approx(1.0)
+    )
+    pop_t = _write(tmp_path / "p0.tif", np.full((3, 3), 10.0, dtype="float32"), nodata=-1)
+    pop_tn = _write(tmp_path / "p1.tif", np.full((3, 3), 20.0, dtype="float32"), nodata=-1)
+    r = land_consumption_from_files(p, epochs=(1990, 2015), population=(pop_t, pop_tn))
+    assert r.details["population_t"] == pytest.approx(90.0)
+    assert r.value == pytest.approx(math.log(1.5) / math.log(2.0))
+    # epoch between two raster epochs takes the last one before it (1995 -> 1990)
+    r2 = land_consumption_from_files(p, epochs=(1995, 2015), population=(100.0, 150.0))
+    assert r2.details["built_up_km2_t"] == pytest.approx(0.04)
+
+
+def test_bad_inputs_raise_spatial_input_error(tmp_path: Path) -> None:
+    p = _write(tmp_path / "b.tif", EPOCHS_3X3)
+    far = gpd.GeoDataFrame(geometry=[box(1e6, 1e6, 1e6 + 10, 1e6 + 10)], crs="ESRI:54009")
+    with pytest.raises(SpatialInputError, match="does not overlap"):
+        built_up_area_by_epoch(p, aoi=far)
+    empty = _write(tmp_path / "e.tif", np.full((3, 3), 65535, dtype="uint16"))
+    with pytest.raises(SpatialInputError, match="nodata"):
+        built_up_area_by_epoch(empty)
+    with pytest.raises(SpatialInputError, match="no pixel was built up by 1970"):
+        land_consumption_from_files(p, epochs=(1970, 2015), population=(1.0, 2.0))
+    with pytest.raises(ValidationError):
+        land_consumption_from_files(p, epochs=(2015, 1990), population=(1.0, 2.0))
+
+
+# --- fingerprint on the real GHSL raster (Washington-Baltimore) ----------------------
+
+GHSL = "rasters/ghsl_washington_baltimore"
+
+
+@pytest.mark.shared_data
+def test_ghsl_whole_raster_and_aoi_fingerprint(shared_data: Path) -> None:
+    tif = shared_data / GHSL / "ghs_built_epochs_100m.tif"
+    whole = built_up_area_by_epoch(tif)
+    assert sorted(whole) == list(range(1975, 2031, 5))
+    # pixel counts measured with numpy: 319,826 built by 1975; 461,929 by 2030 (× 0.01 km²)
+    assert whole[1975] == pytest.approx(3198.26)
+    assert whole[1990] == pytest.approx(3501.43)
+    assert whole[2015] == pytest.approx(4194.38)
+    assert whole[2030] == pytest.approx(4619.29)
+    # the kit's AOI contains the whole raster, so clipping to it changes nothing
+    aoi = gpd.read_file(shared_data / GHSL / "aoi.geojson")
+    assert built_up_area_by_epoch(tif, aoi=aoi) == pytest.approx(whole)
+
+
+@pytest.mark.shared_data
+def test_ghsl_urban_extent_fingerprint(shared_data: Path) -> None:
+    tif = shared_data / GHSL / "ghs_built_epochs_100m.tif"
+    extents = gpd.read_file(shared_data / GHSL / "urban_extents.geojson")
+    one = extents[extents["ID"] == 7652]  # largest extent lying inside the raster
+    areas = built_up_area_by_epoch(tif, aoi=one)
+    assert areas[1975] == pytest.approx(94.292, abs=0.01)
+    assert areas[2015] == pytest.approx(129.797, abs=0.01)
+    assert areas[2030] == pytest.approx(142.503, abs=0.01)
+    r = land_consumption_from_files(
+        tif, epochs=(1990, 2015), population=(300_000.0, 325_925.375), aoi=one
+    )
+    assert r.details["lcr"] == pytest.approx(math.log(129.797 / 102.434) / 25, rel=1e-4)
+    assert r.details["built_up_per_capita_m2_tn"] == pytest.approx(
+        129.797e6 / 325_925.375, rel=1e-4
+    )
+
+
+# --- golden: GHSL Urban Centre Database R2019A, Las Palmas ---------------------------
+
+
+@pytest.mark.shared_data
+def test_ucdb_las_palmas_golden(shared_data: Path) -> None:
+    """The UCDB's SDG_LUE9015 is LCRPGR 1990-2015 from its own B90/B15 (built-up km²) and
+    P90/P15 (population) columns with the 2021 ``ln`` formula: ln(B15/B90)/ln(P15/P90).
+    The relative (older) formula gives a visibly different number (0.061), so this test
+    also pins which formula the JRC used."""
+    row = gpd.read_file(shared_data / "cities/las_palmas/ghs_ucdb_r2019a_urban_centre.gpkg")
+    u = {k: float(row.iloc[0][k]) for k in ("B90", "B15", "P90", "P15", "SDG_LUE9015")}
+    r = land_consumption(u["B90"], u["B15"], u["P90"], u["P15"], 25)
+    assert r.value == pytest.approx(u["SDG_LUE9015"], rel=1e-4)
+    assert r.value == pytest.approx(0.0714, abs=5e-5)
+    rel = land_consumption(u["B90"], u["B15"], u["P90"], u["P15"], 25, formula="relative")
+    assert rel.value == pytest.approx(0.0610, abs=5e-4)
+    assert abs(rel.value - u["SDG_LUE9015"]) > 0.005
+    # built-up per capita 2015: 24.98 km² / 443,141 people = 56.4 m²
+    assert r.details["built_up_per_capita_m2_tn"] == pytest.approx(56.38, abs=0.01)

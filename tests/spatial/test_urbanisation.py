@@ -1,0 +1,188 @@
+"""Degree of Urbanisation stage 1 and UN city-size classes: hand grids, Helsinki fingerprint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+
+from sdgcities.errors import SpatialInputError
+from sdgcities.spatial.urbanisation import (
+    CITY_SIZE_CLASSES,
+    NO_DATA,
+    RURAL,
+    URBAN_CENTRE,
+    URBAN_CLUSTER,
+    city_size_class,
+    city_size_label,
+    degree_of_urbanisation,
+    urban_extent,
+)
+
+HELSINKI_TIF = (
+    Path(__file__).resolve().parents[1] / "fixtures/helsinki_pop_250m/population_250m_epsg3879.tif"
+)
+C, U, R = URBAN_CENTRE, URBAN_CLUSTER, RURAL
+
+
+def test_four_vs_eight_connectivity() -> None:
+    # two dense cells touching only at a corner: not one urban centre (4-connectivity),
+    # but one urban cluster (8-connectivity)
+    g = np.array([[30_000, 0], [0, 30_000]], dtype=float)
+    assert degree_of_urbanisation(g).tolist() == [[U, R], [R, U]]
+    # the same cells sharing an edge form a centre of 60,000
+    g2 = np.array([[30_000, 30_000], [0, 0]], dtype=float)
+    assert degree_of_urbanisation(g2).tolist() == [[C, C], [R, R]]
+
+
+def test_cluster_thresholds() -> None:
+    # 300 inh/km² cells, diagonal chain of 17 cells = 5,100 ≥ 5,000: urban cluster
+    g = np.zeros((17, 17))
+    np.fill_diagonal(g, 300.0)
+    out = degree_of_urbanisation(g)
+    assert (out[np.eye(17, dtype=bool)] == U).all()
+    assert (out[~np.eye(17, dtype=bool)] == R).all()
+    # 16 cells = 4,800 < 5,000: rural; 299 inh/km² is below the density threshold
+    assert (degree_of_urbanisation(g[:16, :16]) == R).all()
+    g3 = np.full((5, 5), 299.0)
+    assert (degree_of_urbanisation(g3) == R).all()
+
+
+def test_majority_rule_and_gap_filling() -> None:
+    g = np.full((7, 7), 2_000.0)
+    g[3, 3] = 0.0  # an empty 1 km² hole in the middle: filled (< 15 km²)
+    g[0, 0] = 100.0  # a sparse corner: only 3 neighbours, never ≥ 5 of 8
+    out = degree_of_urbanisation(g)
+    assert out[3, 3] == C
+    # 47 cells × 2,000 = 94,000 ≥ 50,000: the rest is one urban centre
+    assert (out == C).sum() == 48
+    assert out[0, 0] == R  # 100 inh/km² < 300 and only 3 neighbours: stays rural
+    raw = degree_of_urbanisation(g, smooth=False)
+    assert raw[3, 3] == R  # 0 inh/km², not filled without smoothing
+    assert (raw == C).sum() == 47
+
+
+def test_large_gap_is_not_filled() -> None:
+    g = np.full((9, 9), 2_000.0)
+    g[2:7, 2:7] = 0.0  # a 25 km² hole (≥ 15 km²) stays out of the centre
+    out = degree_of_urbanisation(g)
+    assert (out[3:6, 3:6] == R).all()
+    assert (out == C).sum() == 81 - 25 + 4  # the hole's 4 corners join by majority (5 of 8)
+
+
+def test_majority_rule_adds_notched_edge_cell() -> None:
+    g = np.zeros((5, 5))
+    g[1:4, 1:4] = 7_000.0
+    g[2, 1] = 0.0  # notch on the west edge: 5 of its 8 neighbours are centre cells
+    out = degree_of_urbanisation(g)  # 8 × 7,000 = 56,000 ≥ 50,000
+    assert out[2, 1] == C
+    assert degree_of_urbanisation(g, smooth=False)[2, 1] == R
+
+
+def test_small_dense_cluster_is_not_a_centre() -> None:
+    g = np.zeros((4, 4))
+    g[1:3, 1:3] = 12_000.0  # 48,000 < 50,000
+    out = degree_of_urbanisation(g)
+    assert (out[1:3, 1:3] == U).all()
+    assert (out == C).sum() == 0
+
+
+def test_nodata_cells_and_cell_area() -> None:
+    g = np.array([[np.nan, 400.0], [100.0, 0.0]])
+    out = degree_of_urbanisation(g, cell_area_km2=0.01)  # 400 people in 1 ha = 40,000/km²
+    assert out[0, 0] == NO_DATA
+    assert out[0, 1] == R  # dense but only 400 people in total
+    with pytest.raises(ValueError, match="negative"):
+        degree_of_urbanisation(np.array([[-1.0]]))
+
+
+def test_city_size_classes() -> None:
+    cases = {
+        0: "lt_300k",
+        299_999: "lt_300k",
+        300_000: "300k_500k",
+        443_141: "300k_500k",
+        500_000: "500k_1m",
+        999_999: "500k_1m",
+        1_000_000: "1m_5m",
+        5_000_000: "5m_10m",
+        9_999_999: "5m_10m",
+        10_000_000: "ge_10m",
+        37e6: "ge_10m",
+    }
+    assert {k: city_size_class(k) for k in cases} == cases
+    assert [c.code for c in CITY_SIZE_CLASSES] == [
+        "lt_300k",
+        "300k_500k",
+        "500k_1m",
+        "1m_5m",
+        "5m_10m",
+        "ge_10m",
+    ]
+    assert city_size_label("1m_5m") == "1 to 5 million"
+    with pytest.raises(ValueError, match="finite"):
+        city_size_class(float("nan"))
+
+
+def test_urban_extent_helsinki_fixture() -> None:
+    """Real HSY 2020 population (250 m, EPSG:3879) block-summed onto the 1 km grid."""
+    centres, r = urban_extent(HELSINKI_TIF)
+    assert r.details["aggregation"] == "block sum 4×4"
+    assert r.details["grid_crs"] == "EPSG:3879"
+    assert r.population_total == pytest.approx(71_724)
+    cls = r.details["classes"]
+    # measured: 10 centre cells (71,335 people), 1 cluster cell (389), 1 nodata block
+    assert cls["urban centre"]["cells"] == 10
+    assert cls["urban centre"]["population"] == pytest.approx(71_335)
+    assert cls["urban cluster"]["population"] == pytest.approx(389)
+    assert r.value == pytest.approx(10.0)
+    assert len(centres) == 1
+    assert centres.loc[0, "size_class"] == "lt_300k"
+    assert centres.geometry.iloc[0].area == pytest.approx(10e6)
+    assert r.disaggregation["urban centre"] == pytest.approx(100 * 71_335 / 71_724)
+
+
+def test_urban_extent_geographic_raster_is_warped(tmp_path: Path) -> None:
+    # ~0.01° cells over Helsinki with 3,000 people each: warped to Mollweide 1 km by sum
+    arr = np.full((10, 20), 3_000.0, dtype="float32")
+    p = tmp_path / "geo.tif"
+    with rasterio.open(
+        p,
+        "w",
+        driver="GTiff",
+        height=10,
+        width=20,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(24.8, 60.25, 0.01, 0.01),
+        nodata=-1,
+    ) as dst:
+        dst.write(arr, 1)
+    centres, r = urban_extent(p)
+    assert r.details["aggregation"] == "warped to Mollweide (sum)"
+    assert r.population_total == pytest.approx(600_000, rel=1e-6)
+    assert len(centres) == 1
+    assert centres.loc[0, "size_class"] in {"300k_500k", "500k_1m"}
+
+
+def test_urban_extent_bad_input(tmp_path: Path) -> None:
+    p = tmp_path / "nd.tif"
+    with rasterio.open(
+        p,
+        "w",
+        driver="GTiff",
+        height=2,
+        width=2,
+        count=1,
+        dtype="float32",
+        crs="EPSG:3067",
+        transform=from_origin(0, 2000, 1000, 1000),
+        nodata=-1,
+    ) as dst:
+        dst.write(np.full((2, 2), -1, dtype="float32"), 1)
+    with pytest.raises(SpatialInputError, match="nodata"):
+        urban_extent(p)
