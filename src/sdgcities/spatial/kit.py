@@ -131,3 +131,45 @@ def file_checksum(path: str | os.PathLike[str]) -> str:
     digest = h.hexdigest()
     _CHECKSUMS[key] = digest
     return digest
+
+
+_YEARS: dict[str, int] = {}
+
+
+def osm_data_year(path: str | os.PathLike[str]) -> int | None:
+    """The year of the newest object in an OSM extract (the data's "as of" year)."""
+    import osmium
+
+    digest = file_checksum(path)
+    if digest in _YEARS:
+        return _YEARS[digest]
+
+    class _Newest(osmium.SimpleHandler):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.year = 0
+
+        def node(self, n: Any) -> None:
+            self.year = max(self.year, n.timestamp.year)
+
+        def way(self, w: Any) -> None:
+            self.year = max(self.year, w.timestamp.year)
+
+    handler = _Newest()
+    try:
+        handler.apply_file(str(path))
+    except RuntimeError:
+        return None
+    if handler.year <= 1970:
+        return None
+    _YEARS[digest] = handler.year
+    return handler.year
+
+
+def data_year(kit: CityKit) -> int | None:
+    """The year values computed from this kit describe: ``options.year``, else the OSM date."""
+    if kit.options.get("year"):
+        return int(kit.options["year"])
+    if kit.osm is not None:
+        return osm_data_year(kit.osm)
+    return None

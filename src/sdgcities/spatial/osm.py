@@ -1,4 +1,4 @@
-"""Reading an OpenStreetMap ``.osm.pbf`` extract: walk network, streets, stops, open spaces, buildings.
+"""Reading an .osm.pbf extract: walk network, streets, stops, open spaces, buildings.
 
 One pass with pyosmium (``osmium.FileProcessor``) fills numpy arrays; C++ filters drop
 untagged objects before they reach Python, which keeps a city extract under a second.
@@ -57,7 +57,13 @@ _ALWAYS_EXCLUDED = {
     "rest_area",
     "services",
 }
-_WALK_EXCLUDED = _ALWAYS_EXCLUDED | {"bus_guideway", "cycleway", "motor", "motorway", "motorway_link"}
+_WALK_EXCLUDED = _ALWAYS_EXCLUDED | {
+    "bus_guideway",
+    "cycleway",
+    "motor",
+    "motorway",
+    "motorway_link",
+}
 _CLOSED = {"no", "private"}
 
 #: Open public space (UN SDG metadata 11.7.1: "parks, squares, recreational green areas,
@@ -240,19 +246,17 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
         osmium.FileProcessor(str(p))
         .with_locations()
         .with_filter(osmium.filter.EmptyTagFilter())
-        .with_filter(
-            osmium.filter.KeyFilter("highway", "public_transport", "railway", "amenity")
-        )
+        .with_filter(osmium.filter.KeyFilter("highway", "public_transport", "railway", "amenity"))
     )
     for obj in fp:
-        if obj.is_node():
+        if isinstance(obj, osmium.osm.Node):
             tags = dict(obj.tags)
             cap = _stop_capacity(tags)
             if cap is not None and obj.location.valid():
                 stop_rows.append(
                     (obj.id, obj.location.lon, obj.location.lat, cap, tags.get("name", ""))
                 )
-        elif obj.is_way():
+        elif isinstance(obj, osmium.osm.Way):
             tags = dict(obj.tags)
             hw = tags.get("highway")
             if hw is None or hw in _ALWAYS_EXCLUDED or tags.get("area") == "yes":
@@ -364,7 +368,7 @@ def _read_areas(
         .with_filter(osmium.filter.KeyFilter(*keys))
     )
     for obj in fp:
-        if not obj.is_area():
+        if not isinstance(obj, osmium.osm.Area):
             continue
         tags = dict(obj.tags)
         try:

@@ -37,9 +37,11 @@ class IndicatorResult:
 
     def to_json_dict(self) -> dict[str, Any]:
         """JSON-ready dict (without the hex layer)."""
-        d = asdict(self) if self.hexes is None else {
-            k: v for k, v in asdict(_without_hexes(self)).items()
-        }
+        d = (
+            asdict(self)
+            if self.hexes is None
+            else {k: v for k, v in asdict(_without_hexes(self)).items()}
+        )
         d.pop("hexes", None)
         return d
 

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from sdgcities import __version__
-from sdgcities.spatial.kit import CityKit, file_checksum
+from sdgcities.spatial.kit import CityKit, data_year, file_checksum
 from sdgcities.spatial.registry import SpatialIndicator, spatial_indicators
 from sdgcities.spatial.result import IndicatorResult
 from sdgcities.store.models import City, CityTypology, HexCell, HexLayer, SpatialRun
@@ -312,6 +312,7 @@ def run_city(
     report.cached = [p.indicator.code for p in planned if p.key in done]
     results, failed = compute_planned(kit, todo)
     report.failed = failed
+    year = year or data_year(kit)
     write_results(engine, city_name, todo, results, year=year, force=force, user=user)
     for p in todo:
         if p.key in results:

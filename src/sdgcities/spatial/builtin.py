@@ -1,0 +1,245 @@
+"""The built-in spatial indicators, registered through the public extension point.
+
+Each adapter reads a :class:`~sdgcities.spatial.kit.CityKit` and explicit parameters
+and calls the pure indicator functions; nothing here stores anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sdgcities.errors import SpatialInputError
+from sdgcities.spatial.kit import CityKit
+from sdgcities.spatial.registry import SpatialIndicator
+from sdgcities.spatial.result import IndicatorResult
+
+#: residential floor area per person (m²) used when population is estimated from OSM
+#: buildings and no total is known. Statistics Finland reports about 41 m² per person
+#: for Finnish dwellings (2022); an assumption everywhere else, stated with every value.
+DEFAULT_FLOOR_AREA_PER_PERSON = 40.0
+
+
+def _population(kit: CityKit, params: dict[str, Any]) -> Any:
+    """The kit's population layer, or an estimate from the extract's buildings."""
+    from sdgcities.spatial.population import read_population
+
+    if kit.population is not None:
+        return read_population(kit.population, column=params.get("population_column"))
+    if kit.osm is None:
+        raise SpatialInputError(
+            kit.root or "<kit>",
+            "no population layer and no OSM extract to estimate one from",
+            "add population.{tif,gpkg,csv} to the kit",
+        )
+    return estimate_population(kit.osm, params)
+
+
+def estimate_population(osm: Path, params: dict[str, Any]) -> Any:
+    """Population spread over OSM buildings by floor area (flagged as an estimate).
+
+    The total is ``population_total`` when given, else the residential floor area
+    (footprint × levels) divided by ``floor_area_per_person`` (m²).
+    """
+    from sdgcities.spatial._crs import utm_crs_for
+    from sdgcities.spatial.osm import read_osm
+    from sdgcities.spatial.population import (
+        NON_RESIDENTIAL_BUILDINGS,
+        estimate_population_from_buildings,
+    )
+
+    data = read_osm(osm, buildings=True, open_spaces=False)
+    b = data.buildings
+    if b is None or b.empty:
+        raise SpatialInputError(
+            osm,
+            "has no buildings to estimate population from",
+            "add a population layer (raster, grid or H3 CSV) to the kit",
+        )
+    total = params.get("population_total")
+    if not total:
+        homes = b.loc[~b["building"].isin(NON_RESIDENTIAL_BUILDINGS)]
+        homes = homes if not homes.empty else b
+        c = homes.geometry.union_all().centroid
+        floor = homes.geometry.to_crs(utm_crs_for(c.x, c.y)).area * homes["levels"].fillna(1.0)
+        fpp = float(params.get("floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON))
+        total = float(floor.sum()) / fpp
+    return estimate_population_from_buildings(b, float(total))
+
+
+def _boundary(kit: CityKit) -> Any:
+    return kit.boundary
+
+
+def transit_access(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
+    from sdgcities.spatial.transit import transit_access_from_files
+
+    assert kit.osm is not None
+    pop = _population(kit, params)
+    stop_source = params.get("stop_source") or ("gtfs" if kit.gtfs else "osm")
+    res = transit_access_from_files(
+        kit.osm,
+        kit.gtfs,
+        pop,
+        boundary=_boundary(kit),
+        stop_source=stop_source,
+        frequency=params.get("frequency"),
+        low_capacity_m=float(params.get("low_capacity_m", 500.0)),
+        high_capacity_m=float(params.get("high_capacity_m", 1000.0)),
+        h3_resolution=int(params.get("h3_resolution", 9)),
+    )
+    _note_estimate(res, pop, params)
+    return [res]
+
+
+def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
+    from sdgcities.spatial.openspace import open_space_from_files
+
+    assert kit.osm is not None
+    pop = _population(kit, params)
+    boundary = _boundary(kit)
+    if boundary is None:
+        boundary = _extract_hull(kit.osm)
+    parts = open_space_from_files(
+        kit.osm,
+        pop,
+        boundary=boundary,
+        walk_m=float(params.get("walk_m", 400.0)),
+        h3_resolution=int(params.get("h3_resolution", 9)),
+    )
+    out = []
+    for key, res in parts.items():
+        res.indicator = OPEN_SPACE_CODES.get(key, key)
+        if res.population_total is not None:
+            _note_estimate(res, pop, params)
+        out.append(res)
+    return out
+
+
+#: 11.7.1 (a) is the official indicator; (b), population within 400 m walk of open
+#: public space, is UN-Habitat's companion series, catalogued as ``11.7.1b``.
+OPEN_SPACE_CODES = {"11.7.1a": "11.7.1", "11.7.1b": "11.7.1b"}
+
+
+def _extract_hull(osm: Path) -> Any:
+    """Without a boundary, the extract's own bounding box stands in (stated in warnings)."""
+    import geopandas as gpd
+    import shapely
+
+    from sdgcities.spatial.osm import read_osm
+
+    data = read_osm(osm, open_spaces=False)
+    box = shapely.box(*data.bounds())
+    return gpd.GeoDataFrame(geometry=[box], crs="EPSG:4326")
+
+
+def _note_estimate(res: IndicatorResult, pop: Any, params: dict[str, Any]) -> None:
+    if getattr(pop, "is_estimate", False):
+        res.population_is_estimate = True
+        fpp = params.get("floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON)
+        how = (
+            f"scaled to a total of {params['population_total']:,.0f}"
+            if params.get("population_total")
+            else f"assuming {fpp} m² of floor area per person"
+        )
+        res.parameters["population_estimate"] = {"source": "OSM buildings", "method": how}
+        res.warnings.append(
+            f"Population is an ESTIMATE from OSM building footprints × levels, {how}."
+        )
+
+
+def land_consumption(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
+    from sdgcities.spatial.landuse import land_consumption_from_files
+
+    assert kit.built_up is not None
+    epochs = params.get("epochs")
+    population = params.get("population_series")
+    if not epochs or population is None:
+        raise SpatialInputError(
+            kit.root or kit.built_up,
+            "11.3.1 needs two epochs and a population for each",
+            "set `options: {epochs: [2000, 2020], population_series: {2000: N, 2020: M}}` "
+            "in kit.yaml",
+        )
+    res = land_consumption_from_files(
+        kit.built_up,
+        epochs=(int(epochs[0]), int(epochs[1])),
+        population={int(k): float(v) for k, v in population.items()}
+        if isinstance(population, dict)
+        else population,
+        aoi=kit.boundary,
+        formula=params.get("formula", "ln"),
+    )
+    return [res]
+
+
+def air_quality(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
+    from sdgcities.spatial.airquality import air_quality as _air_quality
+
+    assert kit.pm25 is not None
+    assert kit.population is not None
+    return [
+        _air_quality(
+            kit.pm25,
+            kit.population,
+            boundary=kit.boundary,
+            population_column=params.get("population_column") or "population",
+        )
+    ]
+
+
+def urban_extent(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
+    from sdgcities.spatial.urbanisation import urban_extent as _urban_extent
+
+    assert kit.population is not None
+    if Path(kit.population).suffix.lower() not in (".tif", ".tiff"):
+        raise SpatialInputError(
+            kit.population,
+            "the Degree of Urbanisation needs a population raster",
+            "add a population GeoTIFF (e.g. GHS-POP) to the kit",
+        )
+    _centres, res = _urban_extent(kit.population, aoi=kit.boundary)
+    # the city's class: the most urban class holding any of its population
+    shares = res.disaggregation
+    for label in ("urban centre", "urban cluster", "rural grid cell"):
+        if shares.get(label, 0.0) > 0:
+            res.details["class_label"] = label
+            break
+    return [res]
+
+
+def register_all(register: Callable[[SpatialIndicator], None]) -> None:
+    """Register the built-in spatial indicators."""
+    register(SpatialIndicator(
+        name="transit-access", code="11.2.1",
+        title="Convenient access to public transport (network walk)",
+        requires=("osm",), uses=("osm", "gtfs", "population", "boundary"),
+        method_version="1.0", compute=transit_access,
+        defaults={"low_capacity_m": 500.0, "high_capacity_m": 1000.0, "h3_resolution": 9},
+    ))  # fmt: skip
+    register(SpatialIndicator(
+        name="open-space", code="11.7.1",
+        title="Open public space: share of built-up area and 400 m walk access",
+        requires=("osm",), uses=("osm", "population", "boundary"),
+        method_version="1.0", compute=open_space,
+        defaults={"walk_m": 400.0, "h3_resolution": 9},
+    ))  # fmt: skip
+    register(SpatialIndicator(
+        name="land-consumption", code="11.3.1",
+        title="Ratio of land consumption rate to population growth rate",
+        requires=("built_up",), uses=("built_up", "boundary"),
+        method_version="1.0", compute=land_consumption, defaults={"formula": "ln"},
+    ))  # fmt: skip
+    register(SpatialIndicator(
+        name="air-quality", code="11.6.2",
+        title="Population-weighted annual mean PM2.5",
+        requires=("pm25", "population"), uses=("pm25", "population", "boundary"),
+        method_version="1.0", compute=air_quality,
+    ))  # fmt: skip
+    register(SpatialIndicator(
+        name="urban-extent", code="degurba",
+        title="Degree of Urbanisation (urban extent)",
+        requires=("population",), uses=("population", "boundary"),
+        method_version="1.0", compute=urban_extent, store_as="typology:degurba",
+    ))  # fmt: skip

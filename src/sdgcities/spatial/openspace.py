@@ -1,0 +1,314 @@
+"""SDG 11.7.1 — open public space: (a) share of built-up area, (b) population within 400 m.
+
+(a) UN SDG metadata 11.7.1::
+
+    11.7.1a = 100 · (A_open_public_space + A_streets) / A_built_up
+
+* ``A_open_public_space``: union of the OSM open public spaces
+  (:data:`sdgcities.spatial.osm.OPEN_SPACE_TAGS`: parks, public gardens, playgrounds,
+  commons, recreation grounds, dog parks, village greens, squares, pedestrian areas,
+  beaches; not ``access=private|no``) inside the built-up area.
+* ``A_streets``: Σ centre-line length × width over highway segments whose midpoint lies
+  in the built-up area. Width: the way's ``width`` tag when it parses as metres, else
+  :data:`STREET_WIDTHS_M` by ``highway`` class. The table is an sdgcities assumption
+  (total right-of-way: 3–3.5 m lanes as in common road design guides, plus sidewalks of
+  about 2 m on urban streets) — overridable with ``street_widths=``. Streets running
+  through mapped pedestrian areas are counted in both terms; the overlap is small.
+* ``A_built_up``: the area of the ``built_up`` polygon(s) given — the urban extent (e.g.
+  a GHSL urban centre) or, when only an administrative boundary is at hand, that
+  boundary, which overstates the built-up area and so understates the share.
+
+(b) UN SDG metadata 11.7.1::
+
+    11.7.1b = 100 · Σ P_i [d(i) ≤ 400 m] / Σ P_i
+
+``d`` is the walking distance along the network to the nearest open-space *entry*. Entries
+are the polygon boundary, densified every ``entry_spacing_m`` (25 m) and snapped onto
+the nearest street segment when that is within ``max_entry_snap_m`` (30 m; the snap is
+counted as walked), plus every network node inside an open space (distance 0).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from sdgcities.errors import SpatialInputError
+from sdgcities.spatial._access import snap_population, summarise
+from sdgcities.spatial._crs import utm_crs_for
+from sdgcities.spatial.hexes import hex_layer
+from sdgcities.spatial.network import Snapped, WalkGraph, to_metric
+from sdgcities.spatial.osm import OsmData, read_osm
+from sdgcities.spatial.population import Population, population_from_frame, read_population
+from sdgcities.spatial.result import IndicatorResult
+from sdgcities.spatial.transit import _read_boundary
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "METHOD_VERSION",
+    "STREET_WIDTHS_M",
+    "open_space",
+    "open_space_access",
+    "open_space_from_files",
+    "open_space_share",
+]
+
+METHOD_VERSION = "1.0"
+
+#: Assumed street width (m, carriageway + sidewalks) by OSM ``highway`` class.
+STREET_WIDTHS_M: dict[str, float] = {
+    "motorway": 25.0, "trunk": 20.0, "primary": 17.0, "secondary": 15.0, "tertiary": 12.0,
+    "motorway_link": 7.0, "trunk_link": 7.0, "primary_link": 7.0, "secondary_link": 7.0,
+    "tertiary_link": 7.0, "unclassified": 9.0, "residential": 9.0, "living_street": 6.0,
+    "road": 8.0, "service": 5.0, "pedestrian": 6.0, "busway": 7.0, "track": 4.0,
+    "footway": 2.0, "cycleway": 2.0, "path": 1.5, "steps": 2.0, "bridleway": 2.0,
+    "corridor": 2.0,
+}  # fmt: skip
+_DEFAULT_WIDTH = 5.0
+
+
+def _metric_union(gdf: gpd.GeoDataFrame, crs: Any) -> shapely.Geometry:
+    if gdf.crs is None:
+        raise SpatialInputError("<layer>", "layer has no CRS", "declare its CRS")
+    return shapely.make_valid(gdf.to_crs(crs).union_all())
+
+
+def open_space_share(
+    osm: OsmData,
+    built_up: gpd.GeoDataFrame,
+    *,
+    street_widths: dict[str, float] | None = None,
+    open_spaces: gpd.GeoDataFrame | None = None,
+) -> IndicatorResult:
+    """11.7.1 (a): percent of the built-up area that is open public space or street."""
+    widths = {**STREET_WIDTHS_M, **(street_widths or {})}
+    area_geo = built_up.to_crs("EPSG:4326")
+    minx, miny, maxx, maxy = area_geo.total_bounds
+    crs = utm_crs_for((minx + maxx) / 2, (miny + maxy) / 2)
+    area = _metric_union(built_up, crs)
+    a_built = float(area.area)
+    if a_built <= 0:
+        raise SpatialInputError("<built_up>", "built-up area is empty", "pass polygon(s)")
+    x, y = to_metric(osm.node_lon, osm.node_lat, crs)
+    u, v = osm.edge_u, osm.edge_v
+    mx, my = (x[u] + x[v]) / 2, (y[u] + y[v]) / 2
+    inside = shapely.contains_xy(area, mx, my)
+    if not inside.any():
+        raise SpatialInputError(
+            osm.path,
+            "no street of the extract lies inside the built-up area/boundary",
+            "check that the boundary and the OSM extract cover the same city",
+        )
+    length = np.hypot(x[u] - x[v], y[u] - y[v])
+    w_class = np.array([widths.get(h, _DEFAULT_WIDTH) for h in osm.edge_highway], dtype=float)
+    width = np.where(np.isfinite(osm.edge_width), osm.edge_width, w_class)
+    a_streets = float((length * width)[inside].sum())
+    os_layer = osm.open_spaces if open_spaces is None else open_spaces
+    a_open = 0.0
+    if not os_layer.empty:
+        a_open = float(shapely.intersection(_metric_union(os_layer, crs), area).area)
+    value = 100.0 * (a_open + a_streets) / a_built
+    return IndicatorResult(
+        indicator="11.7.1a",
+        value=value,
+        unit="percent",
+        method_version=METHOD_VERSION,
+        parameters={
+            "open_space_source": "osm",
+            "street_area": "centre-line length x width (width tag, else class table)",
+            "street_widths_m": widths,
+            "built_up_area": "given polygon(s)",
+            "method_version": METHOD_VERSION,
+        },
+        details={
+            "built_up_km2": a_built / 1e6,
+            "open_space_km2": a_open / 1e6,
+            "street_km2": a_streets / 1e6,
+            "open_space_share": 100 * a_open / a_built,
+            "street_share": 100 * a_streets / a_built,
+            "open_spaces": len(os_layer),
+            "street_segments_inside": int(inside.sum()),
+            "crs": crs.to_string(),
+        },
+    )
+
+
+def _entries(
+    graph: WalkGraph, open_spaces: gpd.GeoDataFrame, spacing_m: float, max_snap_m: float
+) -> tuple[Snapped, int]:
+    polys = open_spaces.to_crs(graph.crs).geometry.to_numpy()
+    polys = polys[~shapely.is_empty(polys)]
+    rings = shapely.segmentize(shapely.boundary(polys), spacing_m)
+    coords = shapely.get_coordinates(rings)
+    border = graph.snap(coords[:, 0], coords[:, 1], max_snap_m=max_snap_m)
+    border = border.subset(border.ok)
+    tree = shapely.STRtree(polys)
+    idx = tree.query(shapely.points(graph.x, graph.y), predicate="within")
+    inner_nodes = np.unique(idx[0])
+    inner = graph.add_nodes_as_sources(inner_nodes)
+    both = Snapped(
+        np.concatenate([border.edge, inner.edge]),
+        np.concatenate([border.t, inner.t]),
+        np.concatenate([border.snap_m, inner.snap_m]),
+    )
+    return both, len(inner_nodes)
+
+
+def open_space_access(
+    network: WalkGraph,
+    open_spaces: gpd.GeoDataFrame,
+    population: Population | gpd.GeoDataFrame,
+    *,
+    walk_m: float = 400.0,
+    h3_resolution: int = 9,
+    boundary: gpd.GeoDataFrame | None = None,
+    entry_spacing_m: float = 25.0,
+    max_entry_snap_m: float = 30.0,
+    min_area_m2: float = 0.0,
+    nearest_limit_m: float = 3000.0,
+) -> IndicatorResult:
+    """11.7.1 (b): percent of the population within ``walk_m`` walk of an open public space."""
+    pop = (
+        population
+        if isinstance(population, Population)
+        else population_from_frame(population, source="<population>")
+    ).clip(boundary)
+    os_m = open_spaces.to_crs(network.crs)
+    os_m = os_m.loc[os_m.geometry.area >= min_area_m2]
+    if os_m.empty:
+        raise SpatialInputError(
+            "<open_spaces>",
+            "no open public space given",
+            "use an extract with parks/squares (leisure=park, ...)",
+        )
+    t0 = time.perf_counter()
+    src, n_inner = _entries(network, os_m, entry_spacing_m, max_entry_snap_m)
+    if len(src.edge) == 0:
+        raise SpatialInputError(
+            "<open_spaces>",
+            "no open space touches the walk network",
+            "check that open spaces and network cover the same city",
+        )
+    notes: list[str] = []
+    p_snap = snap_population(network, pop, notes)
+    nd = network.node_distances(src, limit=nearest_limit_m)
+    d = network.point_distances(nd, p_snap, sources=src)
+    d[d > nearest_limit_m] = np.inf
+    covered = d <= walk_m + 1e-3  # 1 mm: reprojection round-off
+    t_dist = time.perf_counter() - t0
+    value, total, cov, dis = summarise(pop, covered)
+    return IndicatorResult(
+        indicator="11.7.1b",
+        value=value,
+        unit="percent",
+        method_version=METHOD_VERSION,
+        parameters={
+            "walk_m": walk_m,
+            "distance": "network",
+            "network_type": "walk (pyrosm 'walking' filter, undirected)",
+            "entries": f"boundary every {entry_spacing_m:g} m snapped within "
+            f"{max_entry_snap_m:g} m + network nodes inside",
+            "snapping": "nearest street segment; snap distance counted as walked",
+            "min_area_m2": min_area_m2,
+            "h3_resolution": h3_resolution,
+            "hex_distance": "population-weighted mean network distance to nearest open space",
+            "method_version": METHOD_VERSION,
+        },
+        population_total=total,
+        population_covered=cov,
+        population_is_estimate=pop.is_estimate,
+        disaggregation=dis,
+        warnings=notes,
+        details={
+            "open_spaces": len(os_m),
+            "entry_points": len(src.edge),
+            "nodes_inside_open_spaces": n_inner,
+            "population_points": len(pop.points),
+            "graph_nodes": network.n_nodes,
+            "distances_s": round(t_dist, 4),
+        },
+        hexes=hex_layer(pop.points, covered, d, resolution=h3_resolution),
+    )
+
+
+def open_space(
+    osm: OsmData,
+    population: Population | gpd.GeoDataFrame,
+    *,
+    built_up: gpd.GeoDataFrame,
+    graph: WalkGraph | None = None,
+    boundary: gpd.GeoDataFrame | None = None,
+    walk_m: float = 400.0,
+    h3_resolution: int = 9,
+) -> dict[str, IndicatorResult]:
+    """Both parts of 11.7.1: ``{"11.7.1a": ..., "11.7.1b": ...}``."""
+    g = graph or WalkGraph.from_osm(osm)
+    return {
+        "11.7.1a": open_space_share(osm, built_up),
+        "11.7.1b": open_space_access(
+            g,
+            osm.open_spaces,
+            population,
+            walk_m=walk_m,
+            h3_resolution=h3_resolution,
+            boundary=boundary,
+        ),
+    }
+
+
+def open_space_from_files(
+    osm: str | Path,
+    population: str | Path | Population,
+    *,
+    boundary: str | Path | gpd.GeoDataFrame,
+    built_up: str | Path | gpd.GeoDataFrame | None = None,
+    population_column: str | None = None,
+    walk_m: float = 400.0,
+    h3_resolution: int = 9,
+) -> dict[str, IndicatorResult]:
+    """11.7.1 a and b from files; ``built_up`` defaults to ``boundary``.
+
+    ``population="buildings:<total>"`` estimates population from the extract's buildings
+    scaled to ``<total>`` (flagged ``population_is_estimate``).
+    """
+    from sdgcities.spatial.population import estimate_population_from_buildings
+
+    t0 = time.perf_counter()
+    est_total: float | None = None
+    if isinstance(population, str) and population.startswith("buildings:"):
+        est_total = float(population.split(":", 1)[1])
+    data = read_osm(osm, buildings=est_total is not None, open_spaces=True)
+    if est_total is not None:
+        pop = estimate_population_from_buildings(data.buildings, est_total)
+    elif isinstance(population, Population):
+        pop = population
+    else:
+        pop = read_population(population, column=population_column)
+    bnd = _read_boundary(boundary)
+    assert bnd is not None
+    bu = _read_boundary(built_up) if built_up is not None else bnd
+    assert bu is not None
+    t_parse = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    g = WalkGraph.from_osm(data)
+    t_graph = time.perf_counter() - t1
+    out = open_space(
+        data, pop, built_up=bu, graph=g, boundary=bnd, walk_m=walk_m, h3_resolution=h3_resolution
+    )
+    total = time.perf_counter() - t0
+    for r in out.values():
+        r.timings = {
+            "parse": round(t_parse, 4),
+            "graph": round(t_graph, 4),
+            "distances": r.details.pop("distances_s", 0.0),
+            "total": round(total, 4),
+        }
+        r.details["osm_counts"] = data.counts
+    return out

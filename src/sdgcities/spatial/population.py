@@ -1,0 +1,235 @@
+"""Population as weighted points: from rasters, vector grids, H3/point CSVs, or OSM buildings.
+
+Every reader returns :class:`Population`: points in EPSG:4326 (raster cell centres, grid
+cell representative points, H3 cell centres, or the given lon/lat) with a ``population``
+column and any disaggregation columns.
+
+Disaggregation convention: extra numeric columns named ``pop_<group>`` (e.g.
+``pop_female``, ``pop_male``, ``pop_age_0_14``, ``pop_age_65_plus``) are counts of
+people of that group at the point; indicators report a share per such column in
+``IndicatorResult.disaggregation`` (key = column name).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import shapely
+
+from sdgcities.errors import SpatialInputError
+from sdgcities.spatial._crs import utm_crs_for
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "NON_RESIDENTIAL_BUILDINGS",
+    "Population",
+    "estimate_population_from_buildings",
+    "population_from_frame",
+    "read_population",
+]
+
+_POP_NAMES = ("population", "pop", "pop_total", "total", "value", "inhabitants")
+_H3_NAMES = ("h3", "h3_index", "hex", "hex_id", "h3_id", "id", "cell")
+_LON_NAMES = ("lon", "lng", "longitude", "x")
+_LAT_NAMES = ("lat", "latitude", "y")
+
+#: building=* values not counted as homes when estimating population from buildings
+NON_RESIDENTIAL_BUILDINGS = frozenset(
+    {
+        "commercial", "industrial", "retail", "warehouse", "office", "church", "cathedral",
+        "chapel", "mosque", "temple", "synagogue", "school", "university", "college",
+        "kindergarten", "hospital", "public", "civic", "government", "train_station",
+        "transportation", "garage", "garages", "parking", "shed", "hut", "roof", "barn",
+        "stable", "greenhouse", "service", "supermarket", "hotel", "kiosk", "toilets",
+        "sports_hall", "stadium", "grandstand", "construction", "ruins", "bunker",
+        "water_tower", "transformer_tower", "carport", "farm_auxiliary", "hangar",
+    }
+)  # fmt: skip
+
+
+@dataclass
+class Population:
+    """Population points (EPSG:4326) with ``population`` and ``pop_*`` columns."""
+
+    points: gpd.GeoDataFrame
+    source: str
+    is_estimate: bool = False
+
+    @property
+    def total(self) -> float:
+        return float(self.points["population"].sum())
+
+    @property
+    def groups(self) -> list[str]:
+        """The disaggregation columns (``pop_*``)."""
+        return [c for c in self.points.columns if c.startswith("pop_")]
+
+    def clip(self, boundary: gpd.GeoDataFrame | None) -> Population:
+        """Points inside ``boundary`` (raises when none is)."""
+        if boundary is None:
+            return self
+        geom = boundary.to_crs("EPSG:4326").union_all()
+        inside = self.points.loc[
+            shapely.contains_xy(geom, self.points.geometry.x, self.points.geometry.y)
+        ]
+        if inside.empty or inside["population"].sum() <= 0:
+            raise SpatialInputError(
+                self.source,
+                "no population inside the boundary (the boundary misses the population data)",
+                "check that boundary and population cover the same city and that both CRS "
+                "are declared correctly",
+            )
+        return Population(inside.reset_index(drop=True), self.source, self.is_estimate)
+
+
+def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
+    low = {c.lower(): c for c in columns}
+    return next((low[n] for n in names if n in low), None)
+
+
+def population_from_frame(
+    df: pd.DataFrame | gpd.GeoDataFrame,
+    *,
+    column: str | None = None,
+    source: str = "<frame>",
+) -> Population:
+    """Population points from a (Geo)DataFrame: geometry, H3 cells or lon/lat columns."""
+    cols = [str(c) for c in df.columns if c != "geometry"]
+    col = column or _pick(cols, _POP_NAMES)
+    if col is None or col not in df.columns:
+        raise SpatialInputError(
+            source,
+            f"population column {column!r} not found"
+            if column
+            else f"no population column (looked for {', '.join(_POP_NAMES)}; found {', '.join(cols)})",
+            "pass population_column= naming the column that holds people counts",
+        )
+    pop = pd.to_numeric(df[col], errors="coerce")
+    if pop.isna().all():
+        raise SpatialInputError(source, f"column {col!r} holds no numbers", "fix the column")
+    bad = int((pop < 0).sum())
+    if bad:
+        raise SpatialInputError(source, f"column {col!r} has {bad} negative values", "fix them")
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry is not None and df.crs is not None:
+        g = df.geometry
+        if not (g.geom_type == "Point").all():
+            utm = utm_crs_for(*_center(g.to_crs("EPSG:4326")))
+            g = g.to_crs(utm).representative_point()
+        pts = g.to_crs("EPSG:4326")
+        lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    elif isinstance(df, gpd.GeoDataFrame) and df.crs is None and "geometry" in df:
+        raise SpatialInputError(source, "the layer has no CRS", "declare its CRS (e.g. EPSG:4326)")
+    else:
+        hcol = _pick(cols, _H3_NAMES)
+        lon_c, lat_c = _pick(cols, _LON_NAMES), _pick(cols, _LAT_NAMES)
+        if hcol is not None and df[hcol].astype(str).map(h3.is_valid_cell).all():
+            ll = np.array([h3.cell_to_latlng(c) for c in df[hcol].astype(str)])
+            lat, lon = ll[:, 0], ll[:, 1]
+        elif lon_c is not None and lat_c is not None:
+            lon = pd.to_numeric(df[lon_c], errors="coerce").to_numpy()
+            lat = pd.to_numeric(df[lat_c], errors="coerce").to_numpy()
+        else:
+            raise SpatialInputError(
+                source,
+                "no location: need geometry, an H3 cell column (h3/id) or lon/lat columns",
+                "add a column of H3 cells or lon and lat columns in EPSG:4326",
+            )
+    good = np.isfinite(lon) & np.isfinite(lat) & pop.notna().to_numpy()
+    out = pd.DataFrame({"population": pop.to_numpy(dtype=float)})
+    for c in cols:
+        if c.startswith("pop_") and c != col:
+            out[c] = pd.to_numeric(df[c], errors="coerce").fillna(0.0).to_numpy()
+    gdf = gpd.GeoDataFrame(
+        out.loc[good].reset_index(drop=True),
+        geometry=shapely.points(lon[good], lat[good]),
+        crs="EPSG:4326",
+    )
+    return Population(gdf, source)
+
+
+def _center(g: gpd.GeoSeries) -> tuple[float, float]:
+    minx, miny, maxx, maxy = g.total_bounds
+    return (minx + maxx) / 2, (miny + maxy) / 2
+
+
+def read_population(path: str | Path, *, column: str | None = None) -> Population:
+    """Read a GeoTIFF, a vector grid (GeoPackage, GeoJSON, GeoParquet) or a CSV."""
+    p = Path(path)
+    if not p.is_file():
+        raise SpatialInputError(p, "population file not found", "check the path")
+    ext = p.suffix.lower()
+    try:
+        if ext in {".tif", ".tiff"}:
+            return _read_raster(p)
+        if ext == ".csv":
+            return population_from_frame(pd.read_csv(p), column=column, source=str(p))
+        if ext in {".parquet", ".geoparquet"}:
+            return population_from_frame(gpd.read_parquet(p), column=column, source=str(p))
+        if ext in {".gpkg", ".geojson", ".json", ".shp", ".fgb"}:
+            return population_from_frame(gpd.read_file(p), column=column, source=str(p))
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        if isinstance(exc, SpatialInputError):
+            raise
+        raise SpatialInputError(p, f"cannot read population ({exc})", "check the file") from exc
+    raise SpatialInputError(
+        p, f"unknown population format {ext!r}", "use .tif, .gpkg, .geojson, .parquet or .csv"
+    )
+
+
+def _read_raster(p: Path) -> Population:
+    import rasterio
+
+    with rasterio.open(p) as src:
+        if src.crs is None:
+            raise SpatialInputError(p, "the raster has no CRS", "assign one (gdal_edit -a_srs)")
+        band = src.read(1, masked=True).astype("float64")
+        transform, crs = src.transform, src.crs
+    vals = band.filled(0.0)
+    rows, cols = np.nonzero(np.isfinite(vals) & (vals > 0))
+    xs = transform.c + (cols + 0.5) * transform.a + (rows + 0.5) * transform.b
+    ys = transform.f + (cols + 0.5) * transform.d + (rows + 0.5) * transform.e
+    pts = gpd.GeoSeries(shapely.points(xs, ys), crs=crs).to_crs("EPSG:4326")
+    gdf = gpd.GeoDataFrame({"population": vals[rows, cols]}, geometry=pts.values, crs="EPSG:4326")
+    return Population(gdf, str(p))
+
+
+def estimate_population_from_buildings(
+    buildings: gpd.GeoDataFrame,
+    total: float,
+    *,
+    default_levels: float = 1.0,
+    exclude: frozenset[str] = NON_RESIDENTIAL_BUILDINGS,
+) -> Population:
+    """Spread a known ``total`` over buildings by floor area (footprint m² × levels).
+
+    ``population_i = total · A_i·L_i / Σ A_j·L_j`` over buildings whose ``building`` value
+    is not in ``exclude``; ``L`` is ``building:levels`` or ``default_levels``. The result
+    is flagged ``is_estimate=True`` and must be reported as such.
+    """
+    if buildings.empty:
+        raise SpatialInputError(
+            "<buildings>",
+            "no buildings to estimate population from",
+            "use an extract with building=* footprints or give a population layer",
+        )
+    if total <= 0:
+        raise ValueError(f"total population must be > 0, got {total}")
+    b = buildings.loc[~buildings["building"].isin(exclude)]
+    if b.empty:
+        b = buildings
+    utm = utm_crs_for(*_center(b.geometry))
+    geom = b.geometry.to_crs(utm)
+    area = geom.area.to_numpy()
+    levels = b["levels"].fillna(default_levels).to_numpy(dtype=float)
+    floor = area * levels
+    pop = total * floor / floor.sum()
+    pts = geom.representative_point().to_crs("EPSG:4326")
+    gdf = gpd.GeoDataFrame({"population": pop}, geometry=pts.values, crs="EPSG:4326")
+    return Population(gdf, "osm buildings (footprint × levels)", is_estimate=True)
