@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from sdgcities.batch.spec import BatchSpec, CitySpec
 from sdgcities.errors import SdgCitiesError
-from sdgcities.spatial.kit import CityKit, discover_kit
+from sdgcities.spatial.kit import CityKit, data_year, discover_kit
 from sdgcities.spatial.result import IndicatorResult
 from sdgcities.spatial.runs import (
     PlannedRun,
@@ -31,6 +31,16 @@ from sdgcities.spatial.runs import (
 )
 
 logger = logging.getLogger(__name__)
+
+#: one city per worker, one core per city: keep libraries from starting thread pools of
+#: their own, so that N workers on N cores do N cities at a time
+WORKER_ENV = {
+    "OSMIUM_POOL_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "GDAL_NUM_THREADS": "1",
+}
 
 
 @dataclass
@@ -152,6 +162,7 @@ def run_batch(
             processes=True,
             dashboard_address=None,
             host="127.0.0.1",
+            env=WORKER_ENV,
         )
         client = Client(cluster)
         where = f"LocalCluster({n_workers} workers)"
@@ -169,13 +180,15 @@ def run_batch(
             futures[fut] = name
         for fut in as_completed(list(futures)):
             name = futures[fut]
-            cs, _kit, todo = work[name]
+            cs, kit_, todo = work[name]
             out = outcomes[name]
             try:
                 results, failed, secs = fut.result()
                 out.seconds = secs
                 out.failed = failed
-                write_results(engine, name, todo, results, year=cs.year, force=force)
+                write_results(
+                    engine, name, todo, results, year=cs.year or data_year(kit_), force=force
+                )
                 out.computed = [p.indicator.code for p in todo if p.key in results]
                 out.values = {r.indicator: r.value for p in todo for r in results.get(p.key, [])}
                 out.status = "ok" if not failed else ("partial" if out.computed else "failed")

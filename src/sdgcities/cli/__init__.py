@@ -47,11 +47,23 @@ def _register() -> None:
         scoring,
         spatial,
         store,
+        users,
         web,
     )
 
-    for module in (store, catalogue, cities, observations, scoring, exports, spatial, batch,
-                   web, demo):
+    for module in (
+        store,
+        catalogue,
+        cities,
+        observations,
+        scoring,
+        exports,
+        spatial,
+        batch,
+        users,
+        web,
+        demo,
+    ):
         module.register(app)
 
 

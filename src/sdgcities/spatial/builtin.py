@@ -6,6 +6,9 @@ and calls the pure indicator functions; nothing here stores anything.
 
 from __future__ import annotations
 
+import json
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,89 +24,174 @@ from sdgcities.spatial.result import IndicatorResult
 DEFAULT_FLOOR_AREA_PER_PERSON = 40.0
 
 
-def _population(kit: CityKit, params: dict[str, Any]) -> Any:
-    """The kit's population layer, or an estimate from the extract's buildings."""
+class _Context:
+    """What the network indicators of one kit share: the parsed extract, the walk graph,
+    the population and the boundary — built once, then reused by 11.2.1 and 11.7.1."""
+
+    def __init__(self, kit: CityKit, params: dict[str, Any]) -> None:
+        from sdgcities.spatial.network import WalkGraph
+        from sdgcities.spatial.osm import read_osm
+        from sdgcities.spatial.transit import _read_boundary
+
+        assert kit.osm is not None
+        t0 = time.perf_counter()
+        estimate = kit.population is None
+        self.osm = read_osm(kit.osm, buildings=estimate, open_spaces=True)
+        self.population = (
+            _read_population(kit, params) if not estimate else estimate_population(self.osm, params)
+        )
+        self.boundary = _read_boundary(kit.boundary)
+        self.parse_s = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        self.graph = WalkGraph.from_osm(self.osm)
+        self.graph_s = time.perf_counter() - t1
+
+
+_CONTEXTS: OrderedDict[str, _Context] = OrderedDict()
+
+
+def _context(kit: CityKit, params: dict[str, Any]) -> tuple[_Context, bool]:
+    """The kit's shared context (cached for the last two kits); True when freshly built."""
+    from sdgcities.spatial.kit import file_checksum
+
+    files = kit.files()
+    key = json.dumps(
+        {
+            "files": {
+                k: [file_checksum(p) for p in v]
+                for k, v in files.items()
+                if k in ("osm", "population", "boundary")
+            },
+            "population": [
+                params.get(k)
+                for k in ("population_total", "floor_area_per_person", "population_column")
+            ],
+        },
+        sort_keys=True,
+        default=str,
+    )
+    ctx = _CONTEXTS.get(key)
+    if ctx is not None:
+        _CONTEXTS.move_to_end(key)
+        return ctx, False
+    ctx = _CONTEXTS[key] = _Context(kit, params)
+    while len(_CONTEXTS) > 2:
+        _CONTEXTS.popitem(last=False)
+    return ctx, True
+
+
+def clear_contexts() -> None:
+    """Forget parsed kits (frees their memory)."""
+    _CONTEXTS.clear()
+
+
+def _read_population(kit: CityKit, params: dict[str, Any]) -> Any:
     from sdgcities.spatial.population import read_population
 
-    if kit.population is not None:
-        return read_population(kit.population, column=params.get("population_column"))
-    if kit.osm is None:
-        raise SpatialInputError(
-            kit.root or "<kit>",
-            "no population layer and no OSM extract to estimate one from",
-            "add population.{tif,gpkg,csv} to the kit",
-        )
-    return estimate_population(kit.osm, params)
+    assert kit.population is not None
+    return read_population(
+        kit.population, column=params.get("population_column") or kit.population_column
+    )
 
 
-def estimate_population(osm: Path, params: dict[str, Any]) -> Any:
-    """Population spread over OSM buildings by floor area (flagged as an estimate).
+def estimate_population(osm: Any, params: dict[str, Any]) -> Any:
+    """Population spread over the extract's buildings by floor area (flagged an estimate).
 
     The total is ``population_total`` when given, else the residential floor area
     (footprint × levels) divided by ``floor_area_per_person`` (m²).
     """
     from sdgcities.spatial._crs import utm_crs_for
-    from sdgcities.spatial.osm import read_osm
     from sdgcities.spatial.population import (
         NON_RESIDENTIAL_BUILDINGS,
         estimate_population_from_buildings,
     )
 
-    data = read_osm(osm, buildings=True, open_spaces=False)
-    b = data.buildings
+    b = osm.buildings
     if b is None or b.empty:
         raise SpatialInputError(
-            osm,
-            "has no buildings to estimate population from",
+            "<osm>",
+            "the extract has no buildings to estimate population from",
             "add a population layer (raster, grid or H3 CSV) to the kit",
         )
     total = params.get("population_total")
     if not total:
         homes = b.loc[~b["building"].isin(NON_RESIDENTIAL_BUILDINGS)]
         homes = homes if not homes.empty else b
-        c = homes.geometry.union_all().centroid
-        floor = homes.geometry.to_crs(utm_crs_for(c.x, c.y)).area * homes["levels"].fillna(1.0)
+        lon0, lat0, lon1, lat1 = homes.total_bounds
+        utm = utm_crs_for((lon0 + lon1) / 2, (lat0 + lat1) / 2)
+        floor = homes.geometry.to_crs(utm).area * homes["levels"].fillna(1.0)
         fpp = float(params.get("floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON))
         total = float(floor.sum()) / fpp
     return estimate_population_from_buildings(b, float(total))
 
 
-def _boundary(kit: CityKit) -> Any:
-    return kit.boundary
+def _timings(
+    res: IndicatorResult, ctx: _Context, fresh: bool, t0: float, extra_parse: float
+) -> None:
+    res.timings = {
+        "parse": round((ctx.parse_s if fresh else 0.0) + extra_parse, 4),
+        "graph": round(ctx.graph_s if fresh else 0.0, 4),
+        "distances": float(res.details.pop("distances_s", 0.0)),
+        "total": round(time.perf_counter() - t0, 4),
+    }
+    res.details["osm_counts"] = ctx.osm.counts
 
 
 def transit_access(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
-    from sdgcities.spatial.transit import transit_access_from_files
+    import geopandas as gpd
+    import pandas as pd
 
-    assert kit.osm is not None
-    pop = _population(kit, params)
+    from sdgcities.spatial.gtfs import read_gtfs_feeds
+    from sdgcities.spatial.transit import transit_access as _transit_access
+
+    t0 = time.perf_counter()
+    ctx, fresh = _context(kit, params)
     stop_source = params.get("stop_source") or ("gtfs" if kit.gtfs else "osm")
-    res = transit_access_from_files(
-        kit.osm,
-        kit.gtfs,
-        pop,
-        boundary=_boundary(kit),
-        stop_source=stop_source,
-        frequency=params.get("frequency"),
+    if stop_source not in {"gtfs", "osm", "gtfs+osm"}:
+        raise SpatialInputError(
+            "<parameters>", f"stop_source {stop_source!r} is unknown", "use gtfs, osm or gtfs+osm"
+        )
+    t1 = time.perf_counter()
+    frames = []
+    if "gtfs" in stop_source:
+        if not kit.gtfs:
+            raise SpatialInputError(
+                kit.root or "<kit>", "stops from GTFS were asked for but no feed was given",
+                "add gtfs*.zip to the kit or use stop_source=osm",
+            )  # fmt: skip
+        frames.append(read_gtfs_feeds(kit.gtfs, frequency=params.get("frequency") is not None))
+    if "osm" in stop_source:
+        frames.append(ctx.osm.stops)
+    stops = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+    gtfs_s = time.perf_counter() - t1
+    res = _transit_access(
+        ctx.graph,
+        stops,
+        ctx.population,
         low_capacity_m=float(params.get("low_capacity_m", 500.0)),
         high_capacity_m=float(params.get("high_capacity_m", 1000.0)),
         h3_resolution=int(params.get("h3_resolution", 9)),
+        boundary=ctx.boundary,
+        frequency=params.get("frequency"),
+        stop_source=stop_source,
     )
-    _note_estimate(res, pop, params)
+    _timings(res, ctx, fresh, t0, gtfs_s)
+    _note_estimate(res, ctx.population, params)
     return [res]
 
 
 def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
-    from sdgcities.spatial.openspace import open_space_from_files
+    from sdgcities.spatial.openspace import open_space as _open_space
 
-    assert kit.osm is not None
-    pop = _population(kit, params)
-    boundary = _boundary(kit)
-    if boundary is None:
-        boundary = _extract_hull(kit.osm)
-    parts = open_space_from_files(
-        kit.osm,
-        pop,
+    t0 = time.perf_counter()
+    ctx, fresh = _context(kit, params)
+    boundary = ctx.boundary
+    built_up = boundary if boundary is not None else _extract_box(ctx)
+    parts = _open_space(
+        ctx.osm,
+        ctx.population,
+        built_up=built_up,
+        graph=ctx.graph,
         boundary=boundary,
         walk_m=float(params.get("walk_m", 400.0)),
         h3_resolution=int(params.get("h3_resolution", 9)),
@@ -111,8 +199,13 @@ def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
     out = []
     for key, res in parts.items():
         res.indicator = OPEN_SPACE_CODES.get(key, key)
+        _timings(res, ctx, fresh, t0, 0.0)
+        if boundary is None and res.indicator == "11.7.1":
+            res.warnings.append(
+                "No boundary given: the extract's bounding box stands in for the built-up area."
+            )
         if res.population_total is not None:
-            _note_estimate(res, pop, params)
+            _note_estimate(res, ctx.population, params)
         out.append(res)
     return out
 
@@ -122,16 +215,11 @@ def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
 OPEN_SPACE_CODES = {"11.7.1a": "11.7.1", "11.7.1b": "11.7.1b"}
 
 
-def _extract_hull(osm: Path) -> Any:
-    """Without a boundary, the extract's own bounding box stands in (stated in warnings)."""
+def _extract_box(ctx: _Context) -> Any:
     import geopandas as gpd
     import shapely
 
-    from sdgcities.spatial.osm import read_osm
-
-    data = read_osm(osm, open_spaces=False)
-    box = shapely.box(*data.bounds())
-    return gpd.GeoDataFrame(geometry=[box], crs="EPSG:4326")
+    return gpd.GeoDataFrame(geometry=[shapely.box(*ctx.osm.bounds())], crs="EPSG:4326")
 
 
 def _note_estimate(res: IndicatorResult, pop: Any, params: dict[str, Any]) -> None:
@@ -139,7 +227,7 @@ def _note_estimate(res: IndicatorResult, pop: Any, params: dict[str, Any]) -> No
         res.population_is_estimate = True
         fpp = params.get("floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON)
         how = (
-            f"scaled to a total of {params['population_total']:,.0f}"
+            f"scaled to a total of {float(params['population_total']):,.0f}"
             if params.get("population_total")
             else f"assuming {fpp} m² of floor area per person"
         )

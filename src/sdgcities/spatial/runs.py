@@ -149,6 +149,9 @@ def compute_planned(
         for r in res:
             r.timings.setdefault("total", time.perf_counter() - t0)
         results[run.key] = res
+    from sdgcities.spatial.builtin import clear_contexts
+
+    clear_contexts()  # the kit's parsed data is shared by its indicators only
     return results, failed
 
 

@@ -1,0 +1,63 @@
+"""API tokens for scripts: shown once, stored as a SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sdgcities.accounts._time import now
+from sdgcities.accounts.users import get_user
+from sdgcities.errors import NotFoundError
+from sdgcities.store.models import ApiToken, User
+
+TOKEN_PREFIX = "sdg_"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user_key: str | int, *, name: str = "") -> tuple[str, ApiToken]:
+    """A new token for the user: returns ``(token, row)``; only the hash is stored."""
+    user = get_user(session, user_key)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, token_hash=token_hash(token))
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def list_tokens(session: Session, user_key: str | int) -> list[ApiToken]:
+    user = get_user(session, user_key)
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
+
+
+def revoke_token(session: Session, token_id: int, *, user_id: int | None = None) -> ApiToken:
+    """Revoke the token with this id (of ``user_id`` when given)."""
+    row = session.get(ApiToken, token_id)
+    if row is None or (user_id is not None and row.user_id != user_id):
+        raise NotFoundError(f"no API token with id {token_id}")
+    row.revoked = True
+    session.flush()
+    return row
+
+
+def verify_token(session: Session, token: str) -> User | None:
+    """The active user owning this unrevoked token, else None (and records its use)."""
+    if not token or len(token) > 200:
+        return None
+    row = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(token))
+    ).one_or_none()
+    if row is None or row.revoked:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = now()
+    return user

@@ -1,0 +1,179 @@
+"""CLI: ``sdgcities users add|list|grant|revoke|role|token``."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+from rich.table import Table
+
+from sdgcities.cli._common import console, engine, err_console, handle_errors
+
+users_app = typer.Typer(
+    help="Accounts: create them, give roles, grant cities to city editors, issue API tokens.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+_PASSWORD_ENV = "SDGCITIES_PASSWORD"
+
+
+def _read_password(email: str) -> str:
+    env = os.environ.get(_PASSWORD_ENV)
+    if env:
+        return env
+    password: str = typer.prompt(f"password for {email}", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_app.command("add")
+@handle_errors
+def add_cmd(
+    email: str = typer.Argument(..., help="The e-mail address the user logs in with."),
+    role: str = typer.Option(
+        "learner",
+        "--role",
+        "-r",
+        help="admin, global_hub, regional_hub, city_editor, investor, learner or public.",
+    ),
+    name: str = typer.Option("", "--name", help="The user's name as shown on pages."),
+    region: str | None = typer.Option(
+        None, "--region", help="For a regional hub: the SDG region it reviews."
+    ),
+    city: list[str] = typer.Option(
+        [], "--city", "-c", help="For a city editor: a city it may edit (repeatable)."
+    ),
+) -> None:
+    """Create an account (the password is asked for, or read from SDGCITIES_PASSWORD).
+
+    Examples:
+
+      sdgcities users add admin@example.org --role admin
+
+      sdgcities users add lab@nairobi.go.ke --role city_editor --city nairobi-ken
+    """
+    from sdgcities.accounts.users import create_user, grant_city
+    from sdgcities.store.db import transaction
+
+    password = _read_password(email)
+    with transaction(engine()) as session:
+        user = create_user(
+            session, email=email, password=password, role=role, name=name, region=region
+        )
+        for c in city:
+            grant_city(session, user.id, c)
+        console.print(f"[green]✓[/] created {user.email} ({user.role})")
+
+
+@users_app.command("list")
+@handle_errors
+def list_cmd(
+    role: str | None = typer.Option(None, "--role", "-r", help="Only users with this role."),
+) -> None:
+    """List the accounts with their role, region and cities."""
+    from sdgcities.accounts.users import cities_of, list_users
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        users = list_users(session, role=role)
+        cities = cities_of(session, users)
+        table = Table(header_style="bold", title="accounts")
+        for col in ("id", "email", "name", "role", "region", "cities", "active"):
+            table.add_column(col)
+        for u in users:
+            table.add_row(
+                str(u.id),
+                u.email,
+                u.name or "",
+                u.role,
+                u.region or "",
+                ", ".join(cities[u.id]),
+                "yes" if u.active else "no",
+            )
+    console.print(table)
+
+
+@users_app.command("grant")
+@handle_errors
+def grant_cmd(
+    email: str = typer.Argument(..., help="The city editor's e-mail address."),
+    cities: list[str] = typer.Argument(..., help="Cities (slug, id or name) to grant."),
+) -> None:
+    """Let a city editor edit these cities.
+
+    Example: sdgcities users grant lab@nairobi.go.ke nairobi-ken
+    """
+    from sdgcities.accounts.users import grant_city
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        for c in cities:
+            grant_city(session, email, c)
+    console.print(f"[green]✓[/] {email} may edit {', '.join(cities)}")
+
+
+@users_app.command("revoke")
+@handle_errors
+def revoke_cmd(
+    email: str = typer.Argument(..., help="The city editor's e-mail address."),
+    cities: list[str] = typer.Argument(..., help="Cities (slug, id or name) to withdraw."),
+) -> None:
+    """Withdraw cities from a city editor."""
+    from sdgcities.accounts.users import revoke_city
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        for c in cities:
+            revoke_city(session, email, c)
+    console.print(f"[green]✓[/] {email} may no longer edit {', '.join(cities)}")
+
+
+@users_app.command("role")
+@handle_errors
+def role_cmd(
+    email: str = typer.Argument(..., help="The user's e-mail address."),
+    role: str = typer.Argument(..., help="The new role."),
+    region: str | None = typer.Option(None, "--region", help="For a regional hub."),
+) -> None:
+    """Give a user another role."""
+    from sdgcities.accounts.users import set_role
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        user = set_role(session, email, role, region=region)
+        console.print(f"[green]✓[/] {user.email} is now {user.role}")
+
+
+@users_app.command("token")
+@handle_errors
+def token_cmd(
+    email: str = typer.Argument(..., help="The user the token acts for."),
+    name: str = typer.Option("", "--name", help="What the token is for (e.g. 'nightly import')."),
+    revoke: int | None = typer.Option(None, "--revoke", help="Revoke the token with this id."),
+) -> None:
+    """Issue an API token (printed once, on stdout) or revoke one.
+
+    Use it as 'Authorization: Bearer <token>'. Example:
+
+      sdgcities users token lab@nairobi.go.ke --name "nightly import"
+    """
+    from sdgcities.accounts.tokens import issue_token, revoke_token
+    from sdgcities.accounts.users import get_user
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        if revoke is not None:
+            user = get_user(session, email)
+            revoke_token(session, revoke, user_id=user.id)
+            console.print(f"[green]✓[/] token {revoke} of {user.email} revoked")
+            return
+        token, row = issue_token(session, email, name=name)
+    err_console.print(
+        f"token {row.id} for {email} — shown only now; store it safely:", highlight=False
+    )
+    typer.echo(token)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    app.add_typer(users_app, name="users")

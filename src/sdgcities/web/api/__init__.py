@@ -1,0 +1,20 @@
+"""The JSON API (mounted at ``/api/v1`` by :func:`sdgcities.web.app.create_app`).
+
+Thin adapters over the same service functions as the CLI: cities, indicators,
+observations (read; add or correct), scores and challenges, hex layers, exports, and
+the account behind the request. Errors have one shape (:mod:`sdgcities.web.errors`);
+lists share one pagination envelope (``items``, ``total``, ``limit``, ``offset``, ``next``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sdgcities.web.api import cities, exports, indicators, layers, me, observations, scores
+from sdgcities.web.errors import ERROR_RESPONSES
+
+router = APIRouter(responses=ERROR_RESPONSES)
+for _module in (cities, scores, layers, indicators, observations, exports, me):
+    router.include_router(_module.router)
+
+__all__ = ["router"]

@@ -1,0 +1,53 @@
+"""Plumbing shared by the API routers: pagination, safe query strings, visibility."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from sdgcities.accounts import permissions
+from sdgcities.store.models import City, User
+from sdgcities.web.api._schemas import Page
+from sdgcities.web.auth import current_user
+from sdgcities.web.deps import get_session
+
+T = TypeVar("T")
+
+MAX_LIMIT = 500
+MAX_OFFSET = 10_000_000
+#: printable text without NUL (PostgreSQL refuses NUL in text; nobody means it)
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+
+DbSession = Annotated[Session, Depends(get_session)]
+OptionalUser = Annotated[User | None, Depends(current_user)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="items to skip")]
+
+
+def text_query(description: str, *, max_length: int = 200) -> Any:
+    """A ``Query`` for a free-text filter (bounded, no control characters)."""
+    return Query(default=None, max_length=max_length, pattern=TEXT_PATTERN, description=description)
+
+
+def page(request: Request, items: Sequence[T], *, total: int, limit: int, offset: int) -> Page[T]:
+    """The pagination envelope, with the URL of the next page when there is one."""
+    nxt = None
+    if offset + len(items) < total and items:
+        nxt = str(request.url.include_query_params(limit=limit, offset=offset + limit))
+    return Page[T](items=list(items), total=total, limit=limit, offset=offset, next=nxt)
+
+
+def get_city_or_404(session: Session, key: str | int) -> City:
+    """The city by slug, id or name (NotFoundError → 404 with suggestions)."""
+    from sdgcities.cities.service import get_city
+
+    city: City = get_city(session, key)
+    return city
+
+
+def published_only_for(user: User | None, city_id: int, session: Session) -> bool:
+    """True unless ``user`` may see this city's draft values."""
+    return not permissions.can_see_drafts(user, city_id, session)
