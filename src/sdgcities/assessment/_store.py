@@ -1,0 +1,144 @@
+"""Store plumbing for the assessment: observations, city lookup, typology.
+
+Observations and cities come from their owners (``sdgcities.observations.service``,
+``sdgcities.cities``); only the lean numeric read that scoring needs lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sdgcities.cities import service as city_service
+from sdgcities.cities import typology
+from sdgcities.observations import service as observation_service
+from sdgcities.store.models import City, CityTypology, Indicator, Observation
+
+logger = logging.getLogger(__name__)
+
+
+def current_observations(
+    session: Session,
+    *,
+    city_ids: Iterable[int] | None = None,
+    indicator_codes: Iterable[str] | None = None,
+    published_only: bool = False,
+    disaggregation: str | None = "",
+) -> pd.DataFrame:
+    """Current observation versions (``sdgcities.observations.service.current_observations``)."""
+    return observation_service.current_observations(
+        session,
+        city_ids=None if city_ids is None else list(city_ids),
+        indicator_codes=None if indicator_codes is None else list(indicator_codes),
+        published_only=published_only,
+        disaggregation=disaggregation,
+    )
+
+
+def scoring_observations(
+    session: Session,
+    *,
+    city_ids: Iterable[int] | None = None,
+    indicator_codes: Iterable[str] | None = None,
+    published_only: bool = False,
+) -> pd.DataFrame:
+    """The lean read scoring needs: ``city_id, city_slug, indicator, year, value`` of totals.
+
+    One Core query read column-wise by pandas (no ORM rows): about 4× faster than the
+    full :func:`current_observations` on a million rows.
+    """
+    # numbers only (ids, not strings) keep the row conversion cheap; names mapped after
+    stmt = select(
+        Observation.city_id, Observation.indicator_id, Observation.year, Observation.value
+    ).where(Observation.is_current.is_(True), Observation.disaggregation == "")
+    codes = None if indicator_codes is None else list(indicator_codes)
+    ind_stmt = select(Indicator.id, Indicator.code)
+    if codes is not None:
+        ind_stmt = ind_stmt.where(Indicator.code.in_(codes))
+    ind_ids = {int(i): str(c) for i, c in session.execute(ind_stmt).all()}
+    if city_ids is not None:
+        stmt = stmt.where(Observation.city_id.in_(list(city_ids)))
+    if codes is not None:
+        stmt = stmt.where(Observation.indicator_id.in_(list(ind_ids)))
+    if published_only:
+        stmt = stmt.where(Observation.status == "published")
+    result = session.connection().execute(stmt)
+    try:
+        # the DB-API cursor directly: SQLAlchemy Row objects would cost ~3× the time here
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    finally:
+        result.close()
+    data = np.asarray(rows, dtype=float).reshape(-1, 4)
+    frame = pd.DataFrame(
+        {
+            "city_id": data[:, 0].astype(np.int64),
+            "indicator_id": data[:, 1].astype(np.int64),
+            "year": data[:, 2].astype(np.int64),
+            "value": data[:, 3],
+        }
+    )
+    ids = np.unique(frame["city_id"].to_numpy()).tolist()
+    slugs = {
+        int(i): str(c)
+        for i, c in session.execute(select(City.id, City.slug).where(City.id.in_(ids))).all()
+    }
+    frame.insert(1, "city_slug", frame["city_id"].map(slugs).astype(object))
+    frame["indicator"] = frame.pop("indicator_id").map(ind_ids).astype(object)
+    return frame.loc[:, ["city_id", "city_slug", "indicator", "year", "value"]]
+
+
+def get_city(session: Session, key: str | int) -> City:
+    """A city by id, slug or exact name (``sdgcities.cities.service.get_city``)."""
+    return city_service.get_city(session, key)
+
+
+def typology_of(session: Session, city_ids: Sequence[int]) -> pd.DataFrame:
+    """City id → size_class, sdg_region, income_group (typology rows, then City columns)."""
+    cities = list(session.scalars(select(City).where(City.id.in_(list(city_ids)))))
+    rows = session.execute(
+        select(CityTypology.city_id, CityTypology.kind, CityTypology.value).where(
+            CityTypology.city_id.in_(list(city_ids))
+        )
+    ).all()
+    kinds: dict[int, dict[str, str]] = {}
+    for cid, kind, value in rows:
+        kinds.setdefault(int(cid), {})[str(kind)] = str(value)
+    out = []
+    for c in cities:
+        k = kinds.get(c.id, {})
+        out.append(
+            {
+                "city_id": c.id,
+                "city": c.name,
+                "city_slug": c.slug,
+                "size_class": k.get("size_class") or _size_class(c.population),
+                "sdg_region": k.get("sdg_region") or c.sdg_region,
+                "income_group": k.get("income_group"),
+            }
+        )
+    return pd.DataFrame(
+        out, columns=["city_id", "city", "city_slug", "size_class", "sdg_region", "income_group"]
+    )
+
+
+def _size_class(population: float | None) -> str | None:
+    """UN city-size class code of a population (``sdgcities.cities.typology``)."""
+    return typology.size_class(population)
+
+
+def size_class_label(code: str) -> str:
+    """Readable label of a size-class code (``1m-5m`` → ``1–5 M``)."""
+    return typology.size_class_label(code)
+
+
+def indicator_info(session: Session, codes: Iterable[str]) -> dict[str, Indicator]:
+    """Catalogue rows for the codes that exist (missing codes are simply absent)."""
+    wanted = list(codes)
+    if not wanted:
+        return {}
+    return {i.code: i for i in session.scalars(select(Indicator).where(Indicator.code.in_(wanted)))}
