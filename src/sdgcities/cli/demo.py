@@ -45,21 +45,34 @@ def _prepare_kits(data_dir: Path) -> list[tuple[str, str, Path]]:
 
 
 def load_gazetteer_cities(engine: object, min_population: int) -> int:
-    """Store the gazetteer's cities above ``min_population`` (idempotent)."""
+    """Store the gazetteer's cities above ``min_population`` (idempotent).
+
+    Two cities of one name in one country (e.g. the two Fuzhous of China) get the
+    GeoNames id in their slug.
+    """
     from sqlalchemy import select
 
     from sdgcities.cities.gazetteer import _index
-    from sdgcities.cities.service import add_city_from_gazetteer
+    from sdgcities.cities.service import GAZETTEER_SOURCE, create_city, slugify
     from sdgcities.store.db import transaction
     from sdgcities.store.models import City
 
     entries = [e for e in _index().entries if (e.population or 0) >= min_population]
     with transaction(engine) as session:  # type: ignore[arg-type]
         have = set(session.scalars(select(City.geonameid)))
+        slugs = set(session.scalars(select(City.slug)))
         todo = [e for e in entries if e.geonameid not in have]
         with progress("gazetteer cities", total=len(todo)) as advance:
             for e in todo:
-                add_city_from_gazetteer(session, e.geonameid)
+                slug = slugify(e.name, e.country_iso3)
+                if slug in slugs:
+                    slug = f"{slug}-{e.geonameid}"
+                slugs.add(slug)
+                create_city(
+                    session, name=e.name, country=e.country_iso3, population=e.population,
+                    lon=e.lon, lat=e.lat, geonameid=e.geonameid, admin1=e.admin1 or None,
+                    population_source=GAZETTEER_SOURCE, slug=slug,
+                )  # fmt: skip
                 advance()
     return len(todo)
 
@@ -79,6 +92,7 @@ def _ensure_city(engine: object, name: str, country: str) -> str:
 def dashboard(engine: object, slugs: list[str]) -> None:
     """Print a terminal dashboard for the given cities: values, colours, trends, challenges."""
     from sdgcities.assessment.challenges import city_challenges
+    from sdgcities.assessment.scores import city_scores
     from sdgcities.cities.service import get_city
     from sdgcities.observations.service import current_observations
     from sdgcities.store.db import transaction
@@ -87,12 +101,19 @@ def dashboard(engine: object, slugs: list[str]) -> None:
         for slug in slugs:
             city = get_city(session, slug)
             obs = current_observations(session, city_ids=[city.id])
+            scored = city_scores(session, [city.id]).indicators
+            by_ind = {r["indicator"]: r for r in scored.to_dict("records")}
             table = Table(header_style="bold", expand=True)
-            for col in ("indicator", "value", "year", "source"):
+            for col in ("indicator", "value", "year", "score", "source"):
                 table.add_column(col, overflow="fold")
             for r in obs.sort_values("indicator").to_dict("records"):
+                sc = by_ind.get(r["indicator"], {})
+                colour = _COLOURS.get(str(sc.get("colour", "")), "white")
+                score = sc.get("score")
+                score_txt = "" if score is None or score != score else f"{score:.0f}/100"
                 table.add_row(r["indicator"], f"{r['value']:,.1f} {r['unit'] or ''}",
-                              str(r["year"]), str(r["source"] or ""))  # fmt: skip
+                              str(r["year"]), f"[{colour}]● {score_txt}[/]",
+                              str(r["source"] or ""))  # fmt: skip
             challenges = city_challenges(session, city.id, limit=5)
             lines = []
             for ch in challenges:
@@ -152,10 +173,10 @@ def demo(
     )
     dashboard(engine, slugs)
     if serve:
-        from sdgcities.cli.web import run_server
+        from sdgcities.cli.web import serve as _serve
 
         console.print(f"\n[bold]Serving sdgcities at http://{host}:{port}[/] (Ctrl+C stops)")
-        run_server(host=host, port=port)
+        _serve(host=host, port=port, workers=1, reload=False)
 
 
 def register(app: typer.Typer) -> None:

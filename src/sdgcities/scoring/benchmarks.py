@@ -409,7 +409,7 @@ def derive_bounds(
         vals = vals[np.isfinite(vals)]
         if vals.size == 0:
             notes_col[i] = "bounds blank and no observed values: cannot derive"
-            logger.warning("indicator %s: no observations to derive bounds from", ind)
+            logger.info("indicator %s: no observations to derive bounds from", ind)
             continue
         if pd.isna(hib_col[i]):
             med = float(np.median(vals))

@@ -118,7 +118,7 @@ def open_space_share(
     return IndicatorResult(
         indicator="11.7.1a",
         value=value,
-        unit="percent",
+        unit="%",
         method_version=METHOD_VERSION,
         parameters={
             "open_space_source": "osm",
@@ -207,7 +207,7 @@ def open_space_access(
     return IndicatorResult(
         indicator="11.7.1b",
         value=value,
-        unit="percent",
+        unit="%",
         method_version=METHOD_VERSION,
         parameters={
             "walk_m": walk_m,

@@ -164,7 +164,7 @@ def transit_access(
     return IndicatorResult(
         indicator="11.2.1",
         value=value,
-        unit="percent",
+        unit="%",
         method_version=METHOD_VERSION,
         parameters={
             "low_capacity_m": low_capacity_m,
