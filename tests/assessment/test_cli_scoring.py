@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from assessment._fixture_store import build_store, write_bench
+from tests.assessment._fixture_store import build_store, write_bench
 from sdgcities.cli import app
 
 runner = CliRunner()

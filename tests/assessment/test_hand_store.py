@@ -150,7 +150,7 @@ def test_default_set_installed_on_first_use(engine: Engine) -> None:
     assert bset.name == DEFAULT_SET
     pm = rows["11.6.2"]
     assert (pm.best, pm.worst, pm.green, pm.yellow, pm.orange) == (5, 35, 10, 15, 25)
-    assert rows["11.2.1"].worst is None  # derived from the data when scoring
+    assert rows["11.2.1"].worst == 0  # logical end of the percentage scale (see data README)
     assert rows["11.3.1"].target == 1
     with transaction(engine) as s:
         assert [b.name for b in list_benchmark_sets(s)] == [DEFAULT_SET]
@@ -181,7 +181,7 @@ def test_load_benchmark_set_conflict_replace_and_findings(engine: Engine, tmp_pa
 
 def test_derived_bounds_use_all_cities(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Blank bounds are derived from every city, so one city's score does not depend on the ask."""
-    from assessment._fixture_store import build_store
+    from tests.assessment._fixture_store import build_store
 
     ids = build_store(engine)
     path = tmp_path / "derive.csv"

@@ -17,19 +17,26 @@ pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 
 
 def test_unhabitat_open_space_scored_with_default_set(
-    shared_data: Path, sqlite_engine: Engine
+    shared_data: Path, sqlite_engine: Engine, tmp_path: Path
 ) -> None:
+    """The default set with its `worst` bounds left blank: SDSN derivation over 1,256 cities."""
+    from sdgcities.assessment.benchmarksets import builtin_benchmark_sets, load_benchmark_set
     from sdgcities.catalogue.registry import sync_builtin_catalogue
     from sdgcities.observations.unhabitat import import_unhabitat_table
 
+    table = pd.read_csv(builtin_benchmark_sets()["sdg11-default"], dtype=str)
+    table.loc[table["direction"] == "higher", "worst"] = ""
+    derive = tmp_path / "derive.csv"
+    table.to_csv(derive, index=False)
     with transaction(sqlite_engine) as s:
         sync_builtin_catalogue(s)
+        load_benchmark_set(s, "sdsn-derived", derive)
     import_unhabitat_table(
         sqlite_engine, shared_data / "benchmarks" / "unhabitat_sdg_11_7_1_2024.xlsx"
     )
     with transaction(sqlite_engine) as s:
-        scores = city_scores(s)
-        found = city_challenges(s, "aalborg")
+        scores = city_scores(s, benchmark_set="sdsn-derived")
+        found = city_challenges(s, "aalborg", benchmark_set="sdsn-derived")
     ind = scores.indicators
     latest = ind[(ind["indicator"] == "11.7.1") & ind["value"].notna()]
     # worst of 11.7.1 is derived from every city's latest value (2.5th percentile)

@@ -9,7 +9,7 @@ import pytest
 import sdmx
 from typer.testing import CliRunner
 
-from assessment._fixture_store import build_store, write_bench
+from tests.assessment._fixture_store import build_store, write_bench
 from sdgcities.cli import app
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ import sdmx
 import yaml
 from sqlalchemy import Engine
 
-from assessment._fixture_store import OBS, build_store, write_bench
+from tests.assessment._fixture_store import OBS, build_store, write_bench
 from sdgcities.assessment.benchmarksets import load_benchmark_set
 from sdgcities.exports import opensdg, tabular
 from sdgcities.exports import sdmx as sdmx_export

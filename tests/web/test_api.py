@@ -7,7 +7,7 @@ import zipfile
 from collections.abc import Iterator
 
 import pytest
-from _apphelp import Seed, bearer, make_app, seed
+from tests.web._apphelp import Seed, bearer, make_app, seed
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from _apphelp import PASSWORD, Seed, bearer, csrf_of, login, make_app, seed
+from tests.web._apphelp import PASSWORD, Seed, bearer, csrf_of, login, make_app, seed
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _apphelp import Seed, bearer, make_app, seed
+from tests.web._apphelp import Seed, bearer, make_app, seed
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from _apphelp import Seed, make_app, seed
+from tests.web._apphelp import Seed, make_app, seed
 from sqlalchemy import Engine
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from _apphelp import bearer, make_app, seed
+from tests.web._apphelp import bearer, make_app, seed
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

@@ -1,9 +1,226 @@
-"""CLI: observations commands."""
+"""CLI: ``sdgcities import observations|unhabitat`` and ``sdgcities observations …``.
+
+``import_app`` is the ``import`` command group; other modules may add their own
+``import …`` commands to it.
+"""
 
 from __future__ import annotations
 
+import getpass
+from pathlib import Path
+
 import typer
+from rich.table import Table
+
+from sdgcities.cli._common import console, engine, err_console, handle_errors, progress
+
+import_app = typer.Typer(
+    help="Import cities, indicators or observations from files.", no_args_is_help=True
+)
+obs_app = typer.Typer(help="List, trace and correct observations.", no_args_is_help=True)
+
+
+def _user(user: str | None) -> str:
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def _print_report(report: object) -> None:
+    from sdgcities.observations.importer import ImportReport
+
+    assert isinstance(report, ImportReport)
+    for f in report.findings:
+        err_console.print(f"[yellow]![/] {f}")
+    mark = "[green]✓[/]" if report.status == "imported" else "[cyan]=[/]"
+    console.print(f"{mark} {report.summary()}")
+
+
+@import_app.command("observations")
+@handle_errors
+def import_observations_cmd(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or XLSX file."),
+    wide_mapping: Path | None = typer.Option(
+        None,
+        "--wide-mapping",
+        exists=True,
+        dir_okay=False,
+        help="YAML {column: indicator code}: the file is a wide sheet.",
+    ),
+    sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet (default: the first)."),
+    user: str | None = typer.Option(None, "--user", help="Who imports (default: login name)."),
+    reason: str = typer.Option("", "--reason", help="Why (stored with corrections)."),
+    draft: bool = typer.Option(False, "--draft", help="Store as draft, not published."),
+) -> None:
+    """Import observations from a long (city, indicator, year, value) or wide file."""
+    from sdgcities.observations.importer import import_observations
+
+    with progress(f"importing {file.name}") as advance:
+        last = [0]
+
+        def on_progress(rows: int) -> None:
+            advance(rows - last[0])
+            last[0] = rows
+
+        report = import_observations(
+            engine(),
+            file,
+            user=_user(user),
+            reason=reason,
+            wide_mapping=wide_mapping,
+            sheet=sheet,
+            status="draft" if draft else "published",
+            on_progress=on_progress,
+        )
+    _print_report(report)
+
+
+@import_app.command("unhabitat")
+@handle_errors
+def import_unhabitat_cmd(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="UN-Habitat Urban Indicators Database table (.xlsx)."
+    ),
+    user: str | None = typer.Option(None, "--user", help="Who imports (default: login name)."),
+) -> None:
+    """Import an SDG 11.7.1 table of the UN-Habitat Urban Indicators Database.
+
+    Creates missing cities; stores [a] as 11.7.1 and [b] as 11.7.1b.
+    """
+    from sdgcities.observations.unhabitat import import_unhabitat_table
+
+    report = import_unhabitat_table(engine(), file, user=_user(user))
+    _print_report(report)
+    d = report.details
+    console.print(
+        f"  cities: {d.get('cities')} ({d.get('cities_created')} created, "
+        f"{d.get('cities_matched')} already stored); "
+        f"{d.get('aggregates_skipped')} aggregate rows skipped"
+    )
+
+
+@obs_app.command("list")
+@handle_errors
+def list_cmd(
+    city: str | None = typer.Option(None, "--city", help="City slug, id or name."),
+    indicator: list[str] | None = typer.Option(None, "--indicator", help="Indicator code(s)."),
+    all_breakdowns: bool = typer.Option(False, "--all", help="Include disaggregations."),
+    limit: int = typer.Option(200, "--limit", help="Rows to show (0 = all)."),
+) -> None:
+    """List the current values."""
+    from sdgcities.observations.service import current_observations, resolve_city
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as s:
+        city_ids = [resolve_city(s, city).id] if city else None
+        df = current_observations(
+            s,
+            city_ids=city_ids,
+            indicator_codes=indicator or None,
+            disaggregation=None if all_breakdowns else "",
+        )
+    table = Table(header_style="bold")
+    cols = ["city", "indicator", "year", "disaggregation", "value", "unit", "version", "source"]
+    for c in cols:
+        table.add_column(c, overflow="fold", justify="right" if c in ("value", "year") else "left")
+    shown = df if limit == 0 else df.head(limit)
+    for rec in shown.itertuples(index=False):
+        table.add_row(
+            *(
+                (
+                    ""
+                    if getattr(rec, c) is None
+                    else f"{getattr(rec, c):.6g}"
+                    if c == "value"
+                    else str(getattr(rec, c))
+                )
+                for c in cols
+            )
+        )
+    console.print(table)
+    if len(df) > len(shown):
+        console.print(f"… {len(df) - len(shown)} more rows (use --limit 0)")
+
+
+@obs_app.command("history")
+@handle_errors
+def history_cmd(
+    city: str = typer.Argument(..., help="City slug, id or name."),
+    indicator: str = typer.Argument(..., help="Indicator code."),
+    year: int | None = typer.Option(None, "--year"),
+    disaggregation: str = typer.Option("", "--disaggregation", help="e.g. sex=female"),
+) -> None:
+    """Every version of a city's values of an indicator, newest first."""
+    from sdgcities.observations.service import history
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as s:
+        rows = history(s, city=city, indicator=indicator, year=year, disaggregation=disaggregation)
+        table = Table(header_style="bold")
+        for c in ("year", "version", "current", "value", "when", "who", "why", "import", "row"):
+            table.add_column(c, overflow="fold")
+        for o in rows:
+            table.add_row(
+                str(o.year),
+                str(o.version),
+                "✓" if o.is_current else "",
+                f"{o.value:.6g}",
+                f"{o.created_at:%Y-%m-%d %H:%M}",
+                o.created_by,
+                o.reason,
+                "" if o.import_id is None else f"#{o.import_id}",
+                "" if o.source_row is None else str(o.source_row),
+            )
+    if not rows:
+        console.print("no values stored")
+        return
+    console.print(table)
+
+
+@obs_app.command("correct")
+@handle_errors
+def correct_cmd(
+    city: str = typer.Argument(..., help="City slug, id or name."),
+    indicator: str = typer.Argument(..., help="Indicator code."),
+    year: int = typer.Argument(...),
+    value: float = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="Why the value changes (required)."),
+    user: str | None = typer.Option(None, "--user", help="Who corrects (default: login name)."),
+    disaggregation: str = typer.Option("", "--disaggregation", help="e.g. sex=female"),
+    source: str | None = typer.Option(None, "--source"),
+) -> None:
+    """Correct one value: stores a new version with who, when and why."""
+    from sdgcities.observations.service import record_value, resolve_city
+    from sdgcities.store.db import transaction
+
+    if not reason.strip():
+        raise typer.BadParameter("give a reason", param_hint="--reason")
+    with transaction(engine()) as s:
+        c = resolve_city(s, city)
+        obs = record_value(
+            s,
+            city_id=c.id,
+            indicator_code=indicator,
+            year=year,
+            value=value,
+            source=source,
+            disaggregation=disaggregation,
+            user=_user(user),
+            reason=reason,
+            provenance={"method": "manual correction (CLI)"},
+        )
+        version, name = obs.version, c.name
+        changed = obs.reason == reason and obs.created_by == _user(user)
+    if changed:
+        console.print(f"[green]✓[/] {name} {indicator} {year}: version {version} = {value:g}")
+    else:
+        console.print(f"[cyan]=[/] {name} {indicator} {year}: unchanged (version {version})")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.add_typer(import_app, name="import")
+    app.add_typer(obs_app, name="observations")

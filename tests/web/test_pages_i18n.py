@@ -1,0 +1,102 @@
+"""Every user-facing string of the templates goes through ``_()``; fr/es catalogues exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sdgcities.web import i18n
+from sdgcities.web.templating import environment
+
+TEMPLATES = Path(i18n.__file__).parent / "templates"
+TAGS = re.compile(r"<[^>]*>", re.S)
+JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+ENTITY = re.compile(r"&[a-z#0-9]+;", re.I)
+#: attributes a person reads (placeholders, accessible names, tooltips, alternatives)
+READ_ATTRS = re.compile(r"\b(placeholder|aria-label|title|alt|data-label-[a-z-]+)=\"([^\"]*)\"")
+LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _template_names() -> list[str]:
+    return sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html"))
+
+
+def _bare_texts(source: str) -> list[str]:
+    """Words in the template's literal HTML outside tags, scripts, styles and Jinja code."""
+    environment().parse(source)  # the template must at least parse
+    html = JINJA.sub(" ", source)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    found = [
+        f"{m.group(1)}={m.group(2)!r}"
+        for m in READ_ATTRS.finditer(html)
+        if LETTERS.search(m.group(2))
+    ]
+    text = ENTITY.sub(" ", TAGS.sub(" ", html))
+    return found + LETTERS.findall(text)
+
+
+@pytest.mark.parametrize("name", _template_names())
+def test_no_bare_text_in_template(name: str) -> None:
+    source = (TEMPLATES / name).read_text(encoding="utf-8")
+    assert _bare_texts(source) == [], f"{name}: wrap these in {{{{ _('…') }}}}"
+
+
+def test_the_checker_catches_bare_text() -> None:
+    assert _bare_texts("<p>Hello {{ x }}</p>") == ["Hello"]
+    assert _bare_texts('<input placeholder="Search here">') == ["placeholder='Search here'"]
+    assert _bare_texts("<p>{{ _('Hello') }} · {{ n }} %</p><script>var a = 'x';</script>") == []
+
+
+def _catalogue_ids() -> set[str]:
+    from babel.messages.pofile import read_po
+
+    with (i18n.locale_dir() / "messages.pot").open("rb") as fh:
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+
+
+def _extracted_ids() -> set[str]:
+    from babel.messages.extract import extract_from_dir
+
+    ids: set[str] = set()
+    for _f, _l, message, _c, _ctx in extract_from_dir(
+        str(TEMPLATES),
+        method_map=[("**.html", "jinja2")],
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+    ):
+        ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+def test_template_strings_are_in_the_catalogue_template() -> None:
+    missing = _extracted_ids() - _catalogue_ids()
+    assert not missing, (
+        f"run `python -m sdgcities.web.i18n extract` — new strings: {sorted(missing)[:10]}"
+    )
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_catalogue_exists_is_compiled_and_complete(lang: str) -> None:
+    from babel.messages.pofile import read_po
+
+    folder = i18n.locale_dir() / lang / "LC_MESSAGES"
+    po, mo = folder / "messages.po", folder / "messages.mo"
+    assert po.is_file()
+    assert mo.is_file()
+    assert mo.read_bytes() == i18n.compile_po(po), "run `python -m sdgcities.web.i18n compile`"
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    untranslated = [m.id for m in catalog if m.id and not m.string]
+    assert not untranslated, f"{lang}: untranslated {untranslated[:10]}"
+    needed = _extracted_ids()
+    have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+    assert needed <= have
+
+
+def test_locale_choice() -> None:
+    assert i18n.choose_locale("fr", None, None) == "fr"
+    assert i18n.choose_locale(None, "es", "fr-FR,fr;q=0.9") == "es"
+    assert i18n.choose_locale(None, None, "es-MX,es;q=0.9,en;q=0.5") == "es"
+    assert i18n.choose_locale(None, None, "de-DE,de;q=0.9") == "en"
+    assert i18n.choose_locale("xx", None, None) == "en"
