@@ -90,12 +90,13 @@ def run_sdgcities(
 
 
 def _subprocess_peak(name: str) -> dict[str, object]:
+    here = str(Path(__file__).parent)
     code = (
-        "import json,resource,sys; sys.path.insert(0, %r);"
-        "import bench_transit as b; c=b._cities(b._data_dir())[%r];"
+        f"import json,resource,sys; sys.path.insert(0, {here!r});"
+        f"import bench_transit as b; c=b._cities(b._data_dir())[{name!r}];"
         "out=b.run_sdgcities(c); out['maxrss_mb']=resource.getrusage(resource.RUSAGE_SELF)"
         ".ru_maxrss/1024; print(json.dumps({k: out[k] for k in ('value','timings','maxrss_mb')}))"
-    ) % (str(Path(__file__).parent), name)
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.assessment._fixture_store import build_store, write_bench
 from sdgcities.assessment.benchmarksets import load_benchmark_set
 from sdgcities.store.db import transaction
+from tests.assessment._fixture_store import build_store, write_bench
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tests.assessment._fixture_store import build_store, write_bench
 from sdgcities.cli import app
+from tests.assessment._fixture_store import build_store, write_bench
 
 runner = CliRunner()
 

@@ -9,8 +9,8 @@ import pytest
 import sdmx
 from typer.testing import CliRunner
 
-from tests.assessment._fixture_store import build_store, write_bench
 from sdgcities.cli import app
+from tests.assessment._fixture_store import build_store, write_bench
 
 runner = CliRunner()
 

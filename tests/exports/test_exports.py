@@ -12,12 +12,12 @@ import sdmx
 import yaml
 from sqlalchemy import Engine
 
-from tests.assessment._fixture_store import OBS, build_store, write_bench
 from sdgcities.assessment.benchmarksets import load_benchmark_set
 from sdgcities.exports import opensdg, tabular
 from sdgcities.exports import sdmx as sdmx_export
 from sdgcities.store.db import transaction
 from sdgcities.store.models import City, Indicator, Observation
+from tests.assessment._fixture_store import OBS, build_store, write_bench
 
 N_TOTALS = sum(len(years) for ind in OBS.values() for years in ind.values())
 

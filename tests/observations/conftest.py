@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.observations.obs_helpers import add_cities_and_indicators
 from sqlalchemy import Engine
+
+from tests.observations.obs_helpers import add_cities_and_indicators
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.observations.obs_helpers import add_cities_and_indicators, write
 from typer.testing import CliRunner
 
 from sdgcities.cli import _common, app
 from sdgcities.config import Settings
 from sdgcities.store.db import init_store
+from tests.observations.obs_helpers import add_cities_and_indicators, write
 
 runner = CliRunner()
 

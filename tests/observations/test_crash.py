@@ -10,12 +10,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.observations.obs_helpers import store_state, write
 from sqlalchemy import Engine, func, insert, select
 
 from sdgcities.observations.importer import import_observations
 from sdgcities.store.db import transaction
 from sdgcities.store.models import City, ImportBatch, Indicator
+from tests.observations.obs_helpers import store_state, write
 
 CHILD = textwrap.dedent("""
     import sys

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tests.observations.obs_helpers import store_state, write
 from sqlalchemy import Engine, func, select
 
 from sdgcities.observations.importer import import_observations
 from sdgcities.observations.service import current_observations, history, provenance_of
 from sdgcities.store.db import transaction
 from sdgcities.store.models import ImportBatch, Observation
+from tests.observations.obs_helpers import store_state, write
 
 LONG = """city,indicator,year,value,unit,source,sex,age,lower,upper
 São Paulo,11.7.1,2020,12.5,,UN-Habitat,,,,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.observations.obs_helpers import store_state
 from sqlalchemy import Engine, func, select
 
 from sdgcities.observations.service import current_observations, provenance_of
 from sdgcities.observations.unhabitat import import_unhabitat_table, slugify
 from sdgcities.store.db import transaction
 from sdgcities.store.models import City, Indicator
+from tests.observations.obs_helpers import store_state
 
 
 def test_sample_table_creates_cities_and_both_series(engine: Engine, fixtures_dir: Path) -> None:

@@ -153,10 +153,10 @@ def run_batch(
 
     cluster = None
     if scheduler:
-        client = Client(scheduler, timeout="30s")
+        client = Client(scheduler, timeout="30s")  # type: ignore[no-untyped-call]
         where = scheduler
     else:
-        cluster = LocalCluster(
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=n_workers,
             threads_per_worker=1,
             processes=True,
@@ -164,7 +164,7 @@ def run_batch(
             host="127.0.0.1",
             env=WORKER_ENV,
         )
-        client = Client(cluster)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
         where = f"LocalCluster({n_workers} workers)"
     try:
         futures = {}
@@ -178,7 +178,7 @@ def run_batch(
                 pure=False,
             )
             futures[fut] = name
-        for fut in as_completed(list(futures)):
+        for fut in as_completed(list(futures)):  # type: ignore[no-untyped-call]
             name = futures[fut]
             cs, kit_, todo = work[name]
             out = outcomes[name]
@@ -202,7 +202,7 @@ def run_batch(
             if on_progress:
                 on_progress(out, finished, total)
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
             cluster.close()
     return BatchReport([outcomes[c.name] for c in spec.cities], time.perf_counter() - t0, where)

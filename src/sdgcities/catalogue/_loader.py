@@ -35,7 +35,8 @@ from sdgcities.errors import Finding, InputFileError
 FRAMEWORKS = ("SDG", "UMF", "custom")
 DIRECTIONS = ("higher", "lower", "target")
 UMF_CODE = re.compile(r"^([1-5])\.([1-4])\.([1-9][0-9]?)$")
-SDG_CODE = re.compile(r"^([1-9]|1[0-7])\.([1-9][0-9]?|[a-z])\.([1-9][0-9]?)([a-z])?$")  # optional series letter, e.g. 6.2.1a
+#: goal.target.indicator, with an optional series letter (6.2.1a, 11.7.1b)
+SDG_CODE = re.compile(r"^([1-9]|1[0-7])\.([1-9][0-9]?|[a-z])\.([1-9][0-9]?)([a-z])?$")
 INDICATOR_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 KNOWN_FIELDS = frozenset(
     {

@@ -52,8 +52,9 @@ def report_findings(err: ValidationError, *, limit: int = 200) -> None:
         table.add_column(col, overflow="fold")
     for f in err.findings[:limit]:
         problem = f.message + (f" (found {f.value!r})" if f.value is not None else "")
-        table.add_row(f.file or "", "" if f.row is None else str(f.row), f.column or "",
-                      problem, f.fix or "")
+        table.add_row(
+            f.file or "", "" if f.row is None else str(f.row), f.column or "", problem, f.fix or ""
+        )
     err_console.print(table)
     if len(err.findings) > limit:
         err_console.print(f"… and {len(err.findings) - limit} more findings")
@@ -106,4 +107,6 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
 
 def configure_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )

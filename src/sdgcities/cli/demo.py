@@ -52,8 +52,8 @@ def load_gazetteer_cities(engine: object, min_population: int) -> int:
     """
     from sqlalchemy import select
 
-    from sdgcities.cities.gazetteer import _index
-    from sdgcities.cities.service import GAZETTEER_SOURCE, create_city, slugify
+    from sdgcities.cities.gazetteer import GAZETTEER_SOURCE, _index
+    from sdgcities.cities.service import create_city, slugify
     from sdgcities.store.db import transaction
     from sdgcities.store.models import City
 

@@ -65,7 +65,7 @@ def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path 
 
     with_hexes = [r for r in results if r.hexes is not None and len(r.hexes)]
     if with_hexes:
-        worst = most_underserved(with_hexes[0].hexes, n=5)  # type: ignore[arg-type]
+        worst = most_underserved(with_hexes[0].hexes, n=5)
         if len(worst):
             t = Table(title="Most underserved hexes (people without access)", header_style="bold")
             for col in ("h3", "population", "not covered", "distance m"):
@@ -82,7 +82,7 @@ def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path 
         if not with_hexes:
             err_console.print("[yellow]this indicator has no hex layer; --layer ignored[/]")
         else:
-            write_layer(with_hexes[-1].hexes, layer)  # type: ignore[arg-type]
+            write_layer(with_hexes[-1].hexes, layer)
             console.print(f"[green]✓[/] hex layer written to {layer}")
     if json_out is not None:
         json_out.write_text(json.dumps(_json_payload(results), indent=2, default=str))

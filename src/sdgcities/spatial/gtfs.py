@@ -153,8 +153,7 @@ def _active_services(feed: _Feed) -> dict[dt.date, set[str]]:
     if feed.has("calendar.txt"):
         cal = feed.read("calendar.txt")
         days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-        for row in cal.itertuples(index=False):
-            r = row._asdict()
+        for r in cal.to_dict("records"):
             try:
                 start = dt.datetime.strptime(str(r["start_date"]), "%Y%m%d").date()
                 end = dt.datetime.strptime(str(r["end_date"]), "%Y%m%d").date()

@@ -144,7 +144,7 @@ def osm_data_year(path: str | os.PathLike[str]) -> int | None:
     if digest in _YEARS:
         return _YEARS[digest]
 
-    class _Newest(osmium.SimpleHandler):  # type: ignore[misc]
+    class _Newest(osmium.SimpleHandler):
         def __init__(self) -> None:
             super().__init__()
             self.year = 0

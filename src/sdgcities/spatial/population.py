@@ -108,7 +108,10 @@ def population_from_frame(
             source,
             f"population column {column!r} not found"
             if column
-            else f"no population column (looked for {', '.join(_POP_NAMES)}; found {', '.join(cols)})",
+            else (
+                f"no population column (looked for {', '.join(_POP_NAMES)}; "
+                f"found {', '.join(cols)})"
+            ),
             "pass population_column= naming the column that holds people counts",
         )
     pop = pd.to_numeric(df[col], errors="coerce")

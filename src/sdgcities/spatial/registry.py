@@ -2,9 +2,10 @@
 
 A spatial indicator is a :class:`SpatialIndicator`: its SDG code, the kit inputs it
 needs, its method version and a ``compute(kit, params)`` function returning a list of
-:class:`~sdgcities.spatial.result.IndicatorResult` (11.7.1 yields two: a and b). Third-party packages register
-theirs through the ``sdgcities.spatial_indicators`` entry-point group (a callable
-that receives :func:`register`); the built-ins register through the same function.
+:class:`~sdgcities.spatial.result.IndicatorResult` (11.7.1 yields two: a and b).
+Third-party packages register theirs through the ``sdgcities.spatial_indicators``
+entry-point group (a callable that receives :func:`register`); the built-ins register
+through the same function.
 """
 
 from __future__ import annotations

@@ -1,0 +1,113 @@
+"""The web application: pages, JSON API (/api/v1), OGC API (/ogc), static files.
+
+``create_app(settings)`` builds a FastAPI app bound to one store; ``sdgcities serve``
+runs it with uvicorn (``uvicorn --factory sdgcities.web.app:create_app``).
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sdgcities import __version__
+from sdgcities.config import Settings, get_settings
+from sdgcities.store.db import init_store
+from sdgcities.web import auth, i18n
+from sdgcities.web._cache import PageCache
+from sdgcities.web.api import router as api_router
+from sdgcities.web.errors import install_error_handlers
+from sdgcities.web.ogc import mount_ogc
+from sdgcities.web.pages import pages_router
+
+logger = logging.getLogger(__name__)
+
+
+class LocaleMiddleware:
+    """Chooses the language of each request (``?lang=``, cookie, ``Accept-Language``).
+
+    Stores it in ``request.state.lang`` and, when ``?lang=`` was given, remembers the
+    choice in the ``lang`` cookie. A pure ASGI middleware: no cost on the response body.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = _query_param(scope.get("query_string", b""), "lang")
+        headers = dict(scope.get("headers") or [])
+        cookie = _cookie(headers.get(b"cookie", b"").decode("latin-1"), i18n.COOKIE)
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        lang = i18n.choose_locale(query, cookie, accept)
+        scope.setdefault("state", {})["lang"] = lang
+        i18n.set_locale(lang)
+        remember = query is not None and query[:2].lower() in i18n.LANGUAGES and cookie != lang
+
+        async def send_with_cookie(message: Message) -> None:
+            if remember and message["type"] == "http.response.start":
+                value = f"{i18n.COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
+                message.setdefault("headers", []).append((b"set-cookie", value.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def _query_param(raw: bytes, name: str) -> str | None:
+    from urllib.parse import parse_qsl
+
+    for key, value in parse_qsl(raw.decode("latin-1")):
+        if key == name:
+            return value
+    return None
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    """The platform's web app bound to the store of ``settings`` (default: the environment).
+
+    ``migrate=True`` brings the store's schema up to date first (idempotent).
+    """
+    s = settings or get_settings()
+    app = FastAPI(
+        title="SDG Cities",
+        version=__version__,
+        description="SDG 11 and Urban Monitoring Framework indicators for cities.",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = s
+    app.state.engine = init_store(s) if migrate else _engine(s)
+    app.state.page_cache = PageCache()
+
+    install_error_handlers(app)
+    auth.install_auth(app)
+    app.add_middleware(LocaleMiddleware)
+
+    static_dir = resources.files("sdgcities.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    app.include_router(auth.router)
+    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(pages_router())
+    mount_ogc(app, s)
+    return app
+
+
+def _engine(settings: Settings) -> Any:
+    from sdgcities.store.db import get_engine
+
+    return get_engine(settings)

@@ -1,0 +1,165 @@
+"""Languages of the web pages: gettext catalogues (Babel) and the choice of locale.
+
+English is the source language. Catalogues live in ``sdgcities/locale/<lang>/LC_MESSAGES/``
+as ``messages.po`` (edited by translators) and ``messages.mo`` (compiled, committed).
+The locale of a request is chosen from ``?lang=``, then the ``lang`` cookie, then the
+``Accept-Language`` header, then English.
+
+Maintenance::
+
+    python -m sdgcities.web.i18n extract   # templates + python → locale/messages.pot, merge .po
+    python -m sdgcities.web.i18n compile   # .po → .mo
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from babel import Locale, negotiate_locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+#: the languages offered, English first; names in their own language
+LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "es": "Español"}
+DEFAULT_LOCALE = "en"
+COOKIE = "lang"
+
+_current: ContextVar[str] = ContextVar("sdgcities_locale", default=DEFAULT_LOCALE)
+
+
+def locale_dir() -> Path:
+    """The folder holding ``<lang>/LC_MESSAGES/messages.{po,mo}``."""
+    return Path(str(resources.files("sdgcities") / "locale"))
+
+
+@lru_cache(maxsize=8)
+def translations(lang: str) -> NullTranslations:
+    """The catalogue of ``lang`` (the compiled ``.mo``; the ``.po`` when no ``.mo`` exists)."""
+    if lang == DEFAULT_LOCALE or lang not in LANGUAGES:
+        return NullTranslations()
+    folder = locale_dir() / lang / "LC_MESSAGES"
+    mo = folder / "messages.mo"
+    if mo.exists():
+        with mo.open("rb") as fh:
+            return Translations(fh)
+    po = folder / "messages.po"
+    if po.exists():
+        return Translations(io.BytesIO(compile_po(po)))
+    return NullTranslations()
+
+
+def compile_po(po: Path) -> bytes:
+    """The ``.mo`` bytes of a ``.po`` file (fuzzy entries left out, as msgfmt does)."""
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    return buf.getvalue()
+
+
+def choose_locale(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """The language for a request: ``?lang=``, cookie, ``Accept-Language``, else English."""
+    for candidate in (query, cookie):
+        if candidate and candidate.lower()[:2] in LANGUAGES:
+            return candidate.lower()[:2]
+    if accept_language:
+        prefs = []
+        for part in accept_language.split(","):
+            piece = part.strip().split(";")[0].strip()
+            if piece and piece != "*":
+                prefs.append(piece.replace("-", "_"))
+        found = negotiate_locale(prefs, list(LANGUAGES), sep="_")
+        if found:
+            return found
+        for pref in prefs:
+            if pref[:2].lower() in LANGUAGES:
+                return pref[:2].lower()
+    return DEFAULT_LOCALE
+
+
+def set_locale(lang: str) -> None:
+    """Make ``lang`` the language of the current request (a context variable)."""
+    _current.set(lang if lang in LANGUAGES else DEFAULT_LOCALE)
+
+
+def get_locale() -> str:
+    return _current.get()
+
+
+def gettext(message: str, **variables: object) -> str:
+    """Translate ``message`` into the current request's language (``%(name)s`` formatting)."""
+    text = translations(_current.get()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    """Plural translation; formats only when ``variables`` are given (Jinja formats itself)."""
+    text = translations(_current.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **variables} if variables else text
+
+
+def babel_locale() -> Locale:
+    return Locale.parse(_current.get())
+
+
+_: Callable[..., str] = gettext
+
+
+# --------------------------------------------------------------------------- maintenance
+
+
+def _extract(root: Path) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import write_po
+
+    package = root.parent
+    catalog = Catalog(project="sdgcities", charset="utf-8")
+    method_map = [("web/templates/**.html", "jinja2"), ("web/**.py", "python")]
+    options = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    for filename, lineno, message, comments, _ctx in extract_from_dir(
+        str(package),
+        method_map=method_map,
+        options_map=options,
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None},
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments)
+    with (root / "messages.pot").open("wb") as fh:
+        write_po(fh, catalog, omit_header=False, sort_output=True)
+    for lang in LANGUAGES:
+        if lang == DEFAULT_LOCALE:
+            continue
+        po = root / lang / "LC_MESSAGES" / "messages.po"
+        po.parent.mkdir(parents=True, exist_ok=True)
+        if po.exists():
+            with po.open("rb") as fh:
+                existing = read_po(fh, locale=lang)
+            existing.update(catalog, no_fuzzy_matching=True)
+            target = existing
+        else:
+            target = Catalog(locale=lang, project="sdgcities", charset="utf-8")
+            target.update(catalog)
+        with po.open("wb") as fh:
+            write_po(fh, target, sort_output=True, ignore_obsolete=True)
+
+
+def _compile(root: Path) -> None:
+    for lang in LANGUAGES:
+        po = root / lang / "LC_MESSAGES" / "messages.po"
+        if po.exists():
+            po.with_suffix(".mo").write_bytes(compile_po(po))
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance entry point
+    where = locale_dir()
+    action = sys.argv[1] if len(sys.argv) > 1 else "compile"
+    if action == "extract":
+        _extract(where)
+    _compile(where)

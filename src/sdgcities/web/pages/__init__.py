@@ -1,0 +1,15 @@
+"""The server-rendered pages (Jinja2 + HTMX); each module is one area of the site."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sdgcities.web.pages import admin, city, compare, data, home, indicators
+
+
+def pages_router() -> APIRouter:
+    """All page routes in one router."""
+    router = APIRouter(include_in_schema=False)
+    for module in (home, city, compare, indicators, data, admin):
+        router.include_router(module.router)
+    return router

@@ -1,0 +1,164 @@
+"""Data: upload observations (city editors), the validation report, history, provenance."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from sdgcities.accounts.permissions import editable_city_ids
+from sdgcities.errors import InputFileError, ValidationError
+from sdgcities.observations.importer import import_observations
+from sdgcities.observations.service import history, provenance_of
+from sdgcities.store.models import City, ImportBatch
+from sdgcities.web import auth
+from sdgcities.web.deps import get_engine
+from sdgcities.web.i18n import gettext as _
+from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
+from sdgcities.web.templating import render
+
+logger = logging.getLogger(__name__)
+router = APIRouter()
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+SUFFIXES = (".csv", ".xlsx", ".xls", ".txt", ".tsv")
+
+
+def _editable(env: PageEnv) -> list[City]:
+    ids = editable_city_ids(env.user, env.session)
+    stmt = select(City).order_by(City.name)
+    if ids is not None:
+        if not ids:
+            return []
+        stmt = stmt.where(City.id.in_(ids))
+    return list(env.session.scalars(stmt.limit(200)))
+
+
+def _recent_imports(env: PageEnv) -> list[ImportBatch]:
+    return list(
+        env.session.scalars(
+            select(ImportBatch)
+            .where(ImportBatch.kind == "observations")
+            .order_by(ImportBatch.id.desc())
+            .limit(10)
+        )
+    )
+
+
+def _page(env: PageEnv, status_code: int = 200, **extra: Any) -> Response:
+    ctx = {
+        "editable": _editable(env) if env.user else [],
+        "may_upload": env.user is not None and editable_city_ids(env.user, env.session) != set(),
+        "imports": _recent_imports(env),
+        "report": None,
+        "findings": None,
+        "error": None,
+        "summary": None,
+    }
+    ctx.update(extra)
+    return render(env.request, "data.html", ctx, status_code=status_code)
+
+
+@router.get("/data", response_class=HTMLResponse)
+def data_page(env: PageEnv = Depends(form_page_env)) -> Response:
+    return _page(env)
+
+
+@router.post("/data/upload", response_class=HTMLResponse, dependencies=[auth.CsrfChecked])
+def upload(
+    env: PageEnv = Depends(form_page_env),
+    file: UploadFile = File(...),
+    reason: str = Form("", max_length=2000),
+    status: str = Form("published", pattern="^(published|draft)$"),
+) -> Response:
+    """Import an observations file; show every finding of a rejected file row by row."""
+    if env.user is None:
+        return _page(env, 401, error=_("Log in as a city editor to upload data."))
+    allowed = editable_city_ids(env.user, env.session)
+    if allowed == set():
+        return _page(
+            env,
+            403,
+            error=_(
+                "Your account may not change any city's data; "
+                "ask an administrator to grant you a city."
+            ),
+        )
+    name = Path(file.filename or "upload.csv").name
+    name = re.sub(r"[^\w.\- ]+", "_", name)[:200] or "upload.csv"
+    if not name.lower().endswith(SUFFIXES):
+        return _page(
+            env,
+            400,
+            error=_(
+                "%(file)s: only CSV or Excel (.xlsx) files can be "
+                "imported; save the sheet as CSV UTF-8 or .xlsx",
+                file=name,
+            ),
+        )
+    env.session.commit()  # end this request's read transaction before the import writes
+    with tempfile.TemporaryDirectory(prefix="sdgcities-upload-") as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out, length=1024 * 1024)
+        if path.stat().st_size > MAX_UPLOAD_BYTES:
+            return _page(
+                env,
+                413,
+                error=_("%(file)s is larger than 50 MB; split it into several files", file=name),
+            )
+        try:
+            report = import_observations(
+                get_engine(env.request),
+                path,
+                user=env.user.email,
+                reason=reason,
+                status=status,
+                allowed_city_ids=allowed,
+            )
+        except ValidationError as err:
+            return _page(env, 422, summary=err.summary, findings=err.findings, file_name=name)
+        except InputFileError as err:
+            return _page(env, 422, summary=str(err), findings=[], file_name=name)
+    env.cache.invalidate()
+    logger.info("%s imported %s: %s rows", env.user.email, name, report.rows_read)
+    return _page(env, report=report, file_name=name)
+
+
+@router.get("/data/history", response_class=HTMLResponse)
+def value_history(
+    env: PageEnv = Depends(page_env),
+    city: str = Query(..., max_length=200),
+    indicator: str = Query(..., max_length=64),
+    year: int | None = Query(None, ge=1900, le=2200),
+    disaggregation: str = Query("", max_length=200),
+) -> Response:
+    versions = history(
+        env.session, city=city, indicator=indicator, year=year, disaggregation=disaggregation
+    )
+    the_city = env.session.scalars(select(City).where(City.slug == city)).first()
+    return render(
+        env.request,
+        "history.html",
+        {
+            "versions": versions,
+            "city_key": city,
+            "city": the_city,
+            "indicator": indicator,
+            "year": year,
+            "disaggregation": disaggregation,
+        },
+    )
+
+
+@router.get("/data/provenance/{observation_id}", response_class=HTMLResponse)
+def provenance(observation_id: int, env: PageEnv = Depends(page_env)) -> Response:
+    prov = provenance_of(env.session, observation_id)
+    return render(env.request, "provenance.html", {"p": prov})

@@ -1,0 +1,208 @@
+/* sdgcities maps: the home map of cities, a city's hex layers, an indicator's map.
+   No tile layer unless the server sets SDGCITIES_TILE_URL (no network by default). */
+(function () {
+  "use strict";
+
+  function baseMap(el, opts) {
+    var map = L.map(el, Object.assign({ preferCanvas: true, worldCopyJump: true, zoomSnap: 0.25, maxZoom: 18 }, opts || {}));
+    var tiles = el.dataset.tiles;
+    if (!tiles && el.dataset.outlines && window.topojson) {
+      /* no basemap: country outlines (Natural Earth) on a plain background */
+      map.createPane("outlines"); map.getPane("outlines").style.zIndex = 250;
+      fetch(el.dataset.outlines).then(function (r) { return r.json(); }).then(function (topo) {
+        L.geoJSON(topojson.feature(topo, topo.objects.countries), {
+          pane: "outlines", interactive: false,
+          style: { color: "#9aa5b4", weight: 0.8, fillColor: "#fbfaf7", fillOpacity: 1 }
+        }).addTo(map);
+      });
+    }
+    if (tiles) {
+      L.tileLayer(tiles, {
+        maxZoom: 19,
+        attribution: "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors"
+      }).addTo(map);
+    }
+    return map;
+  }
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function fmt(n) {
+    if (n == null || isNaN(n)) return "—";
+    return Number(n).toLocaleString(document.documentElement.lang || undefined, { maximumFractionDigits: 1 });
+  }
+
+  function homeMap(el) {
+    if (!el) return;
+    var map = baseMap(el, { minZoom: 1 }).setView([15, 10], 2);
+    fetch(el.dataset.geojson).then(function (r) { return r.json(); }).then(function (fc) {
+      var group = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false }) : L.layerGroup();
+      fc.features.forEach(function (f) {
+        var c = f.geometry.coordinates, p = f.properties;
+        var m = L.circleMarker([c[1], c[0]], { radius: 6, color: "#14213d", weight: 1.5, fillColor: "#fd9d24", fillOpacity: 0.9 });
+        m.bindPopup("<strong><a href=\"/cities/" + encodeURIComponent(p.slug) + "\">" + esc(p.name) + "</a></strong><br>" +
+          esc(p.country) + "<br>" + esc(el.dataset.labelPopulation) + ": " + fmt(p.population));
+        m.bindTooltip(esc(p.name));
+        group.addLayer(m);
+      });
+      map.addLayer(group);
+      if (fc.features.length) {
+        try { map.fitBounds(group.getBounds(), { padding: [20, 20], maxZoom: 6 }); } catch (e) { /* empty */ }
+      }
+      el.dataset.ready = "1";
+    });
+    return map;
+  }
+
+  /* A canvas layer that draws many polygons in one pass (50,000 hexes in well under a second). */
+  var HexCanvas = L.Layer.extend({
+    initialize: function (features, colourOf) { this._features = features; this._colourOf = colourOf; },
+    onAdd: function (map) {
+      this._map = map;
+      this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-hide hex-canvas");
+      this._canvas.setAttribute("aria-hidden", "true");
+      map.getPanes().overlayPane.appendChild(this._canvas);
+      map.on("moveend zoomend resize", this._reset, this);
+      this._reset();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend zoomend resize", this._reset, this);
+    },
+    _reset: function () {
+      var map = this._map, size = map.getSize(), ratio = window.devicePixelRatio || 1;
+      var topLeft = map.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(this._canvas, topLeft);
+      this._canvas.width = size.x * ratio; this._canvas.height = size.y * ratio;
+      this._canvas.style.width = size.x + "px"; this._canvas.style.height = size.y + "px";
+      var ctx = this._canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var bounds = map.getBounds().pad(0.05);
+      var zoom = map.getZoom(), origin = map.getPixelOrigin(), off = topLeft;
+      var scale = 256 * Math.pow(2, zoom), d2r = Math.PI / 180;
+      function px(lon, lat) {
+        var x = (lon + 180) / 360 * scale;
+        var s = Math.sin(lat * d2r);
+        var y = (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * scale;
+        return [x - origin.x - off.x, y - origin.y - off.y];
+      }
+      var byColour = {};
+      var feats = this._features;
+      for (var i = 0; i < feats.length; i++) {
+        var f = feats[i], ring = f.geometry.coordinates[0], c0 = ring[0];
+        if (c0[1] < bounds.getSouth() - 0.05 || c0[1] > bounds.getNorth() + 0.05 ||
+            c0[0] < bounds.getWest() - 0.05 || c0[0] > bounds.getEast() + 0.05) continue;
+        var col = this._colourOf(f.properties);
+        (byColour[col] = byColour[col] || []).push(ring);
+      }
+      ctx.lineWidth = zoom >= 13 ? 0.6 : 0;
+      ctx.strokeStyle = "rgba(20,33,61,0.35)";
+      Object.keys(byColour).forEach(function (col) {
+        ctx.beginPath();
+        byColour[col].forEach(function (ring) {
+          for (var j = 0; j < ring.length; j++) {
+            var p = px(ring[j][0], ring[j][1]);
+            if (j === 0) ctx.moveTo(p[0], p[1]); else ctx.lineTo(p[0], p[1]);
+          }
+          ctx.closePath();
+        });
+        ctx.fillStyle = col; ctx.fill();
+        if (ctx.lineWidth > 0) ctx.stroke();
+      });
+    }
+  });
+
+  /* legend classes: share of population with access, 0..1 (low share = who lacks access) */
+  var CLASSES = [
+    { max: 0.25, colour: "#b3261e" }, { max: 0.5, colour: "#e8743b" },
+    { max: 0.75, colour: "#f2c14e" }, { max: 0.9, colour: "#8cc084" }, { max: 1.01, colour: "#1e7b34" }
+  ];
+  function shareColour(p) {
+    if (p.share == null) return "rgba(120,120,120,0.35)";
+    for (var i = 0; i < CLASSES.length; i++) if (p.share < CLASSES[i].max) return CLASSES[i].colour;
+    return CLASSES[CLASSES.length - 1].colour;
+  }
+
+  function hexMap(el) {
+    if (!el) return;
+    var map = baseMap(el, { minZoom: 2 });
+    var bbox = el.dataset.bbox ? JSON.parse(el.dataset.bbox) : null;
+    if (bbox) map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]]);
+    else if (el.dataset.lat) map.setView([+el.dataset.lat, +el.dataset.lon], 11);
+    else map.setView([0, 0], 2);
+    if (el.dataset.lat) {
+      L.circleMarker([+el.dataset.lat, +el.dataset.lon], { radius: 5, color: "#14213d", fillColor: "#fff", fillOpacity: 1 })
+        .bindTooltip(el.dataset.name || "").addTo(map);
+    }
+    var current = null, select = document.getElementById(el.dataset.select);
+    var status = document.getElementById(el.dataset.status);
+    function load(url) {
+      if (!url) return;
+      var t0 = performance.now();
+      el.dataset.ready = "0";
+      if (status) status.textContent = el.dataset.labelLoading || "";
+      var t1, t2;
+      fetch(url).then(function (r) { return r.text(); }).then(function (text) {
+        t1 = performance.now();
+        var fc = JSON.parse(text);
+        t2 = performance.now();
+        if (current) map.removeLayer(current);
+        if (fc.bbox) map.fitBounds([[fc.bbox[1], fc.bbox[0]], [fc.bbox[3], fc.bbox[2]]], { animate: false });
+        current = new HexCanvas(fc.features, shareColour).addTo(map);
+        var t3 = performance.now();
+        el.dataset.ready = "1";
+        el.dataset.cells = String(fc.features.length);
+        el.dataset.renderMs = String(Math.round(t3 - t0));
+        el.dataset.timing = JSON.stringify({ fetch: Math.round(t1 - t0), parse: Math.round(t2 - t1), draw: Math.round(t3 - t2) });
+        if (status) status.textContent = (el.dataset.labelCells || "%s").replace("%s", fc.features.length.toLocaleString());
+        el._features = fc.features;
+      });
+    }
+    map.on("click", function (e) {
+      var feats = el._features; if (!feats) return;
+      var best = null, bd = Infinity;
+      for (var i = 0; i < feats.length; i++) {
+        var c = feats[i].properties.c; if (!c) continue;
+        var d = (c[0] - e.latlng.lng) * (c[0] - e.latlng.lng) + (c[1] - e.latlng.lat) * (c[1] - e.latlng.lat);
+        if (d < bd) { bd = d; best = feats[i]; }
+      }
+      if (!best) return;
+      var p = best.properties;
+      L.popup().setLatLng([p.c[1], p.c[0]]).setContent(
+        "<strong>" + esc(el.dataset.labelShare) + "</strong>: " + (p.share == null ? "—" : fmt(p.share * 100) + " %") + "<br>" +
+        esc(el.dataset.labelPopulation) + ": " + fmt(p.population) + "<br>" +
+        esc(el.dataset.labelLacking) + ": " + fmt(p.population - p.covered) +
+        (p.distance_m != null ? "<br>" + esc(el.dataset.labelDistance) + ": " + fmt(p.distance_m) + " m" : "")
+      ).openOn(map);
+    });
+    if (select) {
+      select.addEventListener("change", function () { load(select.value); });
+      load(select.value);
+    }
+    return map;
+  }
+
+  function pointMap(el) {
+    if (!el) return;
+    var map = baseMap(el, { minZoom: 1 }).setView([15, 10], 2);
+    var data = JSON.parse(document.getElementById(el.dataset.source).textContent);
+    var group = L.featureGroup();
+    data.points.forEach(function (p) {
+      if (p.lat == null || p.lon == null) return;
+      L.circleMarker([p.lat, p.lon], { radius: 7, color: "#14213d", weight: 1, fillColor: p.colour, fillOpacity: 0.9 })
+        .bindTooltip(esc(p.name) + ": " + fmt(p.value) + " " + esc(data.unit || ""))
+        .on("click", function () { window.location.href = "/cities/" + encodeURIComponent(p.slug); })
+        .addTo(group);
+    });
+    group.addTo(map);
+    if (group.getLayers().length) map.fitBounds(group.getBounds(), { padding: [20, 20], maxZoom: 6 });
+    el.dataset.ready = "1";
+    return map;
+  }
+
+  window.SdgMaps = { homeMap: homeMap, hexMap: hexMap, pointMap: pointMap, shareClasses: CLASSES };
+})();
