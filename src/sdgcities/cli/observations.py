@@ -222,5 +222,11 @@ def correct_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    from sdgcities.cli.catalogue import import_cmd as import_indicators_cmd
+    from sdgcities.cli.cities import import_cmd as import_cities_cmd
+
+    # the same commands as `cities import` and `indicators import`, gathered under `import`
+    import_app.command("cities")(import_cities_cmd)
+    import_app.command("indicators")(import_indicators_cmd)
     app.add_typer(import_app, name="import")
     app.add_typer(obs_app, name="observations")
