@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import sys
@@ -34,9 +33,9 @@ import numpy as np
 from sqlalchemy import insert, select
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "browser"))
+sys.path.insert(0, str(REPO))
 
-from _browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from tests.browser._browser import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 
 from sdgcities.store.db import make_engine, migrate, transaction  # noqa: E402
 from sdgcities.store.models import (  # noqa: E402
@@ -45,16 +44,36 @@ from sdgcities.store.models import (  # noqa: E402
     HexCell,
     HexLayer,
     Indicator,
-    Observation,
 )
 
-COUNTRIES = ("KEN", "UGA", "TZA", "ETH", "NGA", "GHA", "IND", "BGD", "BRA", "MEX", "COL",
-             "FRA", "ESP", "DEU", "IDN", "PHL", "EGY", "MAR", "ZAF", "CHN")
+COUNTRIES = (
+    "KEN",
+    "UGA",
+    "TZA",
+    "ETH",
+    "NGA",
+    "GHA",
+    "IND",
+    "BGD",
+    "BRA",
+    "MEX",
+    "COL",
+    "FRA",
+    "ESP",
+    "DEU",
+    "IDN",
+    "PHL",
+    "EGY",
+    "MAR",
+    "ZAF",
+    "CHN",
+)
 GENERATED = "generated benchmark data"
 
 
-def build_store(path: Path, n_cities: int, n_indicators: int, n_years: int,
-                hex_cells: int) -> tuple[str, str]:
+def build_store(
+    path: Path, n_cities: int, n_indicators: int, n_years: int, hex_cells: int
+) -> tuple[str, str]:
     """Fill a fresh store; returns (database URL, slug of the city with the hex layer)."""
     from sdgcities.assessment.benchmarksets import get_benchmark_set
     from sdgcities.catalogue.registry import sync_builtin_catalogue
@@ -70,32 +89,59 @@ def build_store(path: Path, n_cities: int, n_indicators: int, n_years: int,
         get_benchmark_set(s)
         have = list(s.scalars(select(Indicator).order_by(Indicator.code)))
         for i in range(max(0, n_indicators - len(have))):
-            s.add(Indicator(code=f"GEN.{i + 1:03d}", name=f"Generated indicator {i + 1}",
-                            framework="custom", unit="%", direction="higher",
-                            owner="benchmark", method_summary=GENERATED, extra={}))
+            s.add(
+                Indicator(
+                    code=f"GEN.{i + 1:03d}",
+                    name=f"Generated indicator {i + 1}",
+                    framework="custom",
+                    unit="%",
+                    direction="higher",
+                    owner="benchmark",
+                    method_summary=GENERATED,
+                    extra={},
+                )
+            )
         s.flush()
-        inds = list(s.scalars(select(Indicator).order_by(Indicator.framework.desc(),
-                                                         Indicator.code)))[:n_indicators]
+        inds = list(
+            s.scalars(select(Indicator).order_by(Indicator.framework.desc(), Indicator.code))
+        )[:n_indicators]
         infos = {iso: country_info(iso) for iso in COUNTRIES}
         city_rows, typ_rows = [], []
         for k in range(n_cities):
             info = infos[COUNTRIES[k % len(COUNTRIES)]]
             pop = float(int(10 ** rng.uniform(5, 7.3)))
-            city_rows.append({
-                "id": k + 1, "slug": f"generated-city-{k + 1:04d}",
-                "name": f"Generated city {k + 1:04d}", "country_iso3": info.iso3,
-                "country_m49": info.m49, "country_name": info.name,
-                "sdg_region": info.sdg_region, "sdg_subregion": info.sdg_subregion,
-                "population": pop, "population_year": 2020,
-                "lon": float(rng.uniform(-120, 140)), "lat": float(rng.uniform(-35, 55)),
-                "created_at": now,
-            })
-            for kind, value in (("size_class", size_class(pop)),
-                                ("sdg_region", info.sdg_region),
-                                ("income_group", info.income_group)):
+            city_rows.append(
+                {
+                    "id": k + 1,
+                    "slug": f"generated-city-{k + 1:04d}",
+                    "name": f"Generated city {k + 1:04d}",
+                    "country_iso3": info.iso3,
+                    "country_m49": info.m49,
+                    "country_name": info.name,
+                    "sdg_region": info.sdg_region,
+                    "sdg_subregion": info.sdg_subregion,
+                    "population": pop,
+                    "population_year": 2020,
+                    "lon": float(rng.uniform(-120, 140)),
+                    "lat": float(rng.uniform(-35, 55)),
+                    "created_at": now,
+                }
+            )
+            for kind, value in (
+                ("size_class", size_class(pop)),
+                ("sdg_region", info.sdg_region),
+                ("income_group", info.income_group),
+            ):
                 if value:
-                    typ_rows.append({"city_id": k + 1, "kind": kind, "value": value,
-                                     "source": GENERATED, "as_of": "2020"})
+                    typ_rows.append(
+                        {
+                            "city_id": k + 1,
+                            "kind": kind,
+                            "value": value,
+                            "source": GENERATED,
+                            "as_of": "2020",
+                        }
+                    )
         s.execute(insert(City), city_rows)
         s.execute(insert(CityTypology), typ_rows)
         ind_ids = [i.id for i in inds]
@@ -106,27 +152,39 @@ def build_store(path: Path, n_cities: int, n_indicators: int, n_years: int,
         cur = raw.cursor()
         cur.execute("BEGIN")
         stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-        sql = ("INSERT INTO observations (city_id, indicator_id, year, disaggregation, value, "
-               "unit, source, version, is_current, status, created_at, created_by, reason) "
-               "VALUES (?, ?, ?, '', ?, '%', ?, 1, 1, 'published', ?, 'bench', '')")
+        sql = (
+            "INSERT INTO observations (city_id, indicator_id, year, disaggregation, value, "
+            "unit, source, version, is_current, status, created_at, created_by, reason) "
+            "VALUES (?, ?, ?, '', ?, '%', ?, 1, 1, 'published', ?, 'bench', '')"
+        )
         for c in range(1, n_cities + 1):
             base = rng.uniform(5, 95, size=len(ind_ids))
             drift = rng.normal(0, 2, size=(len(years), len(ind_ids))).cumsum(axis=0)
             vals = np.clip(base + drift, 0, 100).round(2)
-            cur.executemany(sql, [
-                (c, ind_ids[j], y, float(vals[t, j]), GENERATED, stamp)
-                for t, y in enumerate(years) for j in range(len(ind_ids))
-            ])
+            cur.executemany(
+                sql,
+                [
+                    (c, ind_ids[j], y, float(vals[t, j]), GENERATED, stamp)
+                    for t, y in enumerate(years)
+                    for j in range(len(ind_ids))
+                ],
+            )
         raw.commit()
     finally:
         raw.close()
     print(f"  observations inserted in {time.perf_counter() - t0:.1f} s")
     with transaction(engine) as s:
         city = s.get(City, 1)
-        assert city is not None and city.lat is not None and city.lon is not None
-        layer = HexLayer(city_id=city.id, indicator_code="11.2.1", resolution=9,
-                         name="Access to public transport (generated benchmark data)",
-                         attribution="generated")
+        assert city is not None
+        assert city.lat is not None
+        assert city.lon is not None
+        layer = HexLayer(
+            city_id=city.id,
+            indicator_code="11.2.1",
+            resolution=9,
+            name="Access to public transport (generated benchmark data)",
+            attribution="generated",
+        )
         s.add(layer)
         s.flush()
         k = 1
@@ -134,33 +192,51 @@ def build_store(path: Path, n_cities: int, n_indicators: int, n_years: int,
             k += 1
         cells = sorted(h3.grid_disk(h3.latlng_to_cell(city.lat, city.lon, 9), k))[:hex_cells]
         share = rng.random(len(cells))
-        s.execute(insert(HexCell), [
-            {"layer_id": layer.id, "h3": c, "population": 1000.0,
-             "population_covered": 1000.0 * float(sh), "share": float(sh), "distance_m": 300.0}
-            for c, sh in zip(cells, share, strict=True)
-        ])
+        s.execute(
+            insert(HexCell),
+            [
+                {
+                    "layer_id": layer.id,
+                    "h3": c,
+                    "population": 1000.0,
+                    "population_covered": 1000.0 * float(sh),
+                    "share": float(sh),
+                    "distance_m": 300.0,
+                }
+                for c, sh in zip(cells, share, strict=True)
+            ],
+        )
         slug = city.slug
     engine.dispose()
     return url, slug
 
 
-async def load(base: str, paths: list[str], clients: int, per_client: int) -> tuple[list[float],
-                                                                                     int]:
-    """``clients`` concurrent clients, each GETting ``per_client`` random paths in turn."""
+async def load(
+    base: str, paths: list[str], clients: int, per_client: int
+) -> tuple[list[float], int]:
+    """``clients`` concurrent clients, each GETting ``per_client`` random paths in turn.
+
+    Each client has its own keep-alive connection (one ``httpx.AsyncClient`` each, as 50
+    browsers would), which also keeps the load generator's own CPU cost low. The first
+    request of each client opens its connection and is checked but not timed.
+    """
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-        async def one(seed: int) -> None:
-            nonlocal errors
-            rnd = random.Random(seed)
+
+    async def one(seed: int) -> None:
+        nonlocal errors
+        rnd = random.Random(seed)
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            r = await client.get(rnd.choice(paths))  # opens the connection; not timed
+            errors += r.status_code != 200
             for _ in range(per_client):
                 t = time.perf_counter()
                 r = await client.get(rnd.choice(paths))
                 latencies.append((time.perf_counter() - t) * 1000)
                 if r.status_code != 200:
                     errors += 1
-        await asyncio.gather(*(one(i) for i in range(clients)))
+
+    await asyncio.gather(*(one(i) for i in range(clients)))
     return latencies, errors
 
 
@@ -179,12 +255,14 @@ def hex_render(base: str, slug: str) -> dict[str, float]:
         for _ in range(3):
             page.goto(f"{base}/cities/{slug}")
             page.wait_for_selector("#hex-map[data-ready='1']", timeout=60_000)
-            runs.append((
-                float(page.get_attribute("#hex-map", "data-render-ms") or "nan"),
-                float(page.evaluate("() => performance.now()")),
-                int(page.get_attribute("#hex-map", "data-cells") or 0),
-                page.get_attribute("#hex-map", "data-timing") or "",
-            ))
+            runs.append(
+                (
+                    float(page.get_attribute("#hex-map", "data-render-ms") or "nan"),
+                    float(page.evaluate("() => performance.now()")),
+                    int(page.get_attribute("#hex-map", "data-cells") or 0),
+                    page.get_attribute("#hex-map", "data-timing") or "",
+                )
+            )
         out["cells"] = runs[-1][2]
         out["timing"] = runs[-1][3]  # type: ignore[assignment]
         out["layer_ms"] = statistics.median(r[0] for r in runs)
@@ -202,7 +280,9 @@ def hex_render(base: str, slug: str) -> dict[str, float]:
                  layer.addTo(m); m.fitBounds(layer.getBounds());
                  await new Promise(r => requestAnimationFrame(() => r()));
                  return performance.now() - t0;
-               }""", url)
+               }""",
+            url,
+        )
         browser.close()
     return out
 
@@ -210,26 +290,47 @@ def hex_render(base: str, slug: str) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 cities, 5 years")
-    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 2))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn workers (1 leaves a core to the load generator here)",
+    )
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20, help="per client and endpoint")
     args = parser.parse_args()
     n_cities, n_years = (100, 5) if args.quick else (1000, 10)
     with tempfile.TemporaryDirectory(prefix="sdgcities-bench-web-") as tmp:
         root = Path(tmp)
-        print(f"building the store: {n_cities} generated cities × 100 indicators × "
-              f"{n_years} years + a 50,000-hex layer (generated benchmark data)")
+        print(
+            f"building the store: {n_cities} generated cities × 100 indicators × "
+            f"{n_years} years + a 50,000-hex layer (generated benchmark data)"
+        )
         t0 = time.perf_counter()
         url, hex_slug = build_store(root / "store.db", n_cities, 100, n_years, 50_000)
         print(f"  store built in {time.perf_counter() - t0:.1f} s")
         proc, base = start_server(url, root, workers=args.workers)
         try:
-            sample = [f"/cities/generated-city-{k:04d}" for k in
-                      random.Random(1).sample(range(2, n_cities + 1), 40)]
+            sample = [
+                f"/cities/generated-city-{k:04d}"
+                for k in random.Random(1).sample(range(2, n_cities + 1), 40)
+            ]
             # warm-up: each worker computes the scores of all cities once, then each page
             t0 = time.perf_counter()
-            cold, cold_err = asyncio.run(load(base, sample[:1], 4, 1))
-            print(f"  first city page (scores of all cities computed): {max(cold):.0f} ms")
+            with httpx.Client(base_url=base, timeout=300) as c:
+                t1 = time.perf_counter()
+                c.get(sample[0]).raise_for_status()
+                cold_ms = (time.perf_counter() - t1) * 1000
+                firsts = []
+                for path in sample[1:11]:  # first views once the scores exist
+                    t1 = time.perf_counter()
+                    c.get(path).raise_for_status()
+                    firsts.append((time.perf_counter() - t1) * 1000)
+            print(f"  first city page (scores of all cities computed): {cold_ms:.0f} ms")
+            print(
+                f"  first view of another city (page computed and rendered): median "
+                f"{statistics.median(firsts):.0f} ms, max {max(firsts):.0f} ms"
+            )
             asyncio.run(load(base, sample, 8, 30))
             with httpx.Client(base_url=base, timeout=120) as c:
                 c.get(f"/cities/{hex_slug}")
@@ -239,41 +340,78 @@ def main() -> int:
             rows = []
             targets = {
                 "city page /cities/{slug}": (sample, 150),
-                "API /api/v1/cities": (["/api/v1/cities?limit=50",
-                                        "/api/v1/cities?limit=50&offset=500"], 100),
+                "API /api/v1/cities": (
+                    ["/api/v1/cities?limit=50", "/api/v1/cities?limit=50&offset=500"],
+                    100,
+                ),
                 "API /api/v1/indicators": (["/api/v1/indicators"], 100),
-                "API /api/v1/observations": ([f"/api/v1/observations?city=generated-city-{k:04d}&limit=100"
-                                              for k in (2, 50, 99)], 100),
+                "API /api/v1/observations": (
+                    [
+                        f"/api/v1/observations?city=generated-city-{k:04d}&limit=100"
+                        for k in (2, 50, 99)
+                    ],
+                    100,
+                ),
             }
             ok = True
             for name, (paths, limit) in targets.items():
+                misses = []
+                with httpx.Client(base_url=base, timeout=300) as c:  # warm: one request a path
+                    for path in paths:
+                        t1 = time.perf_counter()
+                        c.get(path).raise_for_status()
+                        misses.append((time.perf_counter() - t1) * 1000)
                 t0 = time.perf_counter()
                 lat, err = asyncio.run(load(base, paths, args.clients, args.requests))
                 wall = time.perf_counter() - t0
                 p95 = pct(lat, 95)
                 passed = p95 <= limit and err == 0
                 ok &= passed
-                rows.append((name, len(lat), err, pct(lat, 50), p95, pct(lat, 99),
-                             len(lat) / wall, limit, "yes" if passed else "NO"))
+                rows.append(
+                    (
+                        name,
+                        len(lat),
+                        err,
+                        pct(lat, 50),
+                        p95,
+                        pct(lat, 99),
+                        len(lat) / wall,
+                        limit,
+                        "yes" if passed else "NO",
+                        max(misses),
+                    )
+                )
             render = hex_render(base, hex_slug) if Path(CHROMIUM).exists() else {}
         finally:
             stop_server(proc)
     print()
-    print(f"{'endpoint (50 clients)':34} {'reqs':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'p99 ms':>8} {'req/s':>7} {'target':>7} {'met':>4}")
+    print(
+        f"{'endpoint (50 clients)':34} {'reqs':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'req/s':>7} {'target':>7} {'met':>4} {'miss ms':>8}"
+    )
     for r in rows:
-        print(f"{r[0]:34} {r[1]:6d} {r[2]:6d} {r[3]:8.1f} {r[4]:8.1f} {r[5]:8.1f} {r[6]:7.0f} "
-              f"{r[7]:7d} {r[8]:>4}")
+        print(
+            f"{r[0]:34} {r[1]:6d} {r[2]:6d} {r[3]:8.1f} {r[4]:8.1f} {r[5]:8.1f} {r[6]:7.0f} "
+            f"{r[7]:7d} {r[8]:>4} {r[9]:8.0f}"
+        )
+    print(
+        "(pages and anonymous API answers are served from the page cache once computed for the\n"
+        " current data version; 'miss ms' is the slowest first request of a path, computed anew)"
+    )
     print()
     if render:
         met = render["layer_ms"] <= 1000
         ok &= met
-        print(f"hex map in Chromium: {render['cells']:.0f} cells drawn in "
-              f"{render['layer_ms']:.0f} ms (request → canvas; target ≤ 1000 ms: "
-              f"{'yes' if met else 'NO'}); page load → drawn {render['page_ms']:.0f} ms")
+        print(
+            f"hex map in Chromium: {render['cells']:.0f} cells drawn in "
+            f"{render['layer_ms']:.0f} ms (request → canvas; target ≤ 1000 ms: "
+            f"{'yes' if met else 'NO'}); page load → drawn {render['page_ms']:.0f} ms"
+        )
         print(f"  last run, ms: {render['timing']}")
-        print(f"  Leaflet's own L.geoJSON layer, same data: {render['leaflet_geojson_ms']:.0f} ms "
-              f"(ratio {render['leaflet_geojson_ms'] / max(render['layer_ms'], 1):.1f}× slower)")
+        print(
+            f"  Leaflet's own L.geoJSON layer, same data: {render['leaflet_geojson_ms']:.0f} ms "
+            f"(ratio {render['leaflet_geojson_ms'] / max(render['layer_ms'], 1):.1f}× slower)"
+        )
     else:
         print("hex map in Chromium: skipped (no Chromium at " + CHROMIUM + ")")
     print(f"\nall targets met: {'yes' if ok else 'NO'}")

@@ -95,7 +95,9 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
 @pytest.mark.dask_cluster
 @pytest.mark.slow
 def test_batch_on_a_real_scheduler_with_two_workers(
-    tmp_path: Path, store, dask_cluster: str  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    store,
+    dask_cluster: str,  # type: ignore[no-untyped-def]
 ) -> None:
     spec = load_batch_spec(_write_batch(tmp_path))
     seen: list[str] = []

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _browser import AXE, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _unavailable
+
+from tests.browser._browser import AXE, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _unavailable
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _browser import axe_violations, start_server, stop_server
-from seed_store import PASSWORD, seed
 
 from sdgcities.store.db import make_engine, migrate
+from tests.browser._browser import axe_violations, start_server, stop_server
+from tests.browser.seed_store import PASSWORD, seed
 
 pytestmark = pytest.mark.browser
 

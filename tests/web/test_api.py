@@ -7,9 +7,10 @@ import zipfile
 from collections.abc import Iterator
 
 import pytest
-from tests.web._apphelp import Seed, bearer, make_app, seed
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+
+from tests.web._apphelp import Seed, bearer, make_app, seed
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from tests.web._apphelp import PASSWORD, Seed, bearer, csrf_of, login, make_app, seed
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from sdgcities.accounts.login import MAX_FAILURES
 from sdgcities.store.db import transaction
 from sdgcities.store.models import WebSession
+from tests.web._apphelp import PASSWORD, Seed, bearer, csrf_of, login, make_app, seed
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.web._apphelp import Seed, bearer, make_app, seed
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from sdgcities.accounts.errors import ThrottledError
 from sdgcities.errors import ConflictError, Finding, ValidationError
+from tests.web._apphelp import Seed, bearer, make_app, seed
 
 
 def _boom_routes() -> APIRouter:

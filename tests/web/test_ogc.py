@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from tests.web._apphelp import Seed, make_app, seed
 from sqlalchemy import Engine
+
+from tests.web._apphelp import Seed, make_app, seed
 
 
 def _free_port() -> int:

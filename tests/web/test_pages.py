@@ -5,13 +5,9 @@ The store holds real cities (from the bundled gazetteer) with GENERATED TEST val
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
-import sys
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,20 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from sdgcities.store.db import make_engine, migrate, transaction
 from sdgcities.store.models import Observation
-
-
-def _seed_module() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "browser" / "seed_store.py"
-    spec = importlib.util.spec_from_file_location("sdgcities_test_seed_store", path)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-seed_store = _seed_module()
+from tests.browser import seed_store
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +236,25 @@ def test_upload_shows_findings_then_imports(
             "/data/upload", files={"file": ("good.csv", io.BytesIO(good.encode()), "text/csv")}
         )
         assert r.status_code == 403
+    finally:
+        client.post("/logout", data={"csrf_token": token})
+        client.cookies.clear()
+    # anonymous readers, served from the page cache, see the new value too
+    anonymous = client.get("/cities/nairobi-ken")
+    assert "77.5" in anonymous.text
+    assert "Log in" in anonymous.text
+
+
+def test_anonymous_pages_are_cached_but_never_personal(client: TestClient) -> None:
+    first = client.get("/cities/kampala-uga")
+    second = client.get("/cities/kampala-uga")
+    assert first.text == second.text
+    assert "set-cookie" not in second.headers
+    token = login(client, "admin@example.org")
+    try:
+        page = client.get("/cities/kampala-uga")
+        assert "Ada Admin" in page.text
+        assert "Ada Admin" not in first.text
     finally:
         client.post("/logout", data={"csrf_token": token})
         client.cookies.clear()

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from tests.web._apphelp import bearer, make_app, seed
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -17,6 +16,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from sdgcities.store.db import make_engine, migrate
+from tests.web._apphelp import bearer, make_app, seed
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from sdgcities import __version__
 from sdgcities.config import Settings, get_settings
 from sdgcities.store.db import init_store
 from sdgcities.web import auth, i18n
-from sdgcities.web._cache import PageCache
+from sdgcities.web._cache import AnonymousPageMiddleware, PageCache
 from sdgcities.web.api import router as api_router
 from sdgcities.web.errors import install_error_handlers
 from sdgcities.web.ogc import mount_ogc
@@ -96,6 +96,15 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     install_error_handlers(app)
     auth.install_auth(app)
+    # outermost last: the locale is chosen before the anonymous page cache looks up a page
+    app.add_middleware(
+        AnonymousPageMiddleware,
+        cache=app.state.page_cache,
+        engine=lambda: app.state.engine,
+        prefixes=("/cities/", "/api/v1/cities", "/api/v1/indicators", "/api/v1/observations"),
+        query_prefixes=("/api/v1/",),
+        session_cookie=auth.SESSION_COOKIE,
+    )
     app.add_middleware(LocaleMiddleware)
 
     static_dir = resources.files("sdgcities.web") / "static"

@@ -1,7 +1,7 @@
 """GeoJSON of a hex layer: H3 cells turned into polygons with ``h3`` (server side).
 
 The JSON text is written directly (no intermediate dicts) because a city may have
-50,000 cells; coordinates are rounded to 6 decimals (≈ 0.1 m).
+50,000 cells; coordinates are rounded to 5 decimals (≈ 1 m).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def layer_geojson(session: Session, layer: HexLayer) -> bytes:
     """The cells of ``layer`` as a GeoJSON FeatureCollection (UTF-8 bytes).
 
     Properties: ``share`` (0–1, population with access), ``population``, ``covered``
-    (population with access), ``distance_m``, and ``c`` (the cell's centre, lon/lat).
+    (population with access) and ``distance_m``; the collection has a ``bbox``.
     """
     rows = session.execute(
         select(
@@ -41,16 +41,16 @@ def layer_geojson(session: Session, layer: HexLayer) -> bytes:
     east = north = -180.0
     for cell, share, pop, covered, dist in rows:
         ring = h3.cell_to_boundary(cell)
-        coords = ",".join(f"[{lng:.6f},{lat:.6f}]" for lat, lng in ring)
+        coords = ",".join(f"[{lng:.5f},{lat:.5f}]" for lat, lng in ring)
         first = ring[0]
         clat, clng = h3.cell_to_latlng(cell)
         west, east = min(west, clng), max(east, clng)
         south, north = min(south, clat), max(north, clat)
         parts.append(
             '{"type":"Feature","geometry":{"type":"Polygon","coordinates":[['
-            f'{coords},[{first[1]:.6f},{first[0]:.6f}]]]}},"properties":{{"h3":"{cell}",'
+            f'{coords},[{first[1]:.5f},{first[0]:.5f}]]]}},"properties":{{"h3":"{cell}",'
             f'"share":{_num(share)},"population":{_num(pop)},"covered":{_num(covered)},'
-            f'"distance_m":{_num(dist)},"c":[{clng:.5f},{clat:.5f}]}}}}'
+            f'"distance_m":{_num(dist)}}}}}'
         )
     head = {
         "type": "FeatureCollection",

@@ -163,7 +163,18 @@ def _city(env: PageEnv, slug: str) -> City:
 
 @router.get("/cities/{slug}", response_class=HTMLResponse)
 def city_page(slug: str, env: PageEnv = Depends(page_env)) -> Response:
-    """The city page; its data part is rendered once per city, language and data version."""
+    """The city page; its data part is rendered once per city, language and data version.
+
+    An anonymous reader gets the whole page from the cache (nothing in it is personal).
+    """
+    if env.user is None and not env.request.state.csrf_token:
+        key = ("page", env.request.url.path, i18n.get_locale())
+        html = env.cache.get_or_compute(env.session, key, lambda: _city_page(slug, env).body)
+        return HTMLResponse(html)
+    return _city_page(slug, env)
+
+
+def _city_page(slug: str, env: PageEnv) -> Response:
     city = _city(env, slug)
     published_only = not can_see_drafts(env.user, city.id, env.session)
     lang = i18n.get_locale()
@@ -201,7 +212,9 @@ def city_challenges_panel(slug: str, env: PageEnv = Depends(page_env)) -> Respon
         ("challenges", city.id, published_only),
         lambda: city_challenges(env.session, city.id, limit=5, published_only=published_only),
     )
-    return render(env.request, "partials/challenges.html", {"city": city, "challenges": challenges})
+    partial = bool(env.request.headers.get("HX-Request"))
+    name = "partials/challenges.html" if partial else "challenges_page.html"
+    return render(env.request, name, {"city": city, "challenges": challenges})
 
 
 @router.get("/cities/{slug}/hexes/{layer_id}.geojson")

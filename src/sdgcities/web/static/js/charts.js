@@ -13,7 +13,7 @@
       if (plot) plot.destroy();
       el.innerHTML = "";
       plot = new uPlot({
-        width: width(el), height: 260,
+        width: width(el), height: 260, legend: { show: false },
         scales: { x: { time: false } },
         axes: [{ values: function (u, v) { return v.map(function (x) { return Math.round(x) === x ? String(x) : ""; }); } },
                { label: s.unit || "" }],

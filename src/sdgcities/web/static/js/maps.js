@@ -92,26 +92,35 @@
       }
       var byColour = {};
       var feats = this._features;
+      var south = bounds.getSouth() - 0.05, north = bounds.getNorth() + 0.05;
+      var west = bounds.getWest() - 0.05, east = bounds.getEast() + 0.05;
       for (var i = 0; i < feats.length; i++) {
         var f = feats[i], ring = f.geometry.coordinates[0], c0 = ring[0];
-        if (c0[1] < bounds.getSouth() - 0.05 || c0[1] > bounds.getNorth() + 0.05 ||
-            c0[0] < bounds.getWest() - 0.05 || c0[0] > bounds.getEast() + 0.05) continue;
+        if (c0[1] < south || c0[1] > north || c0[0] < west || c0[0] > east) continue;
         var col = this._colourOf(f.properties);
         (byColour[col] = byColour[col] || []).push(ring);
       }
-      ctx.lineWidth = zoom >= 13 ? 0.6 : 0;
+      var outline = zoom >= 13;
+      ctx.lineWidth = 0.6;
       ctx.strokeStyle = "rgba(20,33,61,0.35)";
       Object.keys(byColour).forEach(function (col) {
-        ctx.beginPath();
-        byColour[col].forEach(function (ring) {
-          for (var j = 0; j < ring.length; j++) {
-            var p = px(ring[j][0], ring[j][1]);
-            if (j === 0) ctx.moveTo(p[0], p[1]); else ctx.lineTo(p[0], p[1]);
+        var rings = byColour[col];
+        ctx.fillStyle = col;
+        /* fill in batches: one huge path is slow to rasterise, one path per cell is slow to issue */
+        for (var start = 0; start < rings.length; start += 500) {
+          ctx.beginPath();
+          var end = Math.min(rings.length, start + 500);
+          for (var k = start; k < end; k++) {
+            var ring = rings[k];
+            for (var j = 0; j < ring.length; j++) {
+              var p = px(ring[j][0], ring[j][1]);
+              if (j === 0) ctx.moveTo(p[0], p[1]); else ctx.lineTo(p[0], p[1]);
+            }
+            ctx.closePath();
           }
-          ctx.closePath();
-        });
-        ctx.fillStyle = col; ctx.fill();
-        if (ctx.lineWidth > 0) ctx.stroke();
+          ctx.fill();
+          if (outline) ctx.stroke();
+        }
       });
     }
   });
@@ -166,13 +175,13 @@
       var feats = el._features; if (!feats) return;
       var best = null, bd = Infinity;
       for (var i = 0; i < feats.length; i++) {
-        var c = feats[i].properties.c; if (!c) continue;
+        var c = feats[i].geometry.coordinates[0][0];
         var d = (c[0] - e.latlng.lng) * (c[0] - e.latlng.lng) + (c[1] - e.latlng.lat) * (c[1] - e.latlng.lat);
         if (d < bd) { bd = d; best = feats[i]; }
       }
       if (!best) return;
       var p = best.properties;
-      L.popup().setLatLng([p.c[1], p.c[0]]).setContent(
+      L.popup().setLatLng(e.latlng).setContent(
         "<strong>" + esc(el.dataset.labelShare) + "</strong>: " + (p.share == null ? "—" : fmt(p.share * 100) + " %") + "<br>" +
         esc(el.dataset.labelPopulation) + ": " + fmt(p.population) + "<br>" +
         esc(el.dataset.labelLacking) + ": " + fmt(p.population - p.covered) +
