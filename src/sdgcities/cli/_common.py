@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,8 +25,16 @@ from sqlalchemy import Engine
 
 from sdgcities.errors import SdgCitiesError, ValidationError
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _width() -> int | None:
+    """Terminal width; 140 columns when writing to a file or pipe (logs, CI, tests)."""
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return None
+    return 140
+
+
+console = Console(width=_width())
+err_console = Console(stderr=True, width=_width())
 
 P = ParamSpec("P")
 R = TypeVar("R")
