@@ -11,7 +11,8 @@ total of 443,141 and flagged as an estimate).
 
 1. Each city: every indicator its kit allows, end to end from the files, in a fresh
    subprocess (time and peak RSS). Targets: ≤ 6 s, ≤ 1.5 GB.
-2. Throughput: N city tasks (alternating the two cities) on a Dask LocalCluster with one
+2. Throughput: N (default 12) city tasks (alternating the two cities) on a Dask
+   LocalCluster with one
    worker, then with two (one thread each), pure compute as ``sdgcities batch`` runs it.
    Target: two workers ≥ 1.7× the throughput of one.
 """
@@ -80,6 +81,14 @@ def one_city(kit: Path) -> dict[str, object]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _warm() -> None:
+    import importlib
+
+    for mod in ("builtin", "transit", "openspace", "osm", "gtfs", "network", "population",
+                "hexes", "landuse", "airquality", "urbanisation"):  # fmt: skip
+        importlib.import_module(f"sdgcities.spatial.{mod}")
+
+
 def throughput(kits: list[Path], n_workers: int) -> float:
     from dask.distributed import Client, LocalCluster
 
@@ -97,7 +106,7 @@ def throughput(kits: list[Path], n_workers: int) -> float:
         Client(cluster) as client,
     ):  # fmt: skip
         # warm each worker (imports) so that start-up is not counted
-        client.run(lambda: __import__("sdgcities.spatial.builtin"))
+        client.run(_warm)
         t0 = time.perf_counter()
         futs = [client.submit(compute_city_task, kit, planned, pure=False)
                 for kit, planned in work]  # fmt: skip
@@ -111,7 +120,7 @@ def main() -> int:
     if not (data / "cities" / "porto_alegre").is_dir():
         print(f"real data kits not found at {data}; nothing to measure")
         return 0
-    n_tasks = next((int(a) for a in sys.argv[1:] if a.isdigit()), 8)
+    n_tasks = next((int(a) for a in sys.argv[1:] if a.isdigit()), 12)
     with tempfile.TemporaryDirectory() as tmp:
         kits = make_kits(data, Path(tmp))
         print("== all indicators for one city, end to end from the files (fresh process)")
