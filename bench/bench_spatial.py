@@ -12,8 +12,8 @@ total of 443,141 and flagged as an estimate).
 1. Each city: every indicator its kit allows, end to end from the files, in a fresh
    subprocess (time and peak RSS). Targets: ≤ 6 s, ≤ 1.5 GB.
 2. Throughput: N (default 12) city tasks (alternating the two cities) on a Dask
-   LocalCluster with one
-   worker, then with two (one thread each), pure compute as ``sdgcities batch`` runs it.
+   LocalCluster with one worker, then with two (one thread each), pure compute as
+   ``sdgcities batch`` runs it.
    Target: two workers ≥ 1.7× the throughput of one.
 """
 
