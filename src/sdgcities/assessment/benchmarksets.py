@@ -158,21 +158,7 @@ def to_engine_set(bset: BenchmarkSet) -> engine.BenchmarkSet:
                 "target": _text(row.target),
             }
         )
-    frame = pd.DataFrame(
-        records,
-        columns=[
-            "indicator",
-            "goal",
-            "best",
-            "worst",
-            "green",
-            "yellow",
-            "orange",
-            "weight",
-            "direction",
-            "target",
-        ],
-    )
+    frame = pd.DataFrame(records, columns=[*engine.REQUIRED_COLUMNS, *engine.OPTIONAL_COLUMNS])
     return engine.BenchmarkSet.from_frame(frame, name=bset.name)
 
 
