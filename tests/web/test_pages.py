@@ -307,3 +307,58 @@ def test_admin_page_for_admins(client: TestClient) -> None:
     finally:
         client.post("/logout", data={"csrf_token": token})
         client.cookies.clear()
+
+
+def test_challenge_reasons_and_upload_findings_in_the_readers_language(
+    client: TestClient,
+) -> None:
+    """The core services' wording (challenges, import findings) follows ``?lang=``."""
+    try:
+        fr = client.get("/cities/nairobi-ken/challenges", params={"lang": "fr"})
+        assert fr.status_code == 200
+        assert '<html lang="fr">' in fr.text
+        assert re.search(r"<li>score \d+/100 : [^<]* en \d{4}, meilleur [^<]*, pire ", fr.text)
+        assert "groupe de pairs" in fr.text
+        assert "peer group" not in fr.text
+        es = client.get(
+            "/cities/nairobi-ken/challenges", params={"lang": "es"}, headers={"HX-Request": "1"}
+        )
+        assert re.search(r"<li>puntuación \d+/100: [^<]* en \d{4}, mejor ", es.text)
+        en = client.get("/cities/nairobi-ken/challenges", params={"lang": "en"})
+        assert re.search(r"<li>score \d+/100: [^<]* in \d{4}, best [^<]*, worst ", en.text)
+        assert "groupe de pairs" not in en.text
+    finally:
+        client.cookies.delete("lang")
+    token = login(client, "editor@nairobi.example")
+    try:
+        bad = "city,indicator,year,value\nnairobi-ken,11.2.1,2023,abc\nnairobi-ken,11.2.1,1800,5\n"
+        r = client.post(
+            "/data/upload",
+            params={"lang": "fr"},
+            data={"csrf_token": token},
+            files={"file": ("bad.csv", io.BytesIO(bad.encode()), "text/csv")},
+        )
+        assert r.status_code == 422
+        assert 'id="validation-report"' in r.text
+        assert "bad.csv : 2 problème(s) trouvé(s) ; rien n&#39;a été importé" in r.text
+        assert '<td class="problem">la valeur n&#39;est pas un nombre</td>' in r.text
+        assert re.search(
+            r'<td class="problem">année hors de l&#39;intervalle 1950\.\.\d{4}</td>', r.text
+        )
+        assert "vérifiez l&#39;année (une faute de frappe ?)" in r.text
+        assert "value is not a number" not in r.text
+        r = client.post(
+            "/data/upload",
+            params={"lang": "es"},
+            data={"csrf_token": token},
+            files={"file": ("nul.csv", io.BytesIO(b"city,year\x00\x00\n"), "text/csv")},
+        )
+        assert r.status_code == 422  # an InputFileError: named by the uploaded file only
+        assert (
+            "nul.csv: el archivo contiene bytes NUL y no es una tabla de texto. "
+            "Solución: expórtelo como CSV (UTF-8)"
+        ) in r.text
+        assert "sdgcities-upload-" not in r.text
+    finally:
+        client.post("/logout", data={"csrf_token": token})
+        client.cookies.clear()

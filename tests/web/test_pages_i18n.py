@@ -100,3 +100,54 @@ def test_locale_choice() -> None:
     assert i18n.choose_locale(None, None, "es-MX,es;q=0.9,en;q=0.5") == "es"
     assert i18n.choose_locale(None, None, "de-DE,de;q=0.9") == "en"
     assert i18n.choose_locale("xx", None, None) == "en"
+
+
+#: the core modules whose messages the pages show (sdgcities._i18n), as in ``_extract``
+CORE_METHOD_MAP = [("assessment/**.py", "python"), ("observations/**.py", "python")]
+PLACEHOLDER = re.compile(r"\{(\w*)\}|%\((\w+)\)[sd]")
+
+
+def _core_ids() -> set[str]:
+    from babel.messages.extract import extract_from_dir
+
+    package = i18n.locale_dir().parent
+    return {
+        message if isinstance(message, str) else message[0]
+        for _f, _l, message, _c, _ctx in extract_from_dir(
+            str(package),
+            method_map=CORE_METHOD_MAP,
+            keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None},
+        )
+    }
+
+
+def test_core_messages_are_in_the_catalogue_template() -> None:
+    core = _core_ids()
+    assert "value is not a number" in core
+    assert "no trend: only one year of data" in core
+    missing = core - _catalogue_ids()
+    assert not missing, f"run `python -m sdgcities.web.i18n extract` — new: {sorted(missing)[:10]}"
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_translations_keep_every_placeholder(lang: str) -> None:
+    from babel.messages.pofile import read_po
+
+    with (i18n.locale_dir() / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh)
+    wrong = []
+    for m in catalog:
+        if not m.id:
+            continue
+        ids = [m.id] if isinstance(m.id, str) else list(m.id)
+        strings = [m.string] if isinstance(m.string, str) else list(m.string)
+        wanted = sorted(PLACEHOLDER.findall(ids[-1]))
+        wrong += [s for s in strings if s and sorted(PLACEHOLDER.findall(s)) != wanted]
+    assert not wrong, f"{lang}: placeholders differ in {wrong[:5]}"
+
+
+def test_core_and_web_offer_the_same_languages() -> None:
+    from sdgcities import _i18n
+
+    assert tuple(i18n.LANGUAGES) == _i18n.LOCALES
+    assert i18n.gettext is _i18n.gettext

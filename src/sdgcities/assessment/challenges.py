@@ -13,7 +13,8 @@ one documented priority (higher = greater challenge)::
 is taken over the peer group of :func:`sdgcities.assessment.peers.peer_group` (same UN
 size class and SDG region, with stated fallbacks), using the peers' latest values and
 scores under the same benchmark set. Ties are broken by indicator code, so the ranking
-is deterministic. Each challenge carries one explanation line per signal.
+is deterministic. Each challenge carries one explanation line per signal, worded in the
+current language of :mod:`sdgcities._i18n` (English unless a caller chose another).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from sdgcities._i18n import N_, _
 from sdgcities.assessment import _store
 from sdgcities.assessment.peers import PeerGroup, peer_group
 from sdgcities.assessment.scores import city_scores
@@ -172,45 +174,115 @@ def _trend(rec: dict[str, Any], hib: bool) -> str:
     return IMPROVING if change > 0 else DETERIORATING
 
 
+#: progress categories as shown inside an explanation (the stored value stays English)
+_PROGRESS_WORDS: dict[str, str] = {
+    "target achieved": N_("target achieved"),
+    "on track": N_("on track"),
+    "acceleration needed": N_("acceleration needed"),
+    "limited progress": N_("limited progress"),
+    "deterioration": N_("deterioration"),
+}
+
+
+def _progress_word(progress: str) -> str:
+    word = _PROGRESS_WORDS.get(progress)
+    return _(word) if word else progress
+
+
 def _priority_and_reasons(
     ch: Challenge, rec: dict[str, Any], b: pd.Series[Any], hib: bool, group: PeerGroup
 ) -> tuple[float, list[str]]:
+    """The priority and the explanation lines, in the current language (sdgcities._i18n)."""
     unit = f" {ch.unit}" if ch.unit else ""
-    derived = " (derived from the data)" if bool(b["derived"]) else ""
+    first = (
+        _(
+            "score {score}/100: {value} in {year}, best {best}, worst {worst} "
+            "(derived from the data)"
+        )
+        if bool(b["derived"])
+        else _("score {score}/100: {value} in {year}, best {best}, worst {worst}")
+    )
     reasons = [
-        f"score {ch.score:.0f}/100: {_f(ch.value)}{unit} in {ch.year}, "
-        f"best {_f(b['best'])}, worst {_f(b['worst'])}{derived}"
+        first.format(
+            score=f"{ch.score:.0f}",
+            value=f"{_f(ch.value)}{unit}",
+            year=ch.year,
+            best=_f(b["best"]),
+            worst=_f(b["worst"]),
+        )
     ]
     priority = 100.0 - ch.score
     if ch.colour == "red":
         priority += RED_PENALTY
-        reasons.append(f"red: worse than the orange threshold {_f(b['orange'])}{unit}")
+        reasons.append(
+            _("red: worse than the orange threshold {threshold}").format(
+                threshold=f"{_f(b['orange'])}{unit}"
+            )
+        )
     deteriorating = ch.trend == DETERIORATING or ch.progress == "deterioration"
     if ch.trend in (IMPROVING, DETERIORATING, STABLE):
+        line = {
+            IMPROVING: _("improving: {baseline} ({baseline_year}) → {value} ({year})"),
+            DETERIORATING: _("deteriorating: {baseline} ({baseline_year}) → {value} ({year})"),
+            STABLE: _("stable: {baseline} ({baseline_year}) → {value} ({year})"),
+        }[ch.trend]
         reasons.append(
-            f"{ch.trend}: {_f(rec['baseline_value'])} ({int(float(rec['baseline_year']))}) "
-            f"→ {_f(ch.value)} ({ch.year})"
+            line.format(
+                baseline=_f(rec["baseline_value"]),
+                baseline_year=int(float(rec["baseline_year"])),
+                value=_f(ch.value),
+                year=ch.year,
+            )
         )
     else:
-        reasons.append("no trend: only one year of data")
+        reasons.append(_("no trend: only one year of data"))
     if deteriorating:
         priority += DETERIORATION_PENALTY
     if ch.target is not None:
-        prog = f", progress: {ch.progress}" if ch.progress else ""
-        reasons.append(f"2030 target {_f(ch.target)}{unit} ({ch.target_source}){prog}")
+        target = (
+            _("2030 target {target} ({source}), progress: {progress}")
+            if ch.progress
+            else _("2030 target {target} ({source})")
+        )
+        reasons.append(
+            target.format(
+                target=f"{_f(ch.target)}{unit}",
+                source=ch.target_source,
+                progress=_progress_word(ch.progress),
+            )
+        )
     if ch.peer_median is None or ch.peer_median_score is None:
-        reasons.append(f"no peer has a value (peer group: {group.description})")
+        reasons.append(
+            _("no peer has a value (peer group: {group})").format(group=group.description)
+        )
     else:
         gap = ch.peer_median_score - ch.score
         if gap > 0:
             priority += PEER_GAP_WEIGHT * gap
         diff = (ch.value - ch.peer_median) * (1.0 if hib else -1.0)
-        side = "worse than" if diff < 0 else ("better than" if diff > 0 else "equal to")
-        amount = f"{_f(abs(ch.value - ch.peer_median))}{unit} " if diff else ""
+        if diff < 0:
+            line = _(
+                "{amount} worse than the peer median {median} (median score {median_score} "
+                "over {count} peers with data; peer group: {group})"
+            )
+        elif diff > 0:
+            line = _(
+                "{amount} better than the peer median {median} (median score {median_score} "
+                "over {count} peers with data; peer group: {group})"
+            )
+        else:
+            line = _(
+                "equal to the peer median {median} (median score {median_score} "
+                "over {count} peers with data; peer group: {group})"
+            )
         reasons.append(
-            f"{amount}{side} the peer median {_f(ch.peer_median)}{unit} "
-            f"(median score {ch.peer_median_score:.0f} over {ch.peer_count} peers with data; "
-            f"peer group: {group.description})"
+            line.format(
+                amount=f"{_f(abs(ch.value - ch.peer_median))}{unit}",
+                median=f"{_f(ch.peer_median)}{unit}",
+                median_score=f"{ch.peer_median_score:.0f}",
+                count=ch.peer_count,
+                group=group.description,
+            )
         )
     return priority, reasons
 

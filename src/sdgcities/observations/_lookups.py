@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
+from sdgcities._i18n import _
 from sdgcities.store.models import City, Indicator
 
 
@@ -37,7 +38,9 @@ def _suggest(word: str, choices: Sequence[str]) -> str:
             lowered[c]
             for c in difflib.get_close_matches(word.casefold(), list(lowered), n=3, cutoff=0.6)
         ]
-    return f"did you mean {', '.join(map(repr, close))}?" if close else ""
+    if not close:
+        return ""
+    return _("did you mean {names}?").format(names=", ".join(map(repr, close)))
 
 
 @dataclass
@@ -93,22 +96,26 @@ class Lookups:
             ids = [i for i in ids if (self.iso3.get(i) or "").upper() == wanted]
             if not ids and (self.by_name.get(text) or self.by_folded.get(text.casefold())):
                 return Problem(
-                    f"no city {text!r} in country {wanted!r}",
-                    "check the country column (ISO3 code, e.g. ESP)",
+                    _("no city {city} in country {country}").format(
+                        city=repr(text), country=repr(wanted)
+                    ),
+                    _("check the country column (ISO3 code, e.g. ESP)"),
                 )
         if len(ids) == 1:
             return ids[0]
         if len(ids) > 1:
             countries = sorted({self.iso3.get(i) or "?" for i in ids})
             return Problem(
-                f"{len(ids)} cities are named {text!r} ({', '.join(countries)})",
-                "add a column 'country' with the ISO3 code, or use the city slug",
+                _("{count} cities are named {city} ({countries})").format(
+                    count=len(ids), city=repr(text), countries=", ".join(countries)
+                ),
+                _("add a column 'country' with the ISO3 code, or use the city slug"),
             )
         hint = self._hint(text, [*self.by_name, *self.by_slug])
         return Problem(
-            f"unknown city {text!r}",
+            _("unknown city {city}").format(city=repr(text)),
             (hint + " " if hint else "")
-            + "add the city first (sdgcities cities add) or fix the name",
+            + _("add the city first (sdgcities cities add) or fix the name"),
         )
 
     def _hint(self, word: str, choices: Sequence[str]) -> str:
@@ -131,7 +138,7 @@ class Lookups:
             return self.indicators[folded[code.casefold()]]
         hint = self._hint(code, list(self.indicators))
         return Problem(
-            f"unknown indicator {code!r}",
+            _("unknown indicator {indicator}").format(indicator=repr(code)),
             (hint + " " if hint else "")
-            + "use a code of the catalogue (sdgcities indicators list)",
+            + _("use a code of the catalogue (sdgcities indicators list)"),
         )

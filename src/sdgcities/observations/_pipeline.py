@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
+from sdgcities._i18n import _
 from sdgcities.errors import Finding, ValidationError
 from sdgcities.observations._lookups import Lookups
 from sdgcities.observations._staging import CORRECTED, NEW, UNCHANGED, Staging
@@ -90,34 +91,52 @@ def finish_import(
     codes = {iid: code for code, (iid, _unit) in lookups.indicators.items()}
     for c in conflicts:
         rows = ", ".join(str(r[0]) for r in c.rows)
-        what = (
-            f"{lookups.city_name.get(c.city_id, c.city_id)!r}, indicator "
-            f"{codes.get(c.indicator_id, c.indicator_id)!r}, year {c.year}"
-            + (f", {c.disaggregation}" if c.disaggregation else "")
+        message = (
+            _(
+                "conflicting duplicate: {city}, indicator {indicator}, year {year}, "
+                "{breakdown} has different values on rows {rows}"
+            )
+            if c.disaggregation
+            else _(
+                "conflicting duplicate: {city}, indicator {indicator}, year {year} "
+                "has different values on rows {rows}"
+            )
+        ).format(
+            city=repr(lookups.city_name.get(c.city_id, c.city_id)),
+            indicator=repr(codes.get(c.indicator_id, c.indicator_id)),
+            year=c.year,
+            breakdown=c.disaggregation,
+            rows=rows,
         )
         for row_no, value, prov in c.rows:
             findings.add(
-                f"conflicting duplicate: {what} has different values on rows {rows}",
+                message,
                 row=row_no,
                 column=_column_of(prov),
                 value=value,
-                fix="keep only the right row",
+                fix=_("keep only the right row"),
             )
     if n_conflicts > len(conflicts):
         findings.add(
-            f"… {n_conflicts - len(conflicts)} more conflicting duplicate keys",
-            fix="remove duplicate rows",
+            _("… {count} more conflicting duplicate keys").format(
+                count=n_conflicts - len(conflicts)
+            ),
+            fix=_("remove duplicate rows"),
         )
     if findings.errors:
         raise ValidationError(
-            f"{source.file_name}: {findings.errors} problem(s) found; nothing was imported",
+            _("{file}: {count} problem(s) found; nothing was imported").format(
+                file=source.file_name, count=findings.errors
+            ),
             findings.error_list,
         )
     if n_repeats:
         findings.add(
-            f"{n_repeats} row(s) repeat a value given on an earlier row; the first was kept",
+            _("{count} row(s) repeat a value given on an earlier row; the first was kept").format(
+                count=n_repeats
+            ),
             severity="warning",
-            fix="remove the repeated rows",
+            fix=_("remove the repeated rows"),
         )
     counts = staging.plan(status=source.status)
     warnings = findings.warning_list

@@ -17,6 +17,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from sdgcities._i18n import _
 from sdgcities.errors import Finding, InputFileError
 
 #: rows searched for the header row
@@ -58,11 +59,13 @@ def file_kind(path: Path) -> str:
     if suffix == ".xls":
         raise InputFileError(
             path,
-            "old binary Excel (.xls) files are not read",
-            "save the sheet as .xlsx or CSV (UTF-8)",
+            _("old binary Excel (.xls) files are not read"),
+            _("save the sheet as .xlsx or CSV (UTF-8)"),
         )
     raise InputFileError(
-        path, f"unknown file type {suffix or '(no suffix)'!r}", "give a .csv or .xlsx file"
+        path,
+        _("unknown file type {suffix}").format(suffix=repr(suffix or "(no suffix)")),
+        _("give a .csv or .xlsx file"),
     )
 
 
@@ -86,7 +89,7 @@ def inspect_file(path: Path) -> FileFacts:
     warning. A file that is neither raises InputFileError.
     """
     if not path.is_file():
-        raise InputFileError(path, "file not found", "check the path")
+        raise InputFileError(path, _("file not found"), _("check the path"))
     digest = hashlib.sha256()
     size = 0
     head = b""
@@ -110,7 +113,9 @@ def inspect_file(path: Path) -> FileFacts:
         return facts
     if has_nul:
         raise InputFileError(
-            path, "the file contains NUL bytes and is not a text table", "export it as CSV (UTF-8)"
+            path,
+            _("the file contains NUL bytes and is not a text table"),
+            _("export it as CSV (UTF-8)"),
         )
     if _utf8_ok(path):
         facts.encoding = "utf-8-sig"
@@ -118,11 +123,11 @@ def inspect_file(path: Path) -> FileFacts:
     if cp1252_bad:
         raise InputFileError(
             path,
-            "the file is neither UTF-8 nor Windows-1252/Latin-1 text",
-            "open it in a spreadsheet program and save as CSV UTF-8",
+            _("the file is neither UTF-8 nor Windows-1252/Latin-1 text"),
+            _("open it in a spreadsheet program and save as CSV UTF-8"),
         )
     facts.encoding = "cp1252"
-    facts.encoding_note = (
+    facts.encoding_note = _(
         "the file is not UTF-8; it was decoded as Windows-1252 (Latin-1) — check accented "
         "names such as 'São Paulo'"
     )
@@ -138,7 +143,7 @@ def _sniff_delimiter(lines: list[str]) -> str:
 def _csv_rows(path: Path, encoding: str) -> Generator[tuple[int, list[Any]], None, None]:
     with path.open("r", encoding=encoding, newline="") as fh:
         probe: list[str] = []
-        for _ in range(HEADER_SEARCH_ROWS):
+        for _row in range(HEADER_SEARCH_ROWS):
             line = fh.readline()
             if not line:
                 break
@@ -161,8 +166,8 @@ def _excel_rows(
     except (InvalidFileException, OSError, KeyError, ValueError) as err:
         raise InputFileError(
             path,
-            f"not a readable .xlsx workbook ({err})",
-            "open it in a spreadsheet program and save as .xlsx",
+            _("not a readable .xlsx workbook ({problem})").format(problem=err),
+            _("open it in a spreadsheet program and save as .xlsx"),
         ) from None
     try:
         if sheet is None:
@@ -172,8 +177,8 @@ def _excel_rows(
         else:
             raise InputFileError(
                 path,
-                f"no sheet named {sheet!r}",
-                f"use one of {', '.join(map(repr, wb.sheetnames))}",
+                _("no sheet named {sheet}").format(sheet=repr(sheet)),
+                _("use one of {sheets}").format(sheets=", ".join(map(repr, wb.sheetnames))),
             )
 
         def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -223,11 +228,17 @@ def _open_csv(path: Path, encoding: str) -> Iterator[Iterator[tuple[int, list[An
         yield gen
     except UnicodeDecodeError as err:  # only if the file changed since inspect_file
         raise InputFileError(
-            path, f"cannot decode the file as {encoding}: {err}", "save it as CSV UTF-8"
+            path,
+            _("cannot decode the file as {encoding}: {problem}").format(
+                encoding=encoding, problem=err
+            ),
+            _("save it as CSV UTF-8"),
         ) from None
     except csv.Error as err:
         raise InputFileError(
-            path, f"malformed CSV ({err})", "check quoting; save again as CSV from a spreadsheet"
+            path,
+            _("malformed CSV ({problem})").format(problem=err),
+            _("check quoting; save again as CSV from a spreadsheet"),
         ) from None
     finally:
         gen.close()
@@ -276,16 +287,16 @@ def read_mapping(source: dict[str, str] | Path | str) -> dict[str, str]:
         except (OSError, yaml.YAMLError) as err:
             raise InputFileError(
                 path,
-                f"cannot read the mapping ({err})",
-                "write it as YAML: `column name: indicator code`",
+                _("cannot read the mapping ({problem})").format(problem=err),
+                _("write it as YAML: `column name: indicator code`"),
             ) from None
         if isinstance(raw, dict) and isinstance(raw.get("columns"), dict):
             raw = raw["columns"]
     if not isinstance(raw, dict) or not raw:
         raise InputFileError(
             where,
-            "the mapping is empty or not a mapping",
-            "write it as YAML: `column name: indicator code`",
+            _("the mapping is empty or not a mapping"),
+            _("write it as YAML: `column name: indicator code`"),
         )
     return {str(k).strip(): str(v).strip() for k, v in raw.items()}
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sdgcities._i18n import _
 from sdgcities.errors import Finding
 from sdgcities.observations._lookups import Lookups, Problem
 from sdgcities.observations.disaggregation import DIMENSION_COLUMNS, canonical_key
@@ -118,9 +119,9 @@ class Findings:
         if missing > 0:
             out.append(
                 Finding(
-                    f"… and {missing} more errors not listed",
+                    _("… and {count} more errors not listed").format(count=missing),
                     file=self.file,
-                    fix="fix the errors above and import again",
+                    fix=_("fix the errors above and import again"),
                 )
             )
         return out
@@ -203,7 +204,7 @@ class RowChecker:
         self.values = values
         self.allowed = allowed_city_ids
         self.dims = [(columns[d], d) for d in DIMENSION_COLUMNS if d in columns]
-        self.width = max([len(headers), *(p + 1 for p, _, _ in values)])
+        self.width = max([len(headers), *(p + 1 for p, _h, _c in values)])
         self.i_city = columns.get("city", -1)
         self.i_year = columns.get("year", -1)
         self.i_country = columns.get("country")
@@ -258,10 +259,10 @@ class RowChecker:
                 code = rc.strip() if type(rc) is str else _text(rc)
                 if not code:
                     self.f.add(
-                        "indicator is empty",
+                        _("indicator is empty"),
                         row=row,
                         column=self._header("indicator"),
-                        fix="give the indicator code, e.g. 11.7.1",
+                        fix=_("give the indicator code, e.g. 11.7.1"),
                     )
                     ok = False
                     continue
@@ -332,10 +333,10 @@ class RowChecker:
             return hit
         if not text:
             self.f.add(
-                "city is empty",
+                _("city is empty"),
                 row=row,
                 column=self._header("city"),
-                fix="give the city's name or slug",
+                fix=_("give the city's name or slug"),
             )
             return None
         hit = self.lk.city(text, country)
@@ -344,11 +345,13 @@ class RowChecker:
             return None
         if self.allowed is not None and hit not in self.allowed:
             self.f.add(
-                f"you may not edit the values of {self.lk.city_name[hit]!r}",
+                _("you may not edit the values of {city}").format(
+                    city=repr(self.lk.city_name[hit])
+                ),
                 row=row,
                 column=self._header("city"),
                 value=text,
-                fix="remove the row, or ask an administrator for edit rights",
+                fix=_("remove the row, or ask an administrator for edit rights"),
             )
             return None
         return hit
@@ -365,26 +368,26 @@ class RowChecker:
                     return y
         col = self._header("year")
         if _blank(raw):
-            self.f.add("year is empty", row=row, column=col, fix="give the reference year")
+            self.f.add(_("year is empty"), row=row, column=col, fix=_("give the reference year"))
             return None
         try:
             year = parse_year(raw)
         except ValueError:
             self.f.add(
-                "year is not a whole number",
+                _("year is not a whole number"),
                 row=row,
                 column=col,
                 value=raw,
-                fix="write the year as four digits, e.g. 2020",
+                fix=_("write the year as four digits, e.g. 2020"),
             )
             return None
         if not MIN_YEAR <= year <= self.max_year:
             self.f.add(
-                f"year out of range {MIN_YEAR}..{self.max_year}",
+                _("year out of range {first}..{last}").format(first=MIN_YEAR, last=self.max_year),
                 row=row,
                 column=col,
                 value=raw,
-                fix="check the year (a typo?)",
+                fix=_("check the year (a typo?)"),
             )
             return None
         return year
@@ -397,19 +400,23 @@ class RowChecker:
                 given = canonical_key(raw)
                 for part in given.split("|"):
                     if part:
-                        dim, _, val = part.partition("=")
+                        dim, _eq, val = part.partition("=")
                         other = parts.get(dim)
                         if not _blank(other) and canonical_key({dim: other}) != part:
-                            raise ValueError(f"{dim!r} differs between the columns")
+                            raise ValueError(
+                                _("{dimension} differs between the columns").format(
+                                    dimension=repr(dim)
+                                )
+                            )
                         parts[dim] = val
             return canonical_key(parts)
         except ValueError as err:
             self.f.add(
-                f"bad disaggregation: {err}",
+                _("bad disaggregation: {problem}").format(problem=err),
                 row=row,
                 column=self._header("disaggregation") if raw else None,
                 value=raw or None,
-                fix="write it as dimension=value pairs joined by '|', e.g. sex=female|age=15-24",
+                fix=_("write it as dimension=value pairs joined by '|', e.g. sex=female|age=15-24"),
             )
             return None
 
@@ -418,12 +425,17 @@ class RowChecker:
         try:
             return parse_number(raw)
         except ValueError:
+            message = (
+                _("lower bound is not a number")
+                if name == "lower"
+                else _("upper bound is not a number")
+            )
             self.f.add(
-                f"{name} bound is not a number",
+                message,
                 row=row,
                 column=self._header(name),
                 value=raw,
-                fix="write a plain number with a decimal point, or leave empty",
+                fix=_("write a plain number with a decimal point, or leave empty"),
             )
             return False
 
@@ -431,32 +443,39 @@ class RowChecker:
         try:
             value = parse_number(raw)
         except ValueError:
-            fix = "write a plain number with a decimal point (no units, no thousands separators)"
+            fix = _("write a plain number with a decimal point (no units, no thousands separators)")
             if isinstance(raw, str) and raw.strip().endswith("%"):
-                fix = "remove the % sign; percentages are stored as numbers 0–100"
-            self.f.add("value is not a number", row=row, column=header, value=raw, fix=fix)
+                fix = _("remove the % sign; percentages are stored as numbers 0–100")
+            self.f.add(_("value is not a number"), row=row, column=header, value=raw, fix=fix)
             return None
         if value is None:
             self.f.add(
-                "value is empty", row=row, column=header, fix="enter a number or delete the row"
+                _("value is empty"),
+                row=row,
+                column=header,
+                fix=_("enter a number or delete the row"),
             )
         return value
 
     def _bounds_ok(self, row: int, value: float, lower: object, upper: object) -> bool:
         if isinstance(lower, float) and lower > value:
             self.f.add(
-                f"lower bound {lower} is above the value {value}",
+                _("lower bound {lower} is above the value {value}").format(
+                    lower=lower, value=value
+                ),
                 row=row,
                 column=self._header("lower"),
-                fix="swap or correct the bounds",
+                fix=_("swap or correct the bounds"),
             )
             return False
         if isinstance(upper, float) and upper < value:
             self.f.add(
-                f"upper bound {upper} is below the value {value}",
+                _("upper bound {upper} is below the value {value}").format(
+                    upper=upper, value=value
+                ),
                 row=row,
                 column=self._header("upper"),
-                fix="swap or correct the bounds",
+                fix=_("swap or correct the bounds"),
             )
             return False
         return True
@@ -467,9 +486,11 @@ class RowChecker:
             if st.n and st.lo >= 0 and st.hi <= 1 and st.hi > 0:
                 rows = ", ".join(map(str, st.rows)) + (" …" if st.n > len(st.rows) else "")
                 self.f.add(
-                    f"all {st.n} values of indicator {st.code!r} (unit %) lie between 0 and "
-                    f"1 — looks like a fraction (rows {rows})",
+                    _(
+                        "all {count} values of indicator {indicator} (unit %) lie between 0 "
+                        "and 1 — looks like a fraction (rows {rows})"
+                    ).format(count=st.n, indicator=repr(st.code), rows=rows),
                     row=st.rows[0],
                     column=st.column,
-                    fix="multiply the values by 100",
+                    fix=_("multiply the values by 100"),
                 )

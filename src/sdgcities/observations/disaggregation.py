@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sdgcities._i18n import _
+
 #: columns of an observations file that are read as disaggregation dimensions
 DIMENSION_COLUMNS: tuple[str, ...] = (
     "sex",
@@ -56,22 +58,32 @@ def canonical_key(parts: Mapping[str, object] | str | None) -> str:
             if not chunk.strip():
                 continue
             if "=" not in chunk:
-                raise ValueError(f"{chunk.strip()!r} is not of the form dimension=value")
-            dim, _, val = chunk.partition("=")
+                raise ValueError(
+                    _("{part} is not of the form dimension=value").format(part=repr(chunk.strip()))
+                )
+            dim, _eq, val = chunk.partition("=")
             items.append((dim, val))
     else:
         items = list(parts.items())
     for dim, raw in items:
         name = _clean_dimension(str(dim))
         if not name:
-            raise ValueError("a disaggregation part has no dimension name")
+            raise ValueError(_("a disaggregation part has no dimension name"))
         value = "" if raw is None else " ".join(str(raw).strip().lower().split())
         if value in _TOTAL_WORDS:
             continue
         if "|" in value or "=" in value:
-            raise ValueError(f"value {value!r} of {name!r} may not contain '|' or '='")
+            raise ValueError(
+                _("value {value} of {dimension} may not contain '|' or '='").format(
+                    value=repr(value), dimension=repr(name)
+                )
+            )
         if name in pairs and pairs[name] != value:
-            raise ValueError(f"dimension {name!r} given twice ({pairs[name]!r}, {value!r})")
+            raise ValueError(
+                _("dimension {dimension} given twice ({first}, {second})").format(
+                    dimension=repr(name), first=repr(pairs[name]), second=repr(value)
+                )
+            )
         pairs[name] = value
     return "|".join(f"{k}={pairs[k]}" for k in sorted(pairs))
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from sdgcities._i18n import _
 from sdgcities.errors import ValidationError
 from sdgcities.observations._lookups import Lookups
 from sdgcities.observations._pipeline import ImportReport, Source, finish_import
@@ -86,18 +87,25 @@ def _missing_columns(
     if mapping:
         have = _wide_positions(best, mapping)
         missing += [c for c in mapping if c not in have]
-    where = f"the best candidate header is row {best_row}" if best else "the file has no rows"
+    message = (
+        _("missing required column {column} (the best candidate header is row {row})")
+        if best
+        else _("missing required column {column} (the file has no rows)")
+    )
     findings = Findings(path.name)
     for col in missing:
         findings.add(
-            f"missing required column {col!r} ({where})",
+            message.format(column=repr(col), row=best_row),
             row=best_row if best else None,
             column=col,
-            fix=f"add a column named {col!r} to the header row "
-            "(it must be within the first 20 rows)",
+            fix=_(
+                "add a column named {column} to the header row "
+                "(it must be within the first 20 rows)"
+            ).format(column=repr(col)),
         )
     return ValidationError(
-        f"{path.name}: required columns are missing; nothing was imported", findings.error_list
+        _("{file}: required columns are missing; nothing was imported").format(file=path.name),
+        findings.error_list,
     )
 
 
@@ -131,7 +139,7 @@ def import_observations(
             facts.encoding_note,
             severity="warning",
             column=None,
-            fix="save the file as CSV UTF-8 next time",
+            fix=_("save the file as CSV UTF-8 next time"),
         )
     score, needed, required = _scorer(mapping)
     with engine.begin() as conn:
@@ -153,21 +161,22 @@ def import_observations(
                     ignored.append(h)
                 elif canon in columns:
                     findings.add(
-                        f"column {h!r} repeats {table.header[columns[canon]]!r}; "
-                        "only the first is read",
+                        _("column {column} repeats {first}; only the first is read").format(
+                            column=repr(h), first=repr(table.header[columns[canon]])
+                        ),
                         row=table.header_row,
                         column=h,
                         severity="warning",
-                        fix="delete the repeated column",
+                        fix=_("delete the repeated column"),
                     )
                 else:
                     columns[canon] = i
             if ignored:
                 findings.add(
-                    f"columns not read: {', '.join(map(repr, ignored))}",
+                    _("columns not read: {columns}").format(columns=", ".join(map(repr, ignored))),
                     row=table.header_row,
                     severity="warning",
-                    fix="rename them if they hold data (see the import docs)",
+                    fix=_("rename them if they hold data (see the import docs)"),
                 )
             values: list[tuple[int, str, str | None]]
             if mapping:

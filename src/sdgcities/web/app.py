@@ -47,7 +47,8 @@ class LocaleMiddleware:
         accept = headers.get(b"accept-language", b"").decode("latin-1")
         lang = i18n.choose_locale(query, cookie, accept)
         scope.setdefault("state", {})["lang"] = lang
-        i18n.set_locale(lang)
+        # the request's language for the templates and the core services' messages
+        token = i18n.set_locale(lang)
         remember = query is not None and query[:2].lower() in i18n.LANGUAGES and cookie != lang
 
         async def send_with_cookie(message: Message) -> None:
@@ -56,7 +57,10 @@ class LocaleMiddleware:
                 message.setdefault("headers", []).append((b"set-cookie", value.encode()))
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        try:
+            await self.app(scope, receive, send_with_cookie)
+        finally:
+            i18n.reset_locale(token)
 
 
 def _query_param(raw: bytes, name: str) -> str | None:

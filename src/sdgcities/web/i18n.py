@@ -3,7 +3,9 @@
 English is the source language. Catalogues live in ``sdgcities/locale/<lang>/LC_MESSAGES/``
 as ``messages.po`` (edited by translators) and ``messages.mo`` (compiled, committed).
 The locale of a request is chosen from ``?lang=``, then the ``lang`` cookie, then the
-``Accept-Language`` header, then English.
+``Accept-Language`` header, then English. The current locale and ``gettext`` live in the
+framework-free :mod:`sdgcities._i18n` (shared with the core services); this module
+re-exports them and adds the web's language choice and the catalogue maintenance.
 
 Maintenance::
 
@@ -13,55 +15,46 @@ Maintenance::
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Callable
-from contextvars import ContextVar
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+
+from sdgcities._i18n import (
+    DEFAULT_LOCALE,
+    compile_po,
+    get_locale,
+    gettext,
+    locale_dir,
+    ngettext,
+    reset_locale,
+    set_locale,
+    translations,
+    use_locale,
+)
+
+__all__ = [
+    "COOKIE",
+    "DEFAULT_LOCALE",
+    "LANGUAGES",
+    "babel_locale",
+    "choose_locale",
+    "compile_po",
+    "get_locale",
+    "gettext",
+    "locale_dir",
+    "ngettext",
+    "reset_locale",
+    "set_locale",
+    "translations",
+    "use_locale",
+]
 
 #: the languages offered, English first; names in their own language
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "es": "Español"}
-DEFAULT_LOCALE = "en"
 COOKIE = "lang"
-
-_current: ContextVar[str] = ContextVar("sdgcities_locale", default=DEFAULT_LOCALE)
-
-
-def locale_dir() -> Path:
-    """The folder holding ``<lang>/LC_MESSAGES/messages.{po,mo}``."""
-    return Path(str(resources.files("sdgcities") / "locale"))
-
-
-@lru_cache(maxsize=8)
-def translations(lang: str) -> NullTranslations:
-    """The catalogue of ``lang`` (the compiled ``.mo``; the ``.po`` when no ``.mo`` exists)."""
-    if lang == DEFAULT_LOCALE or lang not in LANGUAGES:
-        return NullTranslations()
-    folder = locale_dir() / lang / "LC_MESSAGES"
-    mo = folder / "messages.mo"
-    if mo.exists():
-        with mo.open("rb") as fh:
-            return Translations(fh)
-    po = folder / "messages.po"
-    if po.exists():
-        return Translations(io.BytesIO(compile_po(po)))
-    return NullTranslations()
-
-
-def compile_po(po: Path) -> bytes:
-    """The ``.mo`` bytes of a ``.po`` file (fuzzy entries left out, as msgfmt does)."""
-    with po.open("rb") as fh:
-        catalog = read_po(fh)
-    buf = io.BytesIO()
-    write_mo(buf, catalog, use_fuzzy=False)
-    return buf.getvalue()
 
 
 def choose_locale(query: str | None, cookie: str | None, accept_language: str | None) -> str:
@@ -84,29 +77,8 @@ def choose_locale(query: str | None, cookie: str | None, accept_language: str | 
     return DEFAULT_LOCALE
 
 
-def set_locale(lang: str) -> None:
-    """Make ``lang`` the language of the current request (a context variable)."""
-    _current.set(lang if lang in LANGUAGES else DEFAULT_LOCALE)
-
-
-def get_locale() -> str:
-    return _current.get()
-
-
-def gettext(message: str, **variables: object) -> str:
-    """Translate ``message`` into the current request's language (``%(name)s`` formatting)."""
-    text = translations(_current.get()).gettext(message)
-    return text % variables if variables else text
-
-
-def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
-    """Plural translation; formats only when ``variables`` are given (Jinja formats itself)."""
-    text = translations(_current.get()).ngettext(singular, plural, n)
-    return text % {"num": n, **variables} if variables else text
-
-
 def babel_locale() -> Locale:
-    return Locale.parse(_current.get())
+    return Locale.parse(get_locale())
 
 
 _: Callable[..., str] = gettext
@@ -122,7 +94,13 @@ def _extract(root: Path) -> None:
 
     package = root.parent
     catalog = Catalog(project="sdgcities", charset="utf-8")
-    method_map = [("web/templates/**.html", "jinja2"), ("web/**.py", "python")]
+    method_map = [
+        ("web/templates/**.html", "jinja2"),
+        ("web/**.py", "python"),
+        # the core services whose text the pages show (see sdgcities._i18n)
+        ("assessment/**.py", "python"),
+        ("observations/**.py", "python"),
+    ]
     options = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     for filename, lineno, message, comments, _ctx in extract_from_dir(
         str(package),

@@ -209,7 +209,7 @@ def city_challenges_panel(slug: str, env: PageEnv = Depends(page_env)) -> Respon
     published_only = not can_see_drafts(env.user, city.id, env.session)
     challenges = env.cache.get_or_compute(
         env.session,
-        ("challenges", city.id, published_only),
+        ("challenges", city.id, published_only, i18n.get_locale()),  # reasons are worded
         lambda: city_challenges(env.session, city.id, limit=5, published_only=published_only),
     )
     partial = bool(env.request.headers.get("HX-Request"))

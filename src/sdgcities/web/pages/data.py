@@ -126,7 +126,11 @@ def upload(
         except ValidationError as err:
             return _page(env, 422, summary=err.summary, findings=err.findings, file_name=name)
         except InputFileError as err:
-            return _page(env, 422, summary=str(err), findings=[], file_name=name)
+            # the uploaded name, not the temporary path; problem and fix are worded already
+            summary = _(
+                "%(file)s: %(problem)s. Fix: %(fix)s", file=name, problem=err.problem, fix=err.fix
+            )
+            return _page(env, 422, summary=summary, findings=[], file_name=name)
     env.cache.invalidate()
     logger.info("%s imported %s: %s rows", env.user.email, name, report.rows_read)
     return _page(env, report=report, file_name=name)
