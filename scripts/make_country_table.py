@@ -17,7 +17,7 @@ Usage::
 
     pip download --no-deps hdx-python-country==4.2.5 -d /tmp/hdx
     python scripts/make_country_table.py \\
-        --unhabitat ../shared/data/benchmarks/unhabitat_sdg_11_7_1_2024.xlsx \\
+        --unhabitat $SDGCITIES_SHARED_DATA/benchmarks/unhabitat_sdg_11_7_1_2024.xlsx \\
         --hdx-wheel /tmp/hdx/hdx_python_country-4.2.5-py3-none-any.whl
 """
 
