@@ -1,7 +1,8 @@
 """Benchmark the raster indicators against the naive rasterio-mask + numpy approach.
 
 1. SDG 11.3.1 built-up area by epoch on the real GHSL Washington–Baltimore raster
-   (needs the shared data kit: ``SDGCITIES_SHARED_DATA`` or ``shared/data`` beside the repository), within one
+   (needs the shared data kit: ``SDGCITIES_SHARED_DATA`` or ``shared/data`` beside the
+   repository), within one
    urban-extent polygon: sdgcities (exactextract, exact pixel fractions) vs
    ``rasterio.mask.mask`` (cell-centre rule) + numpy counts.
 2. SDG 11.6.2 on a generated grid (PM2.5 at 1 km, population at 100 m, circular city

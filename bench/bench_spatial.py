@@ -4,7 +4,8 @@ Usage::
 
     python bench/bench_spatial.py [DATA_DIR] [--tasks N]
 
-``DATA_DIR`` defaults to ``$SDGCITIES_SHARED_DATA`` or ``shared/data`` beside the repository. Kits are
+``DATA_DIR`` defaults to ``$SDGCITIES_SHARED_DATA`` or ``shared/data`` beside the
+repository. Kits are
 assembled in a temporary folder from the real Porto Alegre and Las Palmas files (Las
 Palmas' population is spread over its OSM buildings, scaled to the GHSL UCDB 2015
 total of 443,141 and flagged as an estimate).

@@ -4,7 +4,8 @@ Usage::
 
     python bench/bench_transit.py [DATA_DIR]
 
-``DATA_DIR`` defaults to ``$SDGCITIES_SHARED_DATA`` or ``shared/data`` beside the repository beside the repo.
+``DATA_DIR`` defaults to ``$SDGCITIES_SHARED_DATA`` or ``shared/data`` beside the
+repository.
 For each city it measures, in the same run:
 
 * sdgcities ``transit_access_from_files`` end to end (parse, graph, distances, total),
