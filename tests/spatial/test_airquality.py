@@ -14,11 +14,11 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from sdgcities.errors import SpatialInputError
 from sdgcities.spatial.airquality import air_quality, who_band
+from tests.spatial._rasters import write_raster
 
 PM = np.array([[10, 20, 30], [40, 50, 60], [70, 80, -9999]], dtype="float32")
 POP = np.array([[1, 0, 2], [1, 1, 1], [0, 5, 3]], dtype="float32")
@@ -37,20 +37,7 @@ def _write(
     x0: float = 0.0,
     y0: float = 300.0,
 ) -> Path:
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=arr.shape[0],
-        width=arr.shape[1],
-        count=1,
-        dtype=arr.dtype,
-        crs=crs,
-        transform=from_origin(x0, y0, res, res),
-        nodata=nodata,
-    ) as dst:
-        dst.write(arr, 1)
-    return path
+    return write_raster(path, arr, res=res, nodata=nodata, crs=crs, x0=x0, y0=y0)
 
 
 def test_weighted_mean_same_grid_by_hand(tmp_path: Path) -> None:

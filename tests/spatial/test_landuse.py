@@ -9,8 +9,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import rasterio
-from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from sdgcities.errors import SpatialInputError, ValidationError
@@ -19,6 +17,7 @@ from sdgcities.spatial.landuse import (
     land_consumption,
     land_consumption_from_files,
 )
+from tests.spatial._rasters import write_raster
 
 EPOCHS_3X3 = np.array(
     [[1975, 1975, 1990], [1990, 2000, 65535], [2015, 65535, 65535]], dtype="uint16"
@@ -35,20 +34,7 @@ def _write(
     x0: float = 0.0,
     y0: float = 300.0,
 ) -> Path:
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=arr.shape[0],
-        width=arr.shape[1],
-        count=1,
-        dtype=arr.dtype,
-        crs=crs,
-        transform=from_origin(x0, y0, res, res),
-        nodata=nodata,
-    ) as dst:
-        dst.write(arr, 1)
-    return path
+    return write_raster(path, arr, res=res, nodata=nodata, crs=crs, x0=x0, y0=y0)
 
 
 # --- hand-computed cases -------------------------------------------------------------

@@ -15,6 +15,7 @@ from sdgcities.errors import SpatialInputError
 from sdgcities.spatial import _raster
 from sdgcities.spatial._crs import GeographicCRSWarning
 from sdgcities.spatial.landuse import built_up_area_by_epoch
+from tests.spatial._rasters import write_raster
 
 
 def _write(
@@ -25,20 +26,7 @@ def _write(
     res: float = 100.0,
     nodata: float | None = -1,
 ) -> Path:
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=arr.shape[0],
-        width=arr.shape[1],
-        count=1,
-        dtype=arr.dtype,
-        crs=crs,
-        transform=from_origin(0, arr.shape[0] * res, res, res),
-        nodata=nodata,
-    ) as dst:
-        dst.write(arr, 1)
-    return path
+    return write_raster(path, arr, crs=crs, res=res, nodata=nodata)
 
 
 def test_missing_and_not_a_raster(tmp_path: Path) -> None:
