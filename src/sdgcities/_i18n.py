@@ -39,13 +39,31 @@ def locale_dir() -> Path:
 
 @lru_cache(maxsize=8)
 def translations(lang: str) -> _gettext.NullTranslations:
-    """The catalogue of ``lang`` (the compiled ``.mo``; the ``.po`` when no ``.mo`` exists)."""
+    """The catalogue of ``lang``: ``messages`` first, then every other domain's catalogue.
+
+    Each domain package may keep its own catalogue beside ``messages`` (for example
+    ``capacity.po``) so that parallel work on two domains never edits one file; a message
+    missing from one catalogue is looked up in the next. The compiled ``.mo`` is used when
+    present, the ``.po`` otherwise.
+    """
     if lang == DEFAULT_LOCALE or lang not in LOCALES:
         return _gettext.NullTranslations()
     folder = locale_dir() / lang / "LC_MESSAGES"
-    if not (folder / f"{DOMAIN}.mo").exists() and (folder / f"{DOMAIN}.po").exists():
-        return _gettext.GNUTranslations(io.BytesIO(compile_po(folder / f"{DOMAIN}.po")))
-    return _gettext.translation(DOMAIN, str(locale_dir()), languages=[lang], fallback=True)
+    domains = sorted({p.stem for p in folder.glob("*.po")} | {p.stem for p in folder.glob("*.mo")})
+    domains.sort(key=lambda d: d != DOMAIN)
+    first: _gettext.NullTranslations | None = None
+    for domain in domains:
+        mo, po = folder / f"{domain}.mo", folder / f"{domain}.po"
+        if mo.exists():
+            with mo.open("rb") as fh:
+                catalogue: _gettext.NullTranslations = _gettext.GNUTranslations(fh)
+        else:
+            catalogue = _gettext.GNUTranslations(io.BytesIO(compile_po(po)))
+        if first is None:
+            first = catalogue
+        else:
+            first.add_fallback(catalogue)
+    return first or _gettext.NullTranslations()
 
 
 def compile_po(po: Path) -> bytes:

@@ -90,18 +90,27 @@ def _alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent)."""
+def migrate(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema to ``revision`` (idempotent).
+
+    Each domain package keeps its tables on its own Alembic branch (``branch_labels``
+    named after the domain, ``down_revision`` the core revision it builds on), so the
+    default target is every head.
+    """
     command.upgrade(_alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The store's revisions, sorted and joined with ``+`` (one per branch head)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return "+".join(sorted(heads)) or None
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    """The code's head revisions, in the form of :func:`current_revision`."""
+    heads = ScriptDirectory.from_config(_alembic_config(engine)).get_heads()
+    return "+".join(sorted(heads)) or None
 
 
 def is_up_to_date(engine: Engine) -> bool:

@@ -319,6 +319,50 @@ class UserCity(Base):
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
 
 
+class Hub(Base):
+    """A support hub of the SDG Cities network.
+
+    ``kind`` is ``regional`` (a regional support hub: its reviewers review the cities
+    it serves) or ``global`` (the global knowledge hub). A city is served by at most one
+    regional hub (:class:`HubCity`); hub staff are :class:`HubMember` rows.
+    """
+
+    __tablename__ = "hubs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="regional")  # regional|global
+    host_country_iso3: Mapped[str | None] = mapped_column(String(3))
+    sdg_region: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HubCity(Base):
+    """A city served by a hub (one regional hub per city)."""
+
+    __tablename__ = "hub_cities"
+    __table_args__ = (UniqueConstraint("city_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HubMember(Base):
+    """A member of a hub's staff (reviewers, advisors, trainers …)."""
+
+    __tablename__ = "hub_members"
+    __table_args__ = (UniqueConstraint("hub_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    function: Mapped[str] = mapped_column(String(64), default="reviewer")
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
 

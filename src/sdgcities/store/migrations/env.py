@@ -7,10 +7,10 @@ from sqlalchemy import Engine
 
 from sdgcities.config import get_settings
 from sdgcities.store.db import make_engine
-from sdgcities.store.models import Base
+from sdgcities.store.domains import load_all
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = load_all()
 
 
 def run_migrations_online() -> None:
