@@ -223,17 +223,33 @@ class Staging:
                 f"(SELECT old_id FROM {PLAN} WHERE action = {CORRECTED})"
             ).bindparams(bindparam("false", False, type_=Boolean()))
         )
+        if status == "published":  # the new versions replace the public ones of their keys
+            self.conn.execute(
+                text(
+                    "UPDATE observations SET is_public = :false WHERE is_public = :true "
+                    f"AND EXISTS (SELECT 1 FROM {PLAN} p WHERE p.action < {UNCHANGED} "
+                    "AND p.city_id = observations.city_id "
+                    "AND p.indicator_id = observations.indicator_id "
+                    "AND p.year = observations.year "
+                    "AND p.disagg = observations.disaggregation)"
+                ).bindparams(
+                    bindparam("false", False, type_=Boolean()),
+                    bindparam("true", True, type_=Boolean()),
+                )
+            )
         prov = "CAST(prov AS JSON)" if self.pg else "prov"
         self.conn.execute(
             text(
                 "INSERT INTO observations (city_id, indicator_id, year, disaggregation, value, "
-                "unit, lower, upper, source, version, is_current, status, created_at, "
+                "unit, lower, upper, source, version, is_current, is_public, status, created_at, "
                 "created_by, reason, import_id, source_row, provenance) "
                 "SELECT city_id, indicator_id, year, disagg, value, unit, lower_b, upper_b, "
-                "source, COALESCE(old_version, 0) + 1, :true, :status, :created_at, :user, "
+                "source, COALESCE(old_version, 0) + 1, :true, :public, :status, :created_at, "
+                ":user, "
                 f":reason, :import_id, row_no, {prov} FROM {PLAN} WHERE action < {UNCHANGED}"
             ).bindparams(
                 bindparam("true", True, type_=Boolean()),
+                bindparam("public", status == "published", type_=Boolean()),
                 bindparam("created_at", created_at, type_=DateTime(timezone=True)),
                 status=status,
                 user=user,

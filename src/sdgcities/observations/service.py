@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sdgcities.errors import NotFoundError, ValidationError
 from sdgcities.observations._validate import MIN_YEAR, max_year
 from sdgcities.observations.disaggregation import canonical_key
+from sdgcities.observations.visibility import retire_public
 from sdgcities.store.models import City, ImportBatch, Indicator, Observation, utcnow
 
 #: columns of :func:`current_observations`
@@ -223,12 +224,15 @@ def record_value(
     if current is not None:
         current.is_current = False
         session.flush()
+    if status == "published":
+        retire_public(session, city_id, ind.id, year, key)
     obs = Observation(
         city_id=city_id,
         indicator_id=ind.id,
         year=year,
         disaggregation=key,
         value=float(value),
+        is_public=status == "published",
         unit=unit,
         source=source if source is not None else (current.source if current else None),
         version=last + 1,

@@ -143,6 +143,12 @@ class ImportBatch(Base):
 class Observation(Base):
     """One value of an indicator for a city, year and disaggregation — one version of it.
 
+    Two versions of a key matter: the *current* one (``is_current``, the newest, which
+    may be a draft) and the *public* one (``is_public``, the newest ``published``
+    version), which is all the public ever sees: a draft correction leaves the
+    published value in public view until it is published itself
+    (:mod:`sdgcities.observations.visibility`).
+
     The current version has ``is_current``; a correction inserts a new version
     (``version`` + 1, with ``created_by``, ``created_at`` and ``reason``) and clears
     ``is_current`` on the old one. Nothing is overwritten.
@@ -155,6 +161,8 @@ class Observation(Base):
         UniqueConstraint("city_id", "indicator_id", "year", "disaggregation", "version"),
         Index("ix_observations_current", "city_id", "indicator_id", "is_current"),
         Index("ix_observations_indicator_current", "indicator_id", "is_current"),
+        Index("ix_observations_public", "city_id", "indicator_id", "is_public"),
+        Index("ix_observations_indicator_public", "indicator_id", "is_public"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,6 +178,7 @@ class Observation(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(16), default="published")  # draft|published
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,83 @@
+"""Which version of a value each reader sees.
+
+Every key (city, indicator, year, disaggregation) has up to two versions that matter:
+
+- the **current** version (``is_current``): the newest, which may be a ``draft``;
+- the **public** version (``is_public``): the newest ``published`` version.
+
+The public, and everyone without draft rights for a city, sees only public versions:
+a draft correction leaves the published value in public view until the correction is
+itself published. A reader with draft rights for a city (its editors, the hub that
+reviews it, admins: :func:`sdgcities.accounts.permissions.draft_city_ids`) sees the
+current versions of that city and the public versions of every other city — so peer
+medians and derived bounds never include another city's drafts.
+
+The invariant "at most one public version per key" is kept by every write path
+through :func:`retire_public` (before a published version is inserted) and
+:func:`make_public` (when a draft is published).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import ColumnElement, and_, false, or_, update
+from sqlalchemy.orm import Session
+
+from sdgcities.store.models import Observation
+
+__all__ = ["make_public", "public_only", "retire_public", "visible"]
+
+
+def public_only() -> ColumnElement[bool]:
+    """The versions the public sees."""
+    return Observation.is_public.is_(True)
+
+
+def visible(draft_cities: Collection[int] | None) -> ColumnElement[bool]:
+    """The versions seen by a reader with draft rights for ``draft_cities``.
+
+    ``None`` means every city (current versions everywhere), an empty collection none
+    (public versions only). Use as a ``WHERE`` clause on :class:`Observation`.
+    """
+    if draft_cities is None:
+        return Observation.is_current.is_(True)
+    if not draft_cities:
+        return public_only()
+    ids = sorted(draft_cities)
+    return or_(
+        and_(Observation.city_id.in_(ids), Observation.is_current.is_(True)),
+        and_(Observation.city_id.not_in(ids), Observation.is_public.is_(True)),
+    )
+
+
+def retire_public(
+    session: Session, city_id: int, indicator_id: int, year: int, disaggregation: str
+) -> None:
+    """Clear ``is_public`` on the key's versions, before a newer published one is added."""
+    session.execute(
+        update(Observation)
+        .where(
+            Observation.city_id == city_id,
+            Observation.indicator_id == indicator_id,
+            Observation.year == year,
+            Observation.disaggregation == disaggregation,
+            Observation.is_public.is_(True),
+        )
+        .values(is_public=false())
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def make_public(session: Session, observation: Observation) -> None:
+    """Publish ``observation``: it becomes its key's public version (flushes)."""
+    retire_public(
+        session,
+        observation.city_id,
+        observation.indicator_id,
+        observation.year,
+        observation.disaggregation,
+    )
+    observation.status = "published"
+    observation.is_public = True
+    session.flush()
