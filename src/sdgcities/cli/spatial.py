@@ -89,6 +89,25 @@ def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path 
         console.print(f"[green]✓[/] result written to {json_out}")
 
 
+def _check_outputs(layer: Path | None, json_out: Path | None) -> None:
+    """Refuse output paths that cannot be written before any work is done (exit 2)."""
+    from sdgcities.errors import InputFileError
+    from sdgcities.spatial.layers import check_output_path
+
+    for path, hint, formats in (
+        (layer, "'--layer'", None),
+        (json_out, "'--json'", {".json": "JSON"}),
+    ):
+        if path is None:
+            continue
+        try:
+            check_output_path(path, formats=formats)
+        except InputFileError as err:
+            raise typer.BadParameter(
+                f"{err.path}: {err.problem}; {err.fix}", param_hint=hint
+            ) from None
+
+
 def _compute(name: str, kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
     from sdgcities.spatial.registry import get_spatial_indicator
 
@@ -99,6 +118,11 @@ def _compute(name: str, kit: CityKit, params: dict[str, Any]) -> list[IndicatorR
 
 
 def _existing(path: Path | None, what: str) -> Path | None:
+    """``path`` when it is an existing file; a usage error (exit 2) when it is a folder."""
+    if path is not None and path.is_dir():
+        raise typer.BadParameter(
+            f"{path} is a folder; pass the {what} file itself", param_hint=f"the {what} file"
+        )
     if path is not None and not path.exists():
         from sdgcities.errors import InputFileError
 
@@ -185,6 +209,7 @@ def open_space(
     """SDG 11.7.1 — (a) open public space + streets as a share of the built-up area,
     (b) share of people within 400 m walk of an open public space.
     """
+    _check_outputs(layer, json_out)
     kit = CityKit(
         osm=_existing(osm, "OSM"),
         population=_existing(population, "population"),
@@ -214,6 +239,7 @@ def land_consumption(
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
     """SDG 11.3.1 — land consumption rate / population growth rate (LCRPGR)."""
+    _check_outputs(None, json_out)
     kit = CityKit(
         built_up=_existing(built_up, "built-up"), boundary=_existing(boundary, "boundary")
     )
@@ -240,6 +266,7 @@ def air_quality(
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
     """SDG 11.6.2 — population-weighted annual mean PM2.5, against the WHO 2021 guideline."""
+    _check_outputs(None, json_out)
     kit = CityKit(
         pm25=_existing(pm25, "PM2.5"),
         population=_existing(population, "population"),
@@ -247,9 +274,14 @@ def air_quality(
     )
     results = _compute("air-quality", kit, {"population_column": population_column})
     _summary(results, "SDG 11.6.2 fine particulate matter (population weighted)")
-    band = results[0].details.get("who_band") or results[0].details.get("band")
+    details = results[0].details
+    band = details.get("who_2021_band")
     if band:
-        console.print(f"WHO 2021: {band}")
+        meets = "meets" if details.get("meets_who_2021_guideline") else "exceeds"
+        console.print(
+            f"WHO 2021 air quality guideline (5 µg/m³): {meets} it; strictest level met: "
+            f"{band}; {details.get('exceedance_factor', 0):.1f} × the guideline"
+        )
     _outputs(results, None, json_out)
 
 
@@ -262,18 +294,26 @@ def urban_extent(
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
     """Degree of Urbanisation: urban centres, clusters and rural cells; UN city-size class."""
+    from sdgcities.spatial.hexes import write_layer
     from sdgcities.spatial.urbanisation import urban_extent as _urban_extent
 
     pop = _existing(population, "population")
     assert pop is not None
+    bnd = _existing(boundary, "boundary")
+    _check_outputs(layer, json_out)
     with console.status("classifying the 1 km grid …"):
-        centres, res = _urban_extent(pop, aoi=_existing(boundary, "boundary"))
+        centres, res = _urban_extent(pop, aoi=bnd)
     _summary([res], "Degree of Urbanisation")
     for k, v in res.disaggregation.items():
         console.print(f"  {k}: {v:.1f} % of population")
+    if res.details.get("class_label"):
+        console.print(
+            f"class of the area: [bold]{res.details['class_label']}[/] "
+            f"({res.details.get('class_rule', '')})"
+        )
     if layer is not None:
-        centres.to_file(layer) if layer.suffix != ".parquet" else centres.to_parquet(layer)
-        console.print(f"[green]✓[/] urban centres written to {layer}")
+        write_layer(centres, layer)
+        console.print(f"[green]✓[/] {len(centres)} urban centre(s) written to {layer}")
     _outputs([res], None, json_out)
 
 
@@ -292,8 +332,16 @@ def run(
     recomputes only the indicators that use it.
     """
     from sdgcities.spatial.kit import discover_kit
+    from sdgcities.spatial.registry import get_spatial_indicator
     from sdgcities.spatial.runs import run_city
 
+    for name in indicator:
+        try:
+            get_spatial_indicator(name)
+        except LookupError as err:
+            raise typer.BadParameter(str(err), param_hint="'--indicator'") from None
+    if kit.exists() and not kit.is_dir():
+        raise typer.BadParameter(f"{kit} is a file; pass the kit's folder", param_hint="'--kit'")
     k = discover_kit(kit)
     report = run_city(engine(), city, k, indicators=indicator or None, year=year, force=force)
     results = [r for rs in report.results.values() for r in rs]
@@ -305,8 +353,14 @@ def run(
         console.print(f"[dim]{code}: skipped ({why})[/]")
     for code, err in report.failed.items():
         err_console.print(f"[red]✗ {code}:[/] {err}")
-    if report.failed and not results:
+    if report.failed:
+        err_console.print(
+            f"[bold red]✗ {len(report.failed)} indicator(s) failed:[/] "
+            f"{', '.join(report.failed)}; the others were stored"
+        )
         raise typer.Exit(1)
+    if not results and not report.cached:
+        console.print("[yellow]nothing to compute: the kit has none of the inputs needed[/]")
 
 
 @spatial_app.command("layer")

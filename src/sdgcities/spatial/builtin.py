@@ -31,7 +31,6 @@ class _Context:
     def __init__(self, kit: CityKit, params: dict[str, Any]) -> None:
         from sdgcities.spatial.network import WalkGraph
         from sdgcities.spatial.osm import read_osm
-        from sdgcities.spatial.transit import _read_boundary
 
         assert kit.osm is not None
         t0 = time.perf_counter()
@@ -40,7 +39,7 @@ class _Context:
         self.population = (
             _read_population(kit, params) if not estimate else estimate_population(self.osm, params)
         )
-        self.boundary = _read_boundary(kit.boundary)
+        self.boundary = _boundary(kit)
         self.parse_s = time.perf_counter() - t0
         t1 = time.perf_counter()
         self.graph = WalkGraph.from_osm(self.osm)
@@ -80,6 +79,31 @@ def _context(kit: CityKit, params: dict[str, Any]) -> tuple[_Context, bool]:
     return ctx, True
 
 
+def _boundary(kit: CityKit) -> Any:
+    """The kit's boundary as a polygon GeoDataFrame, or ``None``."""
+    from sdgcities.spatial._vector import read_polygons
+
+    return None if kit.boundary is None else read_polygons(kit.boundary, what="boundary")
+
+
+def _positive(params: dict[str, Any], name: str, default: float | None = None) -> float | None:
+    """``params[name]`` as a number > 0 (``default`` when absent); refuse 0, negatives, text."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise SpatialInputError(
+            "<parameters>",
+            f"{name} must be a number > 0, got {raw!r}",
+            f"pass a positive {name.replace('_', ' ')} (or leave it out for the default)",
+        )
+    return value
+
+
 def clear_contexts() -> None:
     """Forget parsed kits (frees their memory)."""
     _CONTEXTS.clear()
@@ -113,15 +137,22 @@ def estimate_population(osm: Any, params: dict[str, Any]) -> Any:
             "the extract has no buildings to estimate population from",
             "add a population layer (raster, grid or H3 CSV) to the kit",
         )
-    total = params.get("population_total")
+    total = _positive(params, "population_total")
+    fpp = _positive(params, "floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON)
+    assert fpp is not None
     if not total:
         homes = b.loc[~b["building"].isin(NON_RESIDENTIAL_BUILDINGS)]
         homes = homes if not homes.empty else b
         lon0, lat0, lon1, lat1 = homes.total_bounds
         utm = utm_crs_for((lon0 + lon1) / 2, (lat0 + lat1) / 2)
         floor = homes.geometry.to_crs(utm).area * homes["levels"].fillna(1.0)
-        fpp = float(params.get("floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON))
         total = float(floor.sum()) / fpp
+        if total <= 0:
+            raise SpatialInputError(
+                "<osm>",
+                "the extract's buildings have no floor area to estimate population from",
+                "add a population layer to the kit",
+            )
     return estimate_population_from_buildings(b, float(total))
 
 
@@ -256,7 +287,7 @@ def land_consumption(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResu
         population={int(k): float(v) for k, v in population.items()}
         if isinstance(population, dict)
         else population,
-        aoi=kit.boundary,
+        aoi=_boundary(kit),
         formula=params.get("formula", "ln"),
     )
     return [res]
@@ -267,14 +298,55 @@ def air_quality(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
 
     assert kit.pm25 is not None
     assert kit.population is not None
-    return [
-        _air_quality(
-            kit.pm25,
-            kit.population,
-            boundary=kit.boundary,
-            population_column=params.get("population_column") or "population",
+    population, column = _air_quality_population(kit, params)
+    return [_air_quality(kit.pm25, population, boundary=_boundary(kit), population_column=column)]
+
+
+def _air_quality_population(kit: CityKit, params: dict[str, Any]) -> tuple[Any, str]:
+    """11.6.2's population: a raster path as is, a polygon grid read into a GeoDataFrame
+    (its count column: ``population_column``, else the first of the usual names)."""
+    from sdgcities.spatial._vector import VECTOR_SUFFIXES, read_vector
+    from sdgcities.spatial.population import _POP_NAMES, _pick, check_population_values
+
+    assert kit.population is not None
+    path = Path(kit.population)
+    wanted = params.get("population_column") or kit.population_column
+    if path.suffix.lower() in (".tif", ".tiff"):
+        return path, wanted or "population"
+    if path.suffix.lower() not in VECTOR_SUFFIXES:
+        raise SpatialInputError(
+            path,
+            "11.6.2 weights PM2.5 by a population raster or a polygon grid; "
+            f"{path.suffix or 'this file'} is neither",
+            "pass a population GeoTIFF or polygon grid (.gpkg/.geojson/.parquet)",
         )
-    ]
+    layer = read_vector(path, what="population grid")
+    kinds = set(layer.geometry.geom_type.dropna())
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise SpatialInputError(
+            path,
+            f"11.6.2 needs population polygons (grid cells, census blocks), found "
+            f"{', '.join(sorted(kinds))}",
+            "pass a polygon grid or a population raster",
+        )
+    cols = [str(c) for c in layer.columns if c != "geometry"]
+    column = wanted or _pick(cols, _POP_NAMES)
+    if column is None or column not in layer.columns:
+        raise SpatialInputError(
+            path,
+            f"no population column {wanted!r}" if wanted else
+            f"no population column (looked for {', '.join(_POP_NAMES)}; found {', '.join(cols)})",
+            "pass --population-column naming the column of people counts",
+        )  # fmt: skip
+    import pandas as pd
+
+    check_population_values(
+        layer[column],
+        pd.to_numeric(layer[column], errors="coerce"),
+        column=column,
+        source=str(path),
+    )
+    return layer, column
 
 
 def urban_extent(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
