@@ -11,13 +11,10 @@ from rasterio.transform import from_origin
 
 from sdgcities.errors import SpatialInputError
 from sdgcities.spatial.urbanisation import (
-    CITY_SIZE_CLASSES,
     NO_DATA,
     RURAL,
     URBAN_CENTRE,
     URBAN_CLUSTER,
-    city_size_class,
-    city_size_label,
     degree_of_urbanisation,
     urban_extent,
 )
@@ -99,32 +96,28 @@ def test_nodata_cells_and_cell_area() -> None:
         degree_of_urbanisation(np.array([[-1.0]]))
 
 
-def test_city_size_classes() -> None:
+def test_city_size_classes_have_one_definition() -> None:
+    """The Degree of Urbanisation labels centres with the typology's UN size classes."""
+    from sdgcities.cities import typology
+    from sdgcities.spatial import urbanisation
+
     cases = {
-        0: "lt_300k",
-        299_999: "lt_300k",
-        300_000: "300k_500k",
-        443_141: "300k_500k",
-        500_000: "500k_1m",
-        999_999: "500k_1m",
-        1_000_000: "1m_5m",
-        5_000_000: "5m_10m",
-        9_999_999: "5m_10m",
-        10_000_000: "ge_10m",
-        37e6: "ge_10m",
+        0: "under-300k",
+        299_999: "under-300k",
+        300_000: "300k-500k",
+        443_141: "300k-500k",
+        500_000: "500k-1m",
+        999_999: "500k-1m",
+        1_000_000: "1m-5m",
+        5_000_000: "5m-10m",
+        9_999_999: "5m-10m",
+        10_000_000: "10m-plus",
+        37e6: "10m-plus",
     }
-    assert {k: city_size_class(k) for k in cases} == cases
-    assert [c.code for c in CITY_SIZE_CLASSES] == [
-        "lt_300k",
-        "300k_500k",
-        "500k_1m",
-        "1m_5m",
-        "5m_10m",
-        "ge_10m",
-    ]
-    assert city_size_label("1m_5m") == "1 to 5 million"
-    with pytest.raises(ValueError, match="finite"):
-        city_size_class(float("nan"))
+    assert {k: typology.size_class(k) for k in cases} == cases
+    assert not hasattr(urbanisation, "CITY_SIZE_CLASSES")
+    assert urbanisation.size_class is typology.size_class
+    assert typology.size_class(float("nan")) is None
 
 
 def test_urban_extent_helsinki_fixture() -> None:
@@ -140,7 +133,7 @@ def test_urban_extent_helsinki_fixture() -> None:
     assert cls["urban cluster"]["population"] == pytest.approx(389)
     assert r.value == pytest.approx(10.0)
     assert len(centres) == 1
-    assert centres.loc[0, "size_class"] == "lt_300k"
+    assert centres.loc[0, "size_class"] == "under-300k"
     assert centres.geometry.iloc[0].area == pytest.approx(10e6)
     assert r.disaggregation["urban centre"] == pytest.approx(100 * 71_335 / 71_724)
 
@@ -166,7 +159,7 @@ def test_urban_extent_geographic_raster_is_warped(tmp_path: Path) -> None:
     assert r.details["aggregation"] == "warped to Mollweide (sum)"
     assert r.population_total == pytest.approx(600_000, rel=1e-6)
     assert len(centres) == 1
-    assert centres.loc[0, "size_class"] in {"300k_500k", "500k_1m"}
+    assert centres.loc[0, "size_class"] in {"300k-500k", "500k-1m"}
 
 
 def test_urban_extent_bad_input(tmp_path: Path) -> None:

@@ -350,6 +350,8 @@ def _air_quality_population(kit: CityKit, params: dict[str, Any]) -> tuple[Any, 
 
 
 def urban_extent(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
+    """Degree of Urbanisation: the whole grid classified, then the kit's boundary overlaid;
+    the city's class is the stage II rule on its population shares (stored with the rule)."""
     from sdgcities.spatial.urbanisation import urban_extent as _urban_extent
 
     assert kit.population is not None
@@ -359,13 +361,7 @@ def urban_extent(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
             "the Degree of Urbanisation needs a population raster",
             "add a population GeoTIFF (e.g. GHS-POP) to the kit",
         )
-    _centres, res = _urban_extent(kit.population, aoi=kit.boundary)
-    # the city's class: the most urban class holding any of its population
-    shares = res.disaggregation
-    for label in ("urban centre", "urban cluster", "rural grid cell"):
-        if shares.get(label, 0.0) > 0:
-            res.details["class_label"] = label
-            break
+    _centres, res = _urban_extent(kit.population, aoi=_boundary(kit))
     return [res]
 
 
@@ -401,5 +397,5 @@ def register_all(register: Callable[[SpatialIndicator], None]) -> None:
         name="urban-extent", code="degurba",
         title="Degree of Urbanisation (urban extent)",
         requires=("population",), uses=("population", "boundary"),
-        method_version="1.0", compute=urban_extent, store_as="typology:degurba",
+        method_version="2.0", compute=urban_extent, store_as="typology:degurba",
     ))  # fmt: skip

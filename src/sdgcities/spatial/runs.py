@@ -238,6 +238,10 @@ def _store_typology(session: Session, city: City, run: PlannedRun, result: Indic
         session.add(row)
     row.value = str(value)
     row.source = f"sdgcities {run.indicator.title} v{run.indicator.method_version}"
+    rule = result.details.get("class_rule")
+    if rule:
+        shares = "; ".join(f"{k} {v:.1f} %" for k, v in result.disaggregation.items())
+        row.source += f" — rule: {rule}. Population shares: {shares}"
     row.as_of = date.today().isoformat()
 
 
