@@ -54,7 +54,15 @@ def test_run_stores_values_layers_and_provenance_and_is_cached(
     assert not first.failed
     with transaction(engine) as s:
         obs = {o.indicator_id: o for o in s.scalars(select(Observation))}
-        assert len(obs) == 3  # 11.2.1, 11.7.1 (a) and 11.7.1b
+        # 11.2.1 and 11.7.1b; 11.7.1 (a) is undefined: the kit has no built-up area and
+        # no boundary, and the extract's bounding box never stands in for one
+        assert len(obs) == 2
+        run_a = s.scalars(select(SpatialRun).where(SpatialRun.indicator_code == "11.7.1")).one()
+        part_a = run_a.result["results"][0]
+        assert part_a["value"] is None
+        assert "bounding box is never used" in part_a["undefined_reason"]
+        b = next(o.provenance for o in obs.values() if o.provenance["indicator"] == "11.7.1b")
+        assert b["method_parameters"]["walk_m"] == 400.0
         for o in obs.values():
             assert o.provenance is not None
             assert o.provenance["kind"] == "spatial"

@@ -196,7 +196,16 @@ def open_space(
     ),
     population_column: str | None = typer.Option(None, help="Population column name."),
     boundary: Path | None = typer.Option(
-        None, help="City boundary / built-up area (.geojson/.gpkg); default: the extract's bbox."
+        None, help="City boundary (.geojson/.gpkg): limits (b) and the built-up area."
+    ),
+    built_up_area: Path | None = typer.Option(
+        None,
+        help="The city's built-up area (polygon, e.g. the GHSL urban centre): the denominator "
+        "of (a). Without it: a GHSL --built-up raster, the urban centre of a population "
+        "raster, or (recorded as a fallback) the boundary.",
+    ),
+    built_up: Path | None = typer.Option(
+        None, help="GHSL built-up raster (epochs or GHS-BUILT-S) for the built-up area."
     ),
     walk_m: float = typer.Option(400.0, help="Walk distance to an open public space (m)."),
     h3_resolution: int = typer.Option(9, min=5, max=12, help="H3 resolution of the hex layer."),
@@ -208,6 +217,9 @@ def open_space(
 ) -> None:
     """SDG 11.7.1 — (a) open public space + streets as a share of the built-up area,
     (b) share of people within 400 m walk of an open public space.
+
+    Example: sdgcities spatial open-space --osm city.osm.pbf --population pop.gpkg
+    --boundary boundary.geojson --built-up-area urban_centre.gpkg --layer parks.gpkg
     """
     _check_outputs(layer, json_out)
     kit = CityKit(
@@ -215,6 +227,8 @@ def open_space(
         population=_existing(population, "population"),
         population_column=population_column,
         boundary=_existing(boundary, "boundary"),
+        built_up_area=_existing(built_up_area, "built-up area"),
+        built_up=_existing(built_up, "built-up raster"),
     )
     params = {
         "walk_m": walk_m,
@@ -230,24 +244,42 @@ def open_space(
 @spatial_app.command("land-consumption")
 @handle_errors
 def land_consumption(
-    built_up: Path = typer.Option(..., help="GHSL built-up epochs raster (GeoTIFF)."),
+    built_up: list[Path] = typer.Option(
+        ...,
+        help="GHSL built-up raster (GeoTIFF): one epochs raster (each pixel the year it was "
+        "built), or --built-up twice with one GHS-BUILT-S surface raster (m²/cell) per epoch.",
+    ),
     epochs: tuple[int, int] = typer.Option(..., help="Two epochs, e.g. --epochs 2000 2020."),
     population_start: float = typer.Option(..., help="Population at the first epoch."),
     population_end: float = typer.Option(..., help="Population at the second epoch."),
     boundary: Path | None = typer.Option(None, help="Area of interest (.geojson/.gpkg)."),
     formula: str = typer.Option("ln", help="'ln' (UN metadata 2021) or 'relative' (older)."),
+    surface_threshold: float = typer.Option(
+        0.5, min=0.01, max=1.0, help="Surface rasters: share of a cell built for it to count."
+    ),
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
-    """SDG 11.3.1 — land consumption rate / population growth rate (LCRPGR)."""
+    """SDG 11.3.1 — land consumption rate / population growth rate (LCRPGR).
+
+    Example: sdgcities spatial land-consumption --built-up ghs_built_epochs.tif
+    --epochs 2000 2020 --population-start 4.1e6 --population-end 5.0e6
+    --boundary aoi.geojson --json lcrpgr.json
+    """
+    if len(built_up) > 2:
+        raise typer.BadParameter(
+            "pass one epochs raster or two surface rasters", param_hint="'--built-up'"
+        )
     _check_outputs(None, json_out)
-    kit = CityKit(
-        built_up=_existing(built_up, "built-up"), boundary=_existing(boundary, "boundary")
-    )
-    params = {
+    rasters = [_existing(p, "built-up") for p in built_up]
+    kit = CityKit(built_up=rasters[0], boundary=_existing(boundary, "boundary"))
+    params: dict[str, Any] = {
         "epochs": list(epochs),
         "population_series": {epochs[0]: population_start, epochs[1]: population_end},
         "formula": formula,
+        "surface_threshold": surface_threshold,
     }
+    if len(rasters) == 2:
+        params["built_up_end"] = str(rasters[1])
     results = _compute("land-consumption", kit, params)
     _summary(results, "SDG 11.3.1 land consumption vs population growth")
     for k, v in results[0].details.items():
@@ -338,8 +370,8 @@ def run(
     for name in indicator:
         try:
             get_spatial_indicator(name)
-        except LookupError as err:
-            raise typer.BadParameter(str(err), param_hint="'--indicator'") from None
+        except LookupError as unknown:
+            raise typer.BadParameter(str(unknown), param_hint="'--indicator'") from None
     if kit.exists() and not kit.is_dir():
         raise typer.BadParameter(f"{kit} is a file; pass the kit's folder", param_hint="'--kit'")
     k = discover_kit(kit)

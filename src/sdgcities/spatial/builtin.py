@@ -217,11 +217,12 @@ def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
     t0 = time.perf_counter()
     ctx, fresh = _context(kit, params)
     boundary = ctx.boundary
-    built_up = boundary if boundary is not None else _extract_box(ctx)
+    built_up, built_up_source = _built_up_area(kit, ctx, params)
     parts = _open_space(
         ctx.osm,
         ctx.population,
         built_up=built_up,
+        built_up_source=built_up_source,
         graph=ctx.graph,
         boundary=boundary,
         walk_m=float(params.get("walk_m", 400.0)),
@@ -231,10 +232,6 @@ def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
     for key, res in parts.items():
         res.indicator = OPEN_SPACE_CODES.get(key, key)
         _timings(res, ctx, fresh, t0, 0.0)
-        if boundary is None and res.indicator == "11.7.1":
-            res.warnings.append(
-                "No boundary given: the extract's bounding box stands in for the built-up area."
-            )
         if res.population_total is not None:
             _note_estimate(res, ctx.population, params)
         out.append(res)
@@ -246,11 +243,20 @@ def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
 OPEN_SPACE_CODES = {"11.7.1a": "11.7.1", "11.7.1b": "11.7.1b"}
 
 
-def _extract_box(ctx: _Context) -> Any:
-    import geopandas as gpd
-    import shapely
+def _built_up_area(kit: CityKit, ctx: _Context, params: dict[str, Any]) -> tuple[Any, Any]:
+    """11.7.1 (a)'s denominator from what the kit holds (see
+    :func:`sdgcities.spatial.openspace.built_up_area`); the data year picks the epoch."""
+    from sdgcities.spatial.kit import data_year
+    from sdgcities.spatial.openspace import built_up_area
 
-    return gpd.GeoDataFrame(geometry=[shapely.box(*ctx.osm.bounds())], crs="EPSG:4326")
+    return built_up_area(
+        polygon=kit.built_up_area,
+        built_up_raster=kit.built_up,
+        population_raster=kit.population,
+        boundary=ctx.boundary,
+        year=data_year(kit) if kit.built_up is not None else None,
+        surface_threshold=float(params.get("surface_threshold", 0.5)),
+    )
 
 
 def _note_estimate(res: IndicatorResult, pop: Any, params: dict[str, Any]) -> None:
@@ -281,14 +287,18 @@ def land_consumption(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResu
             "set `options: {epochs: [2000, 2020], population_series: {2000: N, 2020: M}}` "
             "in kit.yaml",
         )
+    rasters: list[Path] = [kit.built_up]
+    if params.get("built_up_end"):
+        rasters.append(Path(params["built_up_end"]))
     res = land_consumption_from_files(
-        kit.built_up,
+        rasters,
         epochs=(int(epochs[0]), int(epochs[1])),
         population={int(k): float(v) for k, v in population.items()}
         if isinstance(population, dict)
         else population,
         aoi=_boundary(kit),
         formula=params.get("formula", "ln"),
+        surface_threshold=float(params.get("surface_threshold", 0.5)),
     )
     return [res]
 
@@ -377,8 +387,8 @@ def register_all(register: Callable[[SpatialIndicator], None]) -> None:
     register(SpatialIndicator(
         name="open-space", code="11.7.1",
         title="Open public space: share of built-up area and 400 m walk access",
-        requires=("osm",), uses=("osm", "population", "boundary"),
-        method_version="1.0", compute=open_space,
+        requires=("osm",), uses=("osm", "population", "boundary", "built_up_area", "built_up"),
+        method_version="1.1", compute=open_space,
         defaults={"walk_m": 400.0, "h3_resolution": 9},
     ))  # fmt: skip
     register(SpatialIndicator(

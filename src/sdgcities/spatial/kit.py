@@ -9,6 +9,7 @@ osm             ``*.osm.pbf`` / ``osm.pbf``                                   11
 gtfs            ``gtfs*.zip`` (any number)                                    11.2.1
 population      ``population*.{tif,gpkg,geojson,csv,parquet}``                most
 boundary        ``boundary*.{geojson,gpkg}``                                  all
+built_up_area   ``built_up_area*`` / ``*urban_centre*`` ``.{gpkg,geojson}``      11.7.1 (a)
 built_up        ``*built*.tif`` (GHSL built-up epochs)                        11.3.1
 pm25            ``*pm25*.tif`` / ``*pm2.5*.tif``                              11.6.2
 ==============  ============================================================  ==========
@@ -38,6 +39,12 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         "population*.parquet",
     ),
     "boundary": ("boundary*.geojson", "boundary*.gpkg", "boundary*.json"),
+    "built_up_area": (
+        "built_up_area*.geojson",
+        "built_up_area*.gpkg",
+        "*urban_centre*.gpkg",
+        "*urban_centre*.geojson",
+    ),
     "built_up": ("*built*.tif", "*built*.tiff"),
     "pm25": ("*pm25*.tif", "*pm2.5*.tif", "*pm2_5*.tif"),
 }
@@ -54,6 +61,7 @@ class CityKit:
     population: Path | None = None
     population_column: str | None = None
     boundary: Path | None = None
+    built_up_area: Path | None = None
     built_up: Path | None = None
     pm25: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)

@@ -200,6 +200,10 @@ def store_result(
                 "inputs": run.inputs,
                 "software": spatial_run.software,
                 "population_is_estimate": result.population_is_estimate,
+                # what the method itself chose (e.g. 11.7.1 (a)'s built-up area and
+                # whether it is a fallback), beside the run's parameters
+                "method_parameters": _jsonable(result.parameters),
+                "warnings": list(result.warnings),
             }
             source = "sdgcities spatial engine"
             if result.population_is_estimate:
