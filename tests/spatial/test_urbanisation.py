@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import from_origin
+from shapely.geometry import box
 
 from sdgcities.errors import SpatialInputError
 from sdgcities.spatial.urbanisation import (
@@ -18,6 +20,7 @@ from sdgcities.spatial.urbanisation import (
     degree_of_urbanisation,
     urban_extent,
 )
+from tests.spatial._rasters import write_raster
 
 HELSINKI_TIF = (
     Path(__file__).resolve().parents[1] / "fixtures/helsinki_pop_250m/population_250m_epsg3879.tif"
@@ -179,3 +182,89 @@ def test_urban_extent_bad_input(tmp_path: Path) -> None:
         dst.write(np.full((2, 2), -1, dtype="float32"), 1)
     with pytest.raises(SpatialInputError, match="nodata"):
         urban_extent(p)
+
+
+# --- classify the whole grid, then overlay the boundary; stage II by population share ---
+
+X0, Y0 = 4_000_000.0, 3_000_000.0  # EPSG:3035, whole kilometres
+
+
+def _km(col0: float, row0: float, col1: float, row1: float) -> gpd.GeoDataFrame:
+    """A boundary from grid columns/rows (row 0 at the top) in EPSG:3035."""
+    return gpd.GeoDataFrame(
+        geometry=[box(X0 + col0 * 1000, Y0 - row1 * 1000, X0 + col1 * 1000, Y0 - row0 * 1000)],
+        crs="EPSG:3035",
+    )
+
+
+@pytest.fixture
+def three_cell_centre(tmp_path: Path) -> Path:
+    grid = np.array(
+        [[0, 0, 0, 0, 0], [20_000, 20_000, 20_000, 100, 100], [0, 0, 0, 0, 0]], dtype="float32"
+    )
+    return write_raster(tmp_path / "pop.tif", grid, res=1000, nodata=-1, crs="EPSG:3035",
+                        x0=X0, y0=Y0)  # fmt: skip
+
+
+def test_boundary_does_not_cut_the_urban_centre(three_cell_centre: Path) -> None:
+    # only the first centre cell is inside: clipped first, its 20,000 people would be no
+    # urban centre (< 50,000); classified first, they live in a 60,000-people centre
+    centres, r = urban_extent(three_cell_centre, aoi=_km(0, 1, 1, 2))
+    assert r.population_total == pytest.approx(20_000)
+    assert r.disaggregation["urban centre"] == pytest.approx(100.0)
+    assert r.details["class_label"] == "city"
+    assert r.details["class_rule"].startswith("city: ≥ 50 %")
+    assert r.parameters["order"] == "classify the whole grid, then overlay the boundary"
+    assert len(centres) == 1
+    assert centres.loc[0, "population"] == pytest.approx(60_000)
+    assert centres.loc[0, "population_in_boundary"] == pytest.approx(20_000)
+    assert centres.loc[0, "area_km2"] == pytest.approx(3.0)
+    assert r.value == pytest.approx(3.0)  # the whole centre's area
+
+
+def test_stage_ii_class_by_population_share(three_cell_centre: Path) -> None:
+    # half of a centre cell (10,000) + two rural cells (200): 98 % in the centre → city
+    _c, r = urban_extent(three_cell_centre, aoi=_km(2.5, 1, 5, 2))
+    assert r.population_total == pytest.approx(10_200)
+    assert r.disaggregation["urban centre"] == pytest.approx(100 * 10_000 / 10_200)
+    assert r.details["class_label"] == "city"
+    # the two rural cells alone: a rural area, although a centre is next door
+    centres, r = urban_extent(three_cell_centre, aoi=_km(3, 1, 5, 2))
+    assert r.details["class_label"] == "rural area"
+    assert centres.empty
+
+
+def test_unit_class_thresholds() -> None:
+    from sdgcities.spatial.urbanisation import unit_class
+
+    assert unit_class({"urban centre": 50.0, "rural grid cell": 50.0}) == "city"
+    assert unit_class({"urban centre": 49.9, "rural grid cell": 50.0}) == "rural area"
+    assert unit_class({"urban centre": 49.9, "urban cluster": 0.2, "rural grid cell": 49.9}) == (
+        "town or semi-dense area"
+    )
+
+
+def test_town_from_an_urban_cluster(tmp_path: Path) -> None:
+    grid = np.full((4, 4), 400.0, dtype="float32")  # 6,400 people at 400/km²: a cluster
+    p = write_raster(tmp_path / "t.tif", grid, res=1000, nodata=-1, crs="EPSG:3035",
+                     x0=X0, y0=Y0)  # fmt: skip
+    _c, r = urban_extent(p, aoi=_km(0, 0, 4, 4))
+    assert r.disaggregation["urban cluster"] == pytest.approx(100.0)
+    assert r.details["class_label"] == "town or semi-dense area"
+
+
+def test_helsinki_with_a_boundary_keeps_the_whole_centre() -> None:
+    """Real HSY population: a boundary over two 1 km cells still reports the 10 km² centre."""
+    import rasterio as rio
+
+    with rio.open(HELSINKI_TIF) as ds:
+        b = ds.bounds
+    x0 = np.ceil(b.left / 1000) * 1000
+    y0 = np.floor(b.top / 1000) * 1000
+    small = gpd.GeoDataFrame(geometry=[box(x0, y0 - 1000, x0 + 2000, y0)], crs="EPSG:3879")
+    centres, r = urban_extent(HELSINKI_TIF, aoi=small)
+    assert len(centres) == 1
+    assert centres.loc[0, "area_km2"] == pytest.approx(10.0)
+    assert centres.loc[0, "population"] == pytest.approx(71_335)
+    assert r.details["class_label"] == "city"
+    assert r.population_total < 71_335
