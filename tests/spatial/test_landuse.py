@@ -242,7 +242,7 @@ def test_surface_rasters_one_per_epoch(tmp_path: Path) -> None:
     r = land_consumption_from_files([p0, p1], epochs=(2000, 2020), population=(100.0, 150.0))
     assert r.details["lcr"] == pytest.approx(math.log(2) / 20)
     assert r.parameters["built_up_source"] == {"raster": "surface", "threshold": 0.5}
-    with pytest.raises(SpatialInputError, match="GHS-BUILT-S surface raster.*one epoch"):
+    with pytest.raises(SpatialInputError, match=r"GHS-BUILT-S surface raster.*one epoch"):
         built_up_area_by_epoch(p0)
 
 
