@@ -287,3 +287,23 @@ def test_helsinki_polygons_agree_with_raster(
     assert by_polygons.details["method"] == "polygons"
     assert by_polygons.population_total == pytest.approx(71_724)
     assert by_polygons.value == pytest.approx(by_raster.value, abs=1e-3)
+
+
+def test_boundary_beyond_the_population_extent(helsinki_pm: tuple[Path, Path]) -> None:
+    """A boundary reaching past the population raster's edge (no people there): the
+    weights are padded with zeros instead of turning the mean undefined. Reference:
+    numpy over cell centres (the boundary follows whole 250 m cells)."""
+    _, grad = helsinki_pm
+    x0, y0 = 25_494_000.0, 6_674_000.0
+    b = gpd.GeoDataFrame(geometry=[box(x0, y0 - 2000, x0 + 3000, y0)], crs="EPSG:3879")
+    r = air_quality(grad, HELSINKI_TIF, boundary=b)
+    with rasterio.open(HELSINKI_TIF) as ds:
+        pop = ds.read(1, masked=True).filled(0).astype(float)
+        t = ds.transform
+    xs = t.c + (np.arange(pop.shape[1]) + 0.5) * t.a
+    ys = t.f + (np.arange(pop.shape[0]) + 0.5) * t.e
+    gx, gy = np.meshgrid(xs, ys)
+    inside = (gx < x0 + 3000) & (gy > y0 - 2000)
+    pm = 8.0 + 2.0 * np.floor((gx - x0) / 1000.0)
+    assert r.value == pytest.approx(float((pop * pm * inside).sum() / (pop * inside).sum()))
+    assert r.population_covered == pytest.approx(float((pop * inside).sum()))

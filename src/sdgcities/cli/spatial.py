@@ -238,6 +238,13 @@ def open_space(
     }
     results = _compute("open-space", kit, params)
     _summary(results, "SDG 11.7.1 open public space")
+    for r in results:
+        where = r.parameters.get("built_up_area") or {}
+        if r.indicator == "11.7.1" and where.get("source"):
+            km2 = r.details.get("built_up_km2")
+            size = f", {km2:,.2f} km² measured" if km2 is not None else ""
+            fallback = " [yellow](fallback)[/]" if where.get("fallback") else ""
+            console.print(f"built-up area of (a): {where['source']}{size}{fallback}")
     _outputs(results, layer, json_out)
 
 
@@ -297,7 +304,15 @@ def air_quality(
     boundary: Path | None = typer.Option(None, help="City boundary (.geojson/.gpkg)."),
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
-    """SDG 11.6.2 — population-weighted annual mean PM2.5, against the WHO 2021 guideline."""
+    """SDG 11.6.2 — population-weighted annual mean PM2.5, against the WHO 2021 guideline.
+
+    The population is a raster (counts per cell) or a polygon grid (.gpkg/.geojson with
+    a count column); negative concentrations and non-numeric counts are refused.
+
+    Example: sdgcities spatial air-quality --pm25 pm25_2019.tif
+    --population population_grid.gpkg --population-column population
+    --boundary boundary.geojson --json pm25.json
+    """
     _check_outputs(None, json_out)
     kit = CityKit(
         pm25=_existing(pm25, "PM2.5"),
@@ -325,7 +340,14 @@ def urban_extent(
     layer: Path | None = typer.Option(None, help="Write the urban centres here (.gpkg, …)."),
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
-    """Degree of Urbanisation: urban centres, clusters and rural cells; UN city-size class."""
+    """Degree of Urbanisation: urban centres, clusters and rural cells; the area's class.
+
+    The whole population grid is classified first, then the boundary is overlaid; the
+    area is a city, a town or semi-dense area, or a rural area by its population shares.
+
+    Example: sdgcities spatial urban-extent --population ghs_pop_2020.tif
+    --boundary boundary.geojson --layer urban_centres.gpkg --json degurba.json
+    """
     from sdgcities.spatial.hexes import write_layer
     from sdgcities.spatial.urbanisation import urban_extent as _urban_extent
 
@@ -360,8 +382,12 @@ def run(
 ) -> None:
     """Compute everything a city's input folder allows and store it, with provenance.
 
-    Re-running with unchanged inputs and parameters is a no-op; changing one input
-    recomputes only the indicators that use it.
+    Re-running with unchanged inputs and parameters is a no-op (exit 0); changing one
+    input recomputes only the indicators that use it. Exit 1 when any indicator failed
+    (the others are stored).
+
+    Example: sdgcities spatial run --city "Las Palmas" --kit kits/las_palmas
+    --indicator open-space --year 2023
     """
     from sdgcities.spatial.kit import discover_kit
     from sdgcities.spatial.registry import get_spatial_indicator
@@ -402,7 +428,10 @@ def export_layer(
     indicator: str = typer.Argument(..., help="Indicator code, e.g. 11.2.1."),
     out: Path = typer.Argument(..., help="Output file (.gpkg, .parquet or .geojson)."),
 ) -> None:
-    """Export a stored hex layer of a city (GeoPackage, GeoParquet or GeoJSON)."""
+    """Export a stored hex layer of a city (GeoPackage, GeoParquet or GeoJSON).
+
+    Example: sdgcities spatial layer helsinki-fin 11.2.1 access.gpkg
+    """
     from sdgcities.spatial.hexes import write_layer
     from sdgcities.spatial.layers import load_hex_layer
     from sdgcities.store.db import transaction

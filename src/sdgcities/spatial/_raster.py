@@ -205,8 +205,8 @@ def check_overlap(
     ):
         raise SpatialInputError(
             path,
-            f"the boundary {tuple(round(b, 3) for b in bounds)} does not overlap the raster "
-            f"extent {tuple(round(b, 3) for b in raster_bounds)} (both in the raster's CRS)",
+            f"the boundary {tuple(round(float(b), 3) for b in bounds)} does not overlap the raster "
+            f"extent {tuple(round(float(b), 3) for b in raster_bounds)} (both in the raster's CRS)",
             "pass a boundary over the raster, or check the boundary's CRS is set correctly",
         )
 

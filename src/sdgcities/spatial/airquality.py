@@ -175,6 +175,24 @@ def _refuse_negative(grid: _raster.Grid, what: str) -> None:
         )
 
 
+def _pad_to(grid: _raster.Grid, bounds: tuple[float, float, float, float]) -> _raster.Grid:
+    """``grid`` extended with zeros (on its own cell lattice) to cover ``bounds``."""
+    from affine import Affine
+
+    rx, ry = grid.resolution
+    x0, y0, x1, y1 = grid.bounds
+    left = max(0, math.ceil((x0 - bounds[0]) / rx - 1e-6))
+    right = max(0, math.ceil((bounds[2] - x1) / rx - 1e-6))
+    top = max(0, math.ceil((bounds[3] - y1) / ry - 1e-6))
+    bottom = max(0, math.ceil((y0 - bounds[1]) / ry - 1e-6))
+    if not (left or right or top or bottom):
+        return grid
+    values = np.pad(grid.values, ((top, bottom), (left, right)), constant_values=0.0)
+    t = grid.transform
+    moved = Affine(t.a, 0.0, t.c - left * rx, 0.0, t.e, t.f + top * ry)
+    return _raster.Grid(values, moved, grid.crs, grid.path)
+
+
 def _by_population_raster(
     pm25_raster: _raster.PathLike,
     pm_crs: CRS,
@@ -208,8 +226,12 @@ def _by_population_raster(
         if zones is None:
             xmin, ymin, xmax, ymax = pop.bounds
             zones = gpd.GeoDataFrame(geometry=[box(xmin, ymin, xmax, ymax)], crs=pm_crs)
-        # exactextract turns a weighted mean NaN when any weight is nodata: no data = 0 people
-        pop0 = _raster.Grid(np.nan_to_num(pop.values, nan=0.0), pop.transform, pop.crs, pop.path)
+        # exactextract turns a weighted mean NaN when any weight is nodata or outside the
+        # weights' extent: no data = 0 people, and the grid padded over the PM2.5 window
+        pop0 = _pad_to(
+            _raster.Grid(np.nan_to_num(pop.values, nan=0.0), pop.transform, pop.crs, pop.path),
+            pm.bounds,
+        )
         pop_src = _raster.numpy_source(pop0, name="population")
         pm_src = _raster.numpy_source(pm, name="pm25")
         valid = _raster.Grid(

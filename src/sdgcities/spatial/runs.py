@@ -351,7 +351,10 @@ def write_results(
 
     if not results:
         return
+    from sdgcities.catalogue.registry import ensure_builtin_catalogue
+
     with transaction(engine) as session:
+        ensure_builtin_catalogue(session)  # a store never `init`-ed still knows 11.x.x
         city_obj = get_city(session, city)
         for p in planned:
             res = results.get(p.key)
