@@ -113,7 +113,7 @@ def test_open_space_with_a_ghsl_raster_as_built_up(tmp_path: Path) -> None:
          "--built-up", str(raster), "--json", str(out)])  # fmt: skip
     bu = json.loads(out.read_text())["parts"][0]["parameters"]["built_up_area"]
     assert bu["source"] == "GHSL built-up raster"
-    assert bu["epoch"] == 1990  # the OSM data year (2018) is before the 2025 pixels
+    assert bu["epoch"] == 1990  # the OSM data year (2019) is before the 2025 pixels
     part_a = json.loads(out.read_text())["parts"][0]
     assert part_a["details"]["built_up_km2"] == pytest.approx(0.48 - 0.04, rel=1e-3)
 
