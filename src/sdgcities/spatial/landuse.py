@@ -203,9 +203,15 @@ def recognise_built_raster(values: np.ndarray, cell_area_m2: float, path: _raste
             path, "band 1 holds no built-up pixel (every value is 0 or nodata)",
             "check the nodata value and that the raster covers the area",
         )  # fmt: skip
-    ints = np.array_equal(nonzero, np.round(nonzero))
-    uniq = np.unique(nonzero)
-    if ints and np.isin(nonzero, list(GHSL_EPOCHS)).mean() >= 0.95:
+    ints = bool(np.all(nonzero == np.floor(nonzero)))
+    if ints and float(nonzero.min()) >= 0 and float(nonzero.max()) < 100_000:
+        counts = np.bincount(nonzero.astype(np.int64))  # fast for year codes
+        uniq = np.flatnonzero(counts).astype("float64")
+        in_epochs = sum(int(counts[e]) for e in GHSL_EPOCHS if e < counts.size)
+    else:
+        uniq = np.unique(nonzero)
+        in_epochs = 0
+    if ints and in_epochs >= 0.95 * nonzero.size:
         return "epochs"
     if ints and set(uniq.astype(int)) <= {1, 2, 3, 4, 5, 6} and (uniq >= 3).any():
         return "ldsmt"
@@ -308,26 +314,27 @@ def built_up_area_by_epoch(
         codes = values.astype(np.int64)
         years = np.array([LDSMT_EPOCHS.get(int(c), 0) for c in range(7)])[np.clip(codes, 0, 6)]
         values = years.astype("float64")
-        is_epoch = values > 0
-    else:
-        is_epoch = np.isin(values, list(GHSL_EPOCHS))
-        stray = (~is_epoch) & (values != 0)
-        if stray.any() and notes is not None:
-            odd = ", ".join(f"{x:g}" for x in np.unique(values[stray])[:5])
-            notes.append(
-                f"{int(stray.sum())} pixels hold values that are no GHSL epoch ({odd} …); "
-                "they are not counted as built"
-            )
-    values, weights = values[is_epoch], weights[is_epoch]
-    if values.size == 0:
+    # epochs raster (values are whole numbers ≥ 0 here): area and pixel count per value
+    codes = values.astype(np.int64)
+    area_per_value = np.bincount(codes, weights=weights)
+    pixels_per_value = np.bincount(codes)
+    present = np.flatnonzero(pixels_per_value)
+    epochs = [int(v) for v in present if int(v) in GHSL_EPOCHS or (kind == "ldsmt" and v > 0)]
+    stray = [int(v) for v in present if v != 0 and int(v) not in epochs]
+    if stray and notes is not None:
+        n = int(sum(pixels_per_value[v] for v in stray))
+        odd = ", ".join(str(v) for v in stray[:5])
+        notes.append(
+            f"{n} pixels hold values that are no GHSL epoch ({odd} …); "
+            "they are not counted as built"
+        )
+    if not epochs:
         raise SpatialInputError(
             raster_path, "no built-up pixel within the area of interest",
             "check that the AOI lies over built-up land and that nodata is set right",
         )  # fmt: skip
-    epochs, inverse = np.unique(values.astype(np.int64), return_inverse=True)
-    per_epoch = np.bincount(inverse, weights=weights)
-    cumulative = np.cumsum(per_epoch)
-    return {int(e): float(a) for e, a in zip(epochs, cumulative, strict=True)}
+    cumulative = np.cumsum(area_per_value[epochs])
+    return {e: float(a) for e, a in zip(epochs, cumulative, strict=True)}
 
 
 def built_up_area_surface(
