@@ -283,3 +283,21 @@ def test_run_bad_kit_yaml(settings: Settings, kit: Path) -> None:
     )
     text = _fails(["spatial", "run", "--city", "Helsinki", "--kit", str(kit / "pm25.tif")], 2)
     assert "pass the kit's folder" in text
+
+
+def test_run_then_export_the_stored_layer(settings: Settings, tmp_path: Path) -> None:
+    kit = tmp_path / "hki"
+    kit.mkdir()
+    shutil.copy(OSM, kit / "osm.pbf")
+    shutil.copy(POP_TIF, kit / "population.tif")
+    _ok(["cities", "add", "Helsinki", "--country", "FIN"])
+    text = _ok(["spatial", "run", "--city", "Helsinki", "--kit", str(kit),
+                "--indicator", "11.7.1", "--year", "2019"])  # fmt: skip
+    assert "11.7.1b" in text
+    for suffix in (".geojson", ".gpkg", ".parquet"):
+        out = tmp_path / f"layer{suffix}"
+        assert "hexes written" in _ok(["spatial", "layer", "Helsinki", "11.7.1b", str(out)])
+        layer = gpd.read_parquet(out) if suffix == ".parquet" else gpd.read_file(out)
+        assert len(layer) > 0
+    text = _fails(["spatial", "layer", "Helsinki", "11.7.1b", str(tmp_path / "l.shp")], 2)
+    assert "unknown output format" in text

@@ -91,3 +91,37 @@ def test_run_stores_values_layers_and_provenance_and_is_cached(
         ).all()
         assert sorted(versions)[-1] == 2  # 11.2.1 corrected by the new run, old kept
         assert s.scalar(select(func.count()).select_from(HexLayer)) == 2
+
+
+@pytest.mark.shared_data
+def test_las_palmas_kit_uses_the_ghsl_urban_centre_and_says_so(
+    shared_data: Path, tmp_path: Path, sqlite_engine: Engine
+) -> None:
+    """The kit's ``*urban_centre*.gpkg`` is found as the built-up area of 11.7.1 (a); the
+    stored value's provenance names it, and the boundary is not a fallback here."""
+    from sdgcities.catalogue.registry import sync_builtin_catalogue
+    from sdgcities.cities.service import create_city
+
+    src = shared_data / "cities" / "las_palmas"
+    kit = tmp_path / "las_palmas"
+    kit.mkdir()
+    for name in ("osm.pbf", "boundary_municipality.geojson", "ghs_ucdb_r2019a_urban_centre.gpkg"):
+        (kit / name).symlink_to(src / name)
+    with transaction(sqlite_engine) as s:
+        sync_builtin_catalogue(s)
+        slug = create_city(s, name="Las Palmas", country="ESP", lon=-15.43, lat=28.12).slug
+    k = discover_kit(kit)
+    assert k.built_up_area is not None
+    assert k.built_up_area.name == "ghs_ucdb_r2019a_urban_centre.gpkg"
+    report = run_city(sqlite_engine, slug, k, indicators=["open-space"], year=2023,
+                      params={"population_total": 443_141})  # fmt: skip
+    assert report.computed == ["11.7.1"]
+    with transaction(sqlite_engine) as s:
+        a = next(o for o in s.scalars(select(Observation)) if o.provenance["indicator"] == "11.7.1")
+        where = a.provenance["method_parameters"]["built_up_area"]
+        assert where["source"] == "given built-up area polygon"
+        assert where["file"] == "ghs_ucdb_r2019a_urban_centre.gpkg"
+        assert where["fallback"] is False
+        assert where["clipped_to_extract"] == pytest.approx(0.23, abs=0.01)
+        assert a.value == pytest.approx(13.39, abs=0.1)
+        assert "built_up_area" in a.provenance["inputs"]

@@ -89,13 +89,15 @@ def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path 
         console.print(f"[green]✓[/] result written to {json_out}")
 
 
-def _check_outputs(layer: Path | None, json_out: Path | None) -> None:
+def _check_outputs(
+    layer: Path | None, json_out: Path | None, *, layer_hint: str = "'--layer'"
+) -> None:
     """Refuse output paths that cannot be written before any work is done (exit 2)."""
     from sdgcities.errors import InputFileError
     from sdgcities.spatial.layers import check_output_path
 
     for path, hint, formats in (
-        (layer, "'--layer'", None),
+        (layer, layer_hint, None),
         (json_out, "'--json'", {".json": "JSON"}),
     ):
         if path is None:
@@ -436,6 +438,7 @@ def export_layer(
     from sdgcities.spatial.layers import load_hex_layer
     from sdgcities.store.db import transaction
 
+    _check_outputs(out, None, layer_hint="'OUT'")
     with transaction(engine()) as session:
         gdf = load_hex_layer(session, city, indicator)
     write_layer(gdf, out)
