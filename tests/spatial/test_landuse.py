@@ -259,3 +259,37 @@ def test_other_rasters_are_refused(tmp_path: Path, arr: np.ndarray, message: str
     with pytest.raises(SpatialInputError, match=message) as err:
         built_up_area_by_epoch(p)
     assert "x.tif" in str(err.value)
+
+
+@pytest.mark.shared_data
+def test_ghsl_urban_extent_against_supersampled_rasterio(shared_data: Path) -> None:
+    """External reference for the fingerprint above: coverage fractions from
+    ``rasterio.features.rasterize`` on a 10 × finer grid (10 m), block-summed to the
+    100 m pixels — an independent way to weigh partly covered pixels."""
+    import rasterio
+    import rasterio.features
+    from rasterio.transform import Affine
+
+    tif = shared_data / GHSL / "ghs_built_epochs_100m.tif"
+    extents = gpd.read_file(shared_data / GHSL / "urban_extents.geojson")
+    one = extents[extents["ID"] == 7652]
+    with rasterio.open(tif) as ds:
+        geom = one.to_crs(ds.crs).geometry.iloc[0]
+        inv = ~ds.transform
+        c0, r0 = inv * (geom.bounds[0], geom.bounds[3])
+        c1, r1 = inv * (geom.bounds[2], geom.bounds[1])
+        window = rasterio.windows.Window(
+            int(np.floor(c0)), int(np.floor(r0)),
+            int(np.ceil(c1) - np.floor(c0)), int(np.ceil(r1) - np.floor(r0)),
+        )  # fmt: skip
+        arr = ds.read(1, window=window)
+        t = ds.window_transform(window)
+    k = 10
+    fine = Affine(t.a / k, 0, t.c, 0, t.e / k, t.f)
+    mask = rasterio.features.rasterize([(geom, 1)], out_shape=(arr.shape[0] * k, arr.shape[1] * k),
+                                       transform=fine, dtype="uint8")  # fmt: skip
+    frac = mask.reshape(arr.shape[0], k, arr.shape[1], k).sum(axis=(1, 3)) / (k * k)
+    ours = built_up_area_by_epoch(tif, aoi=one)
+    for epoch in (1975, 2015, 2030):
+        ref = float((frac * ((arr <= epoch) & (arr != 65535))).sum()) * 0.01  # km² per pixel
+        assert ours[epoch] == pytest.approx(ref, rel=2e-3), epoch

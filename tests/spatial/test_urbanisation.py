@@ -268,3 +268,44 @@ def test_helsinki_with_a_boundary_keeps_the_whole_centre() -> None:
     assert centres.loc[0, "population"] == pytest.approx(71_335)
     assert r.details["class_label"] == "city"
     assert r.population_total < 71_335
+
+
+def test_helsinki_fixture_against_a_hand_rolled_classification() -> None:
+    """External reference for the Helsinki fingerprint: the 4 × 4 block sum done with a
+    numpy reshape and the urban centre found by a plain-Python flood fill (4-neighbours,
+    ≥ 1,500 inh/km², ≥ 50,000 people) — no scipy, no sdgcities code."""
+    with rasterio.open(HELSINKI_TIF) as ds:
+        pop = ds.read(1, masked=True).filled(0).astype(float)
+        t = ds.transform
+    # pad to whole 1 km blocks aligned on multiples of 1,000 m (the GHSL grid)
+    col_pad = round((t.c - np.floor(t.c / 1000) * 1000) / 250)
+    row_pad = round((np.ceil(t.f / 1000) * 1000 - t.f) / 250)
+    rows = -(-(pop.shape[0] + row_pad) // 4) * 4
+    cols = -(-(pop.shape[1] + col_pad) // 4) * 4
+    padded = np.zeros((rows, cols))
+    padded[row_pad : row_pad + pop.shape[0], col_pad : col_pad + pop.shape[1]] = pop
+    km = padded.reshape(rows // 4, 4, cols // 4, 4).sum(axis=(1, 3))
+    dense = {(r, c) for r in range(km.shape[0]) for c in range(km.shape[1]) if km[r, c] >= 1500}
+    seen: set[tuple[int, int]] = set()
+    centres = []
+    for start in sorted(dense):
+        if start in seen:
+            continue
+        stack, group = [start], []
+        seen.add(start)
+        while stack:
+            r, c = stack.pop()
+            group.append((r, c))
+            for nb in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                if nb in dense and nb not in seen:
+                    seen.add(nb)
+                    stack.append(nb)
+        people = sum(km[g] for g in group)
+        if people >= 50_000:
+            centres.append((len(group), people))
+    centres_ours, r = urban_extent(HELSINKI_TIF)
+    assert [
+        (round(a), p)
+        for a, p in zip(centres_ours["area_km2"], centres_ours["population"], strict=True)
+    ] == [(n, pytest.approx(p)) for n, p in centres]
+    assert r.population_total == pytest.approx(float(km.sum()))
