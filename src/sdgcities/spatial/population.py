@@ -136,6 +136,7 @@ def population_from_frame(
         elif lon_c is not None and lat_c is not None:
             lon = pd.to_numeric(df[lon_c], errors="coerce").to_numpy()
             lat = pd.to_numeric(df[lat_c], errors="coerce").to_numpy()
+            _check_lonlat(df, lon, lat, lon_c, lat_c, source)
         else:
             raise SpatialInputError(
                 source,
@@ -195,6 +196,28 @@ def check_population_values(
             f"every population value in column {column!r} is 0, so no share can be computed",
             "pass the layer that holds the people counts (or the right population_column)",
         )
+
+
+def _check_lonlat(
+    df: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, lon_c: str, lat_c: str, source: str
+) -> None:
+    """Refuse points without a usable location (their people would vanish from the total)."""
+    from sdgcities.errors import Finding, ValidationError
+
+    offset = 2 if str(source).lower().endswith(".csv") else 1
+    findings = []
+    for col, vals, limit in ((lon_c, lon, 180.0), (lat_c, lat, 90.0)):
+        bad = np.flatnonzero(~np.isfinite(vals) | (np.abs(np.nan_to_num(vals)) > limit))
+        findings += [
+            Finding(
+                f"not a {'longitude' if limit == 180 else 'latitude'} in degrees (EPSG:4326)",
+                file=str(source), row=int(i) + offset, column=col, value=str(df[col].iloc[i]),
+                fix=f"write a number between -{limit:g} and {limit:g}",
+            )
+            for i in bad[:200]
+        ]  # fmt: skip
+    if findings:
+        raise ValidationError(f"{source}: population points without a location", findings)
 
 
 def _center(g: gpd.GeoSeries) -> tuple[float, float]:
