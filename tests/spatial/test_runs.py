@@ -125,3 +125,15 @@ def test_las_palmas_kit_uses_the_ghsl_urban_centre_and_says_so(
         assert where["clipped_to_extract"] == pytest.approx(0.23, abs=0.01)
         assert a.value == pytest.approx(13.39, abs=0.1)
         assert "built_up_area" in a.provenance["inputs"]
+
+
+def test_unsuitable_inputs_are_skipped_not_failed(helsinki_kit: Path) -> None:
+    """A CSV population cannot give the Degree of Urbanisation (a raster method) nor
+    11.6.2: both are skipped with the reason, so a run does not count them as failures."""
+    (helsinki_kit / "population.csv").write_text(
+        "lon,lat,population\n24.94,60.17,100\n", encoding="utf-8"
+    )
+    (helsinki_kit / "pm25.tif").write_bytes(b"")  # present; never read when skipped
+    _planned, skipped = plan_runs(discover_kit(helsinki_kit))
+    assert skipped["degurba"] == "needs a population raster (population.csv is not one)"
+    assert skipped["11.6.2"].startswith("needs a population raster or polygon grid")

@@ -375,6 +375,26 @@ def urban_extent(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
     return [res]
 
 
+_RASTERS = (".tif", ".tiff")
+
+
+def _needs_population_raster(kit: CityKit) -> str | None:
+    if kit.population is not None and Path(kit.population).suffix.lower() not in _RASTERS:
+        return f"needs a population raster ({Path(kit.population).name} is not one)"
+    return None
+
+
+def _needs_raster_or_polygons(kit: CityKit) -> str | None:
+    from sdgcities.spatial._vector import VECTOR_SUFFIXES
+
+    if kit.population is None:
+        return None
+    suffix = Path(kit.population).suffix.lower()
+    if suffix in _RASTERS or suffix in VECTOR_SUFFIXES:
+        return None
+    return f"needs a population raster or polygon grid ({Path(kit.population).name} is neither)"
+
+
 def register_all(register: Callable[[SpatialIndicator], None]) -> None:
     """Register the built-in spatial indicators."""
     register(SpatialIndicator(
@@ -395,17 +415,18 @@ def register_all(register: Callable[[SpatialIndicator], None]) -> None:
         name="land-consumption", code="11.3.1",
         title="Ratio of land consumption rate to population growth rate",
         requires=("built_up",), uses=("built_up", "boundary"),
-        method_version="1.0", compute=land_consumption, defaults={"formula": "ln"},
+        method_version="1.1", compute=land_consumption, defaults={"formula": "ln"},
     ))  # fmt: skip
     register(SpatialIndicator(
         name="air-quality", code="11.6.2",
         title="Population-weighted annual mean PM2.5",
         requires=("pm25", "population"), uses=("pm25", "population", "boundary"),
-        method_version="1.0", compute=air_quality,
+        method_version="1.1", compute=air_quality, unsuitable=_needs_raster_or_polygons,
     ))  # fmt: skip
     register(SpatialIndicator(
         name="urban-extent", code="degurba",
         title="Degree of Urbanisation (urban extent)",
         requires=("population",), uses=("population", "boundary"),
         method_version="2.0", compute=urban_extent, store_as="typology:degurba",
+        unsuitable=_needs_population_raster,
     ))  # fmt: skip

@@ -121,9 +121,9 @@ def plan_runs(
     for ind in spatial_indicators():
         if indicators and ind.name not in indicators and ind.code not in indicators:
             continue
-        if not ind.available(kit):
-            missing = [n for n in ind.requires if not kit.has(n)]
-            skipped[ind.code] = f"needs {', '.join(missing)}"
+        why = ind.skip_reason(kit)
+        if why:
+            skipped[ind.code] = why
             continue
         p = effective_parameters(ind, kit, params)
         inputs = input_checksums(ind, kit)
