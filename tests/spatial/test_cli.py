@@ -269,8 +269,13 @@ def test_run_exit_codes(settings: Settings, kit: Path, tmp_path: Path) -> None:
     assert "11.2.1" in text
 
 
-def test_run_bad_kit_yaml(settings: Settings, kit: Path) -> None:
+def test_run_bad_kit_yaml(settings: Settings, kit: Path, tmp_path: Path) -> None:
     _ok(["cities", "add", "Helsinki", "--country", "FIN"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    text = _fails(["spatial", "run", "--city", "Helsinki", "--kit", str(empty)], 1)
+    assert "nothing to compute" in text
+    assert "needs osm" in text
     (kit / "kit.yaml").write_text("population: [unclosed\n", encoding="utf-8")
     text = _fails(["spatial", "run", "--city", "Helsinki", "--kit", str(kit)], 1)
     assert "kit.yaml: is not valid YAML at line" in text

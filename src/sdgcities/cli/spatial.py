@@ -420,7 +420,11 @@ def run(
         )
         raise typer.Exit(1)
     if not results and not report.cached:
-        console.print("[yellow]nothing to compute: the kit has none of the inputs needed[/]")
+        err_console.print(
+            f"[bold red]✗ nothing to compute:[/] {kit} has none of the inputs an indicator "
+            "needs (see the reasons above; inputs are found by file name, see the docs)"
+        )
+        raise typer.Exit(1)
 
 
 @spatial_app.command("layer")
