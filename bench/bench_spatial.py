@@ -8,7 +8,12 @@ Usage::
 repository. Kits are
 assembled in a temporary folder from the real Porto Alegre and Las Palmas files (Las
 Palmas' population is spread over its OSM buildings, scaled to the GHSL UCDB 2015
-total of 443,141 and flagged as an estimate).
+total of 443,141 and flagged as an estimate; its UCDB urban centre is the built-up area
+of 11.7.1 (a); Porto Alegre's kit has no built-up area, so its 11.7.1 (a) is undefined).
+
+3. 11.7.1 (a) on Las Palmas: the street area with its double-counting rules against the
+   plain length × width sum a user would otherwise compute (same parsed extract), time
+   ratio and both values.
 
 1. Each city: every indicator its kit allows, end to end from the files, in a fresh
    subprocess (time and peak RSS). Targets: ≤ 6 s, ≤ 1.5 GB.
@@ -49,7 +54,8 @@ def make_kits(data: Path, root: Path) -> dict[str, Path]:
     for name in ("osm.pbf", "gtfs_eptc_bus.zip", "gtfs_trensurb_rail.zip"):
         (kits["porto_alegre"] / name).symlink_to(pa / name)
     (kits["porto_alegre"] / "population_h3_res9.csv").symlink_to(pa / "population_h3_res9.csv")
-    for name in ("osm.pbf", "gtfs_guaguas_bus.zip", "boundary_municipality.geojson"):
+    for name in ("osm.pbf", "gtfs_guaguas_bus.zip", "boundary_municipality.geojson",
+                 "ghs_ucdb_r2019a_urban_centre.gpkg"):  # fmt: skip
         (kits["las_palmas"] / name).symlink_to(lp / name)
     (kits["las_palmas"] / "kit.yaml").write_text(
         yaml.safe_dump({"options": {"population_total": 443141}})
@@ -128,7 +134,10 @@ def main() -> int:
         print(f"{'city':<14} {'seconds':>8} {'peak MB':>8}  values")
         for name, kit in kits.items():
             r = one_city(kit)
-            vals = ", ".join(f"{k}={v:.2f}" for k, v in r["values"].items())  # type: ignore[union-attr]
+            vals = ", ".join(
+                f"{k}={'undefined' if v is None else f'{v:.2f}'}"
+                for k, v in r["values"].items()  # type: ignore[union-attr]
+            )
             print(f"{name:<14} {r['seconds']:>8.2f} {r['rss_mb']:>8.0f}  {vals}")
             for ind, t in r["timings"].items():  # type: ignore[union-attr]
                 print(f"{'':<14} {ind:>10}: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()))
@@ -141,7 +150,32 @@ def main() -> int:
         print(f"1 worker : {one:.3f} cities/s")
         print(f"2 workers: {two:.3f} cities/s")
         print(f"speed-up : {two / one:.2f}× (target ≥ 1.7×)")
+    street_rules(data / "cities" / "las_palmas")
     return 0
+
+
+def street_rules(lp: Path) -> None:
+    """11.7.1 (a) with the street rules vs the plain length × width sum (same extract)."""
+    import dataclasses
+
+    from sdgcities.spatial.openspace import built_up_area, open_space_share
+    from sdgcities.spatial.osm import read_osm
+
+    osm = read_osm(lp / "osm.pbf")
+    plain = dataclasses.replace(osm, edge_street=None)
+    area, info = built_up_area(polygon=lp / "ghs_ucdb_r2019a_urban_centre.gpkg")
+    rows = []
+    for label, data in (("with rules", osm), ("plain sum", plain)):
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            r = open_space_share(data, area, built_up_source=info)
+            times.append(time.perf_counter() - t0)
+        rows.append((label, sorted(times)[1], r.value, r.details["street_km2"]))
+    print("\n== 11.7.1 (a) Las Palmas, GHSL urban centre: street rules vs plain sum")
+    for label, secs, value, km2 in rows:
+        print(f"{label:<11} {secs:>7.3f} s  value {value:.2f} %  streets {km2:.2f} km²")
+    print(f"time ratio (rules / plain): {rows[0][1] / rows[1][1]:.2f}")
 
 
 if __name__ == "__main__":

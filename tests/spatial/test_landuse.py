@@ -197,3 +197,99 @@ def test_ucdb_las_palmas_golden(shared_data: Path) -> None:
     assert abs(rel.value - u["SDG_LUE9015"]) > 0.005
     # built-up per capita 2015: 24.98 km² / 443,141 people = 56.4 m²
     assert r.details["built_up_per_capita_m2_tn"] == pytest.approx(56.38, abs=0.01)
+
+
+# --- what the built-up raster holds: recognised or refused ---------------------------
+
+
+def test_a_value_that_is_no_epoch_never_counts_as_built(tmp_path: Path) -> None:
+    arr = np.full((5, 5), 2000, dtype="uint16")
+    arr[0, 0] = 1975
+    arr[4, 4] = 1  # neither an epoch nor nodata (e.g. a stray class code)
+    arr[4, 3] = 0  # never built
+    p = _write(tmp_path / "e.tif", arr, y0=500)
+    notes: list[str] = []
+    # 1975 ×1, 2000 ×22 (100 m cells: 0.01 km² each); the "1" and the "0" are not built
+    assert built_up_area_by_epoch(p, notes=notes) == pytest.approx({1975: 0.01, 2000: 0.23})
+    assert notes == [
+        "1 pixels hold values that are no GHSL epoch (1 …); they are not counted as built"
+    ]
+
+
+def test_ldsmt_class_raster_is_read_through_its_epochs(tmp_path: Path) -> None:
+    from sdgcities.spatial.landuse import LDSMT_EPOCHS
+
+    # 6 before 1975, 5 by 1990, 4 by 2000, 3 by 2014; 2 land never built, 1 water
+    arr = np.array([[6, 6, 5], [4, 3, 2], [1, 2, 0]], dtype="uint8")
+    p = _write(tmp_path / "ldsmt.tif", arr, nodata=0)
+    assert LDSMT_EPOCHS == {6: 1975, 5: 1990, 4: 2000, 3: 2014}
+    assert built_up_area_by_epoch(p) == pytest.approx(
+        {1975: 0.02, 1990: 0.03, 2000: 0.04, 2014: 0.05}
+    )
+
+
+def test_surface_rasters_one_per_epoch(tmp_path: Path) -> None:
+    from sdgcities.spatial.landuse import built_up_area_surface
+
+    # m² built per 100 m cell (10,000 m²): ≥ 5,000 counts at the default 0.5
+    t0 = np.array([[9000, 4000, 0], [6000, 0, 0], [0, 0, 0]], dtype="float32")
+    t1 = np.array([[9000, 6000, 5000], [7000, 100, 0], [0, 0, 0]], dtype="float32")
+    p0 = _write(tmp_path / "s2000.tif", t0, nodata=-1)
+    p1 = _write(tmp_path / "s2020.tif", t1, nodata=-1)
+    assert built_up_area_surface(p0) == pytest.approx(0.02)
+    assert built_up_area_surface(p1) == pytest.approx(0.04)
+    assert built_up_area_surface(p0, threshold=0.3) == pytest.approx(0.03)
+    r = land_consumption_from_files([p0, p1], epochs=(2000, 2020), population=(100.0, 150.0))
+    assert r.details["lcr"] == pytest.approx(math.log(2) / 20)
+    assert r.parameters["built_up_source"] == {"raster": "surface", "threshold": 0.5}
+    with pytest.raises(SpatialInputError, match=r"GHS-BUILT-S surface raster.*one epoch"):
+        built_up_area_by_epoch(p0)
+
+
+@pytest.mark.parametrize(
+    ("arr", "message"),
+    [
+        (np.array([[30, 23], [11, 10]], dtype="uint8"), "GHS-SMOD settlement classes"),
+        (np.array([[1, 1], [0, 1]], dtype="uint8"), "0/1 built-up mask"),
+        (np.array([[50_000, 3], [0, 7]], dtype="float32"), r"neither GHSL epochs"),
+    ],
+)
+def test_other_rasters_are_refused(tmp_path: Path, arr: np.ndarray, message: str) -> None:
+    p = _write(tmp_path / "x.tif", arr, nodata=255 if arr.dtype == np.uint8 else -1, y0=200)
+    with pytest.raises(SpatialInputError, match=message) as err:
+        built_up_area_by_epoch(p)
+    assert "x.tif" in str(err.value)
+
+
+@pytest.mark.shared_data
+def test_ghsl_urban_extent_against_supersampled_rasterio(shared_data: Path) -> None:
+    """External reference for the fingerprint above: coverage fractions from
+    ``rasterio.features.rasterize`` on a 10 × finer grid (10 m), block-summed to the
+    100 m pixels — an independent way to weigh partly covered pixels."""
+    import rasterio
+    import rasterio.features
+    from rasterio.transform import Affine
+
+    tif = shared_data / GHSL / "ghs_built_epochs_100m.tif"
+    extents = gpd.read_file(shared_data / GHSL / "urban_extents.geojson")
+    one = extents[extents["ID"] == 7652]
+    with rasterio.open(tif) as ds:
+        geom = one.to_crs(ds.crs).geometry.iloc[0]
+        inv = ~ds.transform
+        c0, r0 = inv * (geom.bounds[0], geom.bounds[3])
+        c1, r1 = inv * (geom.bounds[2], geom.bounds[1])
+        window = rasterio.windows.Window(
+            int(np.floor(c0)), int(np.floor(r0)),
+            int(np.ceil(c1) - np.floor(c0)), int(np.ceil(r1) - np.floor(r0)),
+        )  # fmt: skip
+        arr = ds.read(1, window=window)
+        t = ds.window_transform(window)
+    k = 10
+    fine = Affine(t.a / k, 0, t.c, 0, t.e / k, t.f)
+    mask = rasterio.features.rasterize([(geom, 1)], out_shape=(arr.shape[0] * k, arr.shape[1] * k),
+                                       transform=fine, dtype="uint8")  # fmt: skip
+    frac = mask.reshape(arr.shape[0], k, arr.shape[1], k).sum(axis=(1, 3)) / (k * k)
+    ours = built_up_area_by_epoch(tif, aoi=one)
+    for epoch in (1975, 2015, 2030):
+        ref = float((frac * ((arr <= epoch) & (arr != 65535))).sum()) * 0.01  # km² per pixel
+        assert ours[epoch] == pytest.approx(ref, rel=2e-3), epoch

@@ -74,3 +74,27 @@ def test_helsinki_grid(shared_data: Path) -> None:
     pop = read_population(shared_data / "cities" / "helsinki" / "population_grid_250m_2020.gpkg")
     assert len(pop.points) == 92
     assert pop.total == 71724
+
+
+def test_bad_cells_are_refused_naming_rows(tmp_path: Path) -> None:
+    from sdgcities.errors import ValidationError
+
+    csv = tmp_path / "population.csv"
+    csv.write_text(
+        "lon,lat,population\n24.94,60.17,10\n24.95,60.17,\n24.96,x,5\n24.97,60.18,-2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as err:
+        read_population(csv)
+    found = sorted((f.row, f.column, f.message) for f in err.value.findings)
+    assert found == [
+        (3, "population", "population is not a number"),
+        (5, "population", "population is negative"),
+    ]
+    csv.write_text("lon,lat,population\n24.94,60.17,10\n24.96,x,5\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        read_population(csv)
+    assert [(f.row, f.column) for f in err.value.findings] == [(3, "lat")]
+    csv.write_text("lon,lat,population\n24.94,60.17,0\n", encoding="utf-8")
+    with pytest.raises(SpatialInputError, match="every population value"):
+        read_population(csv)

@@ -54,7 +54,15 @@ def test_run_stores_values_layers_and_provenance_and_is_cached(
     assert not first.failed
     with transaction(engine) as s:
         obs = {o.indicator_id: o for o in s.scalars(select(Observation))}
-        assert len(obs) == 3  # 11.2.1, 11.7.1 (a) and 11.7.1b
+        # 11.2.1 and 11.7.1b; 11.7.1 (a) is undefined: the kit has no built-up area and
+        # no boundary, and the extract's bounding box never stands in for one
+        assert len(obs) == 2
+        run_a = s.scalars(select(SpatialRun).where(SpatialRun.indicator_code == "11.7.1")).one()
+        part_a = run_a.result["results"][0]
+        assert part_a["value"] is None
+        assert "bounding box is never used" in part_a["undefined_reason"]
+        b = next(o.provenance for o in obs.values() if o.provenance["indicator"] == "11.7.1b")
+        assert b["method_parameters"]["walk_m"] == 400.0
         for o in obs.values():
             assert o.provenance is not None
             assert o.provenance["kind"] == "spatial"
@@ -83,3 +91,49 @@ def test_run_stores_values_layers_and_provenance_and_is_cached(
         ).all()
         assert sorted(versions)[-1] == 2  # 11.2.1 corrected by the new run, old kept
         assert s.scalar(select(func.count()).select_from(HexLayer)) == 2
+
+
+@pytest.mark.shared_data
+def test_las_palmas_kit_uses_the_ghsl_urban_centre_and_says_so(
+    shared_data: Path, tmp_path: Path, sqlite_engine: Engine
+) -> None:
+    """The kit's ``*urban_centre*.gpkg`` is found as the built-up area of 11.7.1 (a); the
+    stored value's provenance names it, and the boundary is not a fallback here."""
+    from sdgcities.catalogue.registry import sync_builtin_catalogue
+    from sdgcities.cities.service import create_city
+
+    src = shared_data / "cities" / "las_palmas"
+    kit = tmp_path / "las_palmas"
+    kit.mkdir()
+    for name in ("osm.pbf", "boundary_municipality.geojson", "ghs_ucdb_r2019a_urban_centre.gpkg"):
+        (kit / name).symlink_to(src / name)
+    with transaction(sqlite_engine) as s:
+        sync_builtin_catalogue(s)
+        slug = create_city(s, name="Las Palmas", country="ESP", lon=-15.43, lat=28.12).slug
+    k = discover_kit(kit)
+    assert k.built_up_area is not None
+    assert k.built_up_area.name == "ghs_ucdb_r2019a_urban_centre.gpkg"
+    report = run_city(sqlite_engine, slug, k, indicators=["open-space"], year=2023,
+                      params={"population_total": 443_141})  # fmt: skip
+    assert report.computed == ["11.7.1"]
+    with transaction(sqlite_engine) as s:
+        a = next(o for o in s.scalars(select(Observation)) if o.provenance["indicator"] == "11.7.1")
+        where = a.provenance["method_parameters"]["built_up_area"]
+        assert where["source"] == "given built-up area polygon"
+        assert where["file"] == "ghs_ucdb_r2019a_urban_centre.gpkg"
+        assert where["fallback"] is False
+        assert where["clipped_to_extract"] == pytest.approx(0.23, abs=0.01)
+        assert a.value == pytest.approx(13.39, abs=0.1)
+        assert "built_up_area" in a.provenance["inputs"]
+
+
+def test_unsuitable_inputs_are_skipped_not_failed(helsinki_kit: Path) -> None:
+    """A CSV population cannot give the Degree of Urbanisation (a raster method) nor
+    11.6.2: both are skipped with the reason, so a run does not count them as failures."""
+    (helsinki_kit / "population.csv").write_text(
+        "lon,lat,population\n24.94,60.17,100\n", encoding="utf-8"
+    )
+    (helsinki_kit / "pm25.tif").write_bytes(b"")  # present; never read when skipped
+    _planned, skipped = plan_runs(discover_kit(helsinki_kit))
+    assert skipped["degurba"] == "needs a population raster (population.csv is not one)"
+    assert skipped["11.6.2"].startswith("needs a population raster or polygon grid")

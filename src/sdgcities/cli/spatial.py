@@ -89,6 +89,27 @@ def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path 
         console.print(f"[green]✓[/] result written to {json_out}")
 
 
+def _check_outputs(
+    layer: Path | None, json_out: Path | None, *, layer_hint: str = "'--layer'"
+) -> None:
+    """Refuse output paths that cannot be written before any work is done (exit 2)."""
+    from sdgcities.errors import InputFileError
+    from sdgcities.spatial.layers import check_output_path
+
+    for path, hint, formats in (
+        (layer, layer_hint, None),
+        (json_out, "'--json'", {".json": "JSON"}),
+    ):
+        if path is None:
+            continue
+        try:
+            check_output_path(path, formats=formats)
+        except InputFileError as err:
+            raise typer.BadParameter(
+                f"{err.path}: {err.problem}; {err.fix}", param_hint=hint
+            ) from None
+
+
 def _compute(name: str, kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
     from sdgcities.spatial.registry import get_spatial_indicator
 
@@ -99,6 +120,11 @@ def _compute(name: str, kit: CityKit, params: dict[str, Any]) -> list[IndicatorR
 
 
 def _existing(path: Path | None, what: str) -> Path | None:
+    """``path`` when it is an existing file; a usage error (exit 2) when it is a folder."""
+    if path is not None and path.is_dir():
+        raise typer.BadParameter(
+            f"{path} is a folder; pass the {what} file itself", param_hint=f"the {what} file"
+        )
     if path is not None and not path.exists():
         from sdgcities.errors import InputFileError
 
@@ -172,7 +198,16 @@ def open_space(
     ),
     population_column: str | None = typer.Option(None, help="Population column name."),
     boundary: Path | None = typer.Option(
-        None, help="City boundary / built-up area (.geojson/.gpkg); default: the extract's bbox."
+        None, help="City boundary (.geojson/.gpkg): limits (b) and the built-up area."
+    ),
+    built_up_area: Path | None = typer.Option(
+        None,
+        help="The city's built-up area (polygon, e.g. the GHSL urban centre): the denominator "
+        "of (a). Without it: a GHSL --built-up raster, the urban centre of a population "
+        "raster, or (recorded as a fallback) the boundary.",
+    ),
+    built_up: Path | None = typer.Option(
+        None, help="GHSL built-up raster (epochs or GHS-BUILT-S) for the built-up area."
     ),
     walk_m: float = typer.Option(400.0, help="Walk distance to an open public space (m)."),
     h3_resolution: int = typer.Option(9, min=5, max=12, help="H3 resolution of the hex layer."),
@@ -184,12 +219,18 @@ def open_space(
 ) -> None:
     """SDG 11.7.1 — (a) open public space + streets as a share of the built-up area,
     (b) share of people within 400 m walk of an open public space.
+
+    Example: sdgcities spatial open-space --osm city.osm.pbf --population pop.gpkg
+    --boundary boundary.geojson --built-up-area urban_centre.gpkg --layer parks.gpkg
     """
+    _check_outputs(layer, json_out)
     kit = CityKit(
         osm=_existing(osm, "OSM"),
         population=_existing(population, "population"),
         population_column=population_column,
         boundary=_existing(boundary, "boundary"),
+        built_up_area=_existing(built_up_area, "built-up area"),
+        built_up=_existing(built_up, "built-up raster"),
     )
     params = {
         "walk_m": walk_m,
@@ -199,29 +240,55 @@ def open_space(
     }
     results = _compute("open-space", kit, params)
     _summary(results, "SDG 11.7.1 open public space")
+    for r in results:
+        where = r.parameters.get("built_up_area") or {}
+        if r.indicator == "11.7.1" and where.get("source"):
+            km2 = r.details.get("built_up_km2")
+            size = f", {km2:,.2f} km² measured" if km2 is not None else ""
+            fallback = " [yellow](fallback)[/]" if where.get("fallback") else ""
+            console.print(f"built-up area of (a): {where['source']}{size}{fallback}")
     _outputs(results, layer, json_out)
 
 
 @spatial_app.command("land-consumption")
 @handle_errors
 def land_consumption(
-    built_up: Path = typer.Option(..., help="GHSL built-up epochs raster (GeoTIFF)."),
+    built_up: list[Path] = typer.Option(
+        ...,
+        help="GHSL built-up raster (GeoTIFF): one epochs raster (each pixel the year it was "
+        "built), or --built-up twice with one GHS-BUILT-S surface raster (m²/cell) per epoch.",
+    ),
     epochs: tuple[int, int] = typer.Option(..., help="Two epochs, e.g. --epochs 2000 2020."),
     population_start: float = typer.Option(..., help="Population at the first epoch."),
     population_end: float = typer.Option(..., help="Population at the second epoch."),
     boundary: Path | None = typer.Option(None, help="Area of interest (.geojson/.gpkg)."),
     formula: str = typer.Option("ln", help="'ln' (UN metadata 2021) or 'relative' (older)."),
+    surface_threshold: float = typer.Option(
+        0.5, min=0.01, max=1.0, help="Surface rasters: share of a cell built for it to count."
+    ),
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
-    """SDG 11.3.1 — land consumption rate / population growth rate (LCRPGR)."""
-    kit = CityKit(
-        built_up=_existing(built_up, "built-up"), boundary=_existing(boundary, "boundary")
-    )
-    params = {
+    """SDG 11.3.1 — land consumption rate / population growth rate (LCRPGR).
+
+    Example: sdgcities spatial land-consumption --built-up ghs_built_epochs.tif
+    --epochs 2000 2020 --population-start 4.1e6 --population-end 5.0e6
+    --boundary aoi.geojson --json lcrpgr.json
+    """
+    if len(built_up) > 2:
+        raise typer.BadParameter(
+            "pass one epochs raster or two surface rasters", param_hint="'--built-up'"
+        )
+    _check_outputs(None, json_out)
+    rasters = [_existing(p, "built-up") for p in built_up]
+    kit = CityKit(built_up=rasters[0], boundary=_existing(boundary, "boundary"))
+    params: dict[str, Any] = {
         "epochs": list(epochs),
         "population_series": {epochs[0]: population_start, epochs[1]: population_end},
         "formula": formula,
+        "surface_threshold": surface_threshold,
     }
+    if len(rasters) == 2:
+        params["built_up_end"] = str(rasters[1])
     results = _compute("land-consumption", kit, params)
     _summary(results, "SDG 11.3.1 land consumption vs population growth")
     for k, v in results[0].details.items():
@@ -239,7 +306,16 @@ def air_quality(
     boundary: Path | None = typer.Option(None, help="City boundary (.geojson/.gpkg)."),
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
-    """SDG 11.6.2 — population-weighted annual mean PM2.5, against the WHO 2021 guideline."""
+    """SDG 11.6.2 — population-weighted annual mean PM2.5, against the WHO 2021 guideline.
+
+    The population is a raster (counts per cell) or a polygon grid (.gpkg/.geojson with
+    a count column); negative concentrations and non-numeric counts are refused.
+
+    Example: sdgcities spatial air-quality --pm25 pm25_2019.tif
+    --population population_grid.gpkg --population-column population
+    --boundary boundary.geojson --json pm25.json
+    """
+    _check_outputs(None, json_out)
     kit = CityKit(
         pm25=_existing(pm25, "PM2.5"),
         population=_existing(population, "population"),
@@ -247,9 +323,14 @@ def air_quality(
     )
     results = _compute("air-quality", kit, {"population_column": population_column})
     _summary(results, "SDG 11.6.2 fine particulate matter (population weighted)")
-    band = results[0].details.get("who_band") or results[0].details.get("band")
+    details = results[0].details
+    band = details.get("who_2021_band")
     if band:
-        console.print(f"WHO 2021: {band}")
+        meets = "meets" if details.get("meets_who_2021_guideline") else "exceeds"
+        console.print(
+            f"WHO 2021 air quality guideline (5 µg/m³): {meets} it; strictest level met: "
+            f"{band}; {details.get('exceedance_factor', 0):.1f} × the guideline"
+        )
     _outputs(results, None, json_out)
 
 
@@ -261,19 +342,34 @@ def urban_extent(
     layer: Path | None = typer.Option(None, help="Write the urban centres here (.gpkg, …)."),
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
-    """Degree of Urbanisation: urban centres, clusters and rural cells; UN city-size class."""
+    """Degree of Urbanisation: urban centres, clusters and rural cells; the area's class.
+
+    The whole population grid is classified first, then the boundary is overlaid; the
+    area is a city, a town or semi-dense area, or a rural area by its population shares.
+
+    Example: sdgcities spatial urban-extent --population ghs_pop_2020.tif
+    --boundary boundary.geojson --layer urban_centres.gpkg --json degurba.json
+    """
+    from sdgcities.spatial.hexes import write_layer
     from sdgcities.spatial.urbanisation import urban_extent as _urban_extent
 
     pop = _existing(population, "population")
     assert pop is not None
+    bnd = _existing(boundary, "boundary")
+    _check_outputs(layer, json_out)
     with console.status("classifying the 1 km grid …"):
-        centres, res = _urban_extent(pop, aoi=_existing(boundary, "boundary"))
+        centres, res = _urban_extent(pop, aoi=bnd)
     _summary([res], "Degree of Urbanisation")
     for k, v in res.disaggregation.items():
         console.print(f"  {k}: {v:.1f} % of population")
+    if res.details.get("class_label"):
+        console.print(
+            f"class of the area: [bold]{res.details['class_label']}[/] "
+            f"({res.details.get('class_rule', '')})"
+        )
     if layer is not None:
-        centres.to_file(layer) if layer.suffix != ".parquet" else centres.to_parquet(layer)
-        console.print(f"[green]✓[/] urban centres written to {layer}")
+        write_layer(centres, layer)
+        console.print(f"[green]✓[/] {len(centres)} urban centre(s) written to {layer}")
     _outputs([res], None, json_out)
 
 
@@ -288,12 +384,24 @@ def run(
 ) -> None:
     """Compute everything a city's input folder allows and store it, with provenance.
 
-    Re-running with unchanged inputs and parameters is a no-op; changing one input
-    recomputes only the indicators that use it.
+    Re-running with unchanged inputs and parameters is a no-op (exit 0); changing one
+    input recomputes only the indicators that use it. Exit 1 when any indicator failed
+    (the others are stored).
+
+    Example: sdgcities spatial run --city "Las Palmas" --kit kits/las_palmas
+    --indicator open-space --year 2023
     """
     from sdgcities.spatial.kit import discover_kit
+    from sdgcities.spatial.registry import get_spatial_indicator
     from sdgcities.spatial.runs import run_city
 
+    for name in indicator:
+        try:
+            get_spatial_indicator(name)
+        except LookupError as unknown:
+            raise typer.BadParameter(str(unknown), param_hint="'--indicator'") from None
+    if kit.exists() and not kit.is_dir():
+        raise typer.BadParameter(f"{kit} is a file; pass the kit's folder", param_hint="'--kit'")
     k = discover_kit(kit)
     report = run_city(engine(), city, k, indicators=indicator or None, year=year, force=force)
     results = [r for rs in report.results.values() for r in rs]
@@ -305,7 +413,17 @@ def run(
         console.print(f"[dim]{code}: skipped ({why})[/]")
     for code, err in report.failed.items():
         err_console.print(f"[red]✗ {code}:[/] {err}")
-    if report.failed and not results:
+    if report.failed:
+        err_console.print(
+            f"[bold red]✗ {len(report.failed)} indicator(s) failed:[/] "
+            f"{', '.join(report.failed)}; the others were stored"
+        )
+        raise typer.Exit(1)
+    if not results and not report.cached:
+        err_console.print(
+            f"[bold red]✗ nothing to compute:[/] {kit} has none of the inputs an indicator "
+            "needs (see the reasons above; inputs are found by file name, see the docs)"
+        )
         raise typer.Exit(1)
 
 
@@ -316,11 +434,15 @@ def export_layer(
     indicator: str = typer.Argument(..., help="Indicator code, e.g. 11.2.1."),
     out: Path = typer.Argument(..., help="Output file (.gpkg, .parquet or .geojson)."),
 ) -> None:
-    """Export a stored hex layer of a city (GeoPackage, GeoParquet or GeoJSON)."""
+    """Export a stored hex layer of a city (GeoPackage, GeoParquet or GeoJSON).
+
+    Example: sdgcities spatial layer helsinki-fin 11.2.1 access.gpkg
+    """
     from sdgcities.spatial.hexes import write_layer
     from sdgcities.spatial.layers import load_hex_layer
     from sdgcities.store.db import transaction
 
+    _check_outputs(out, None, layer_hint="'OUT'")
     with transaction(engine()) as session:
         gdf = load_hex_layer(session, city, indicator)
     write_layer(gdf, out)

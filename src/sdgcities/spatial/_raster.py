@@ -37,8 +37,8 @@ from sdgcities.spatial._crs import warn_if_geographic
 
 logger = logging.getLogger(__name__)
 
-#: Anything that designates a boundary / area of interest.
-BoundaryLike: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry
+#: Anything that designates a boundary / area of interest (a path is read as a polygon layer).
+BoundaryLike: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | str | Path
 
 PathLike: TypeAlias = str | Path
 
@@ -205,8 +205,8 @@ def check_overlap(
     ):
         raise SpatialInputError(
             path,
-            f"the boundary {tuple(round(b, 3) for b in bounds)} does not overlap the raster "
-            f"extent {tuple(round(b, 3) for b in raster_bounds)} (both in the raster's CRS)",
+            f"the boundary {tuple(round(float(b), 3) for b in bounds)} does not overlap the raster "
+            f"extent {tuple(round(float(b), 3) for b in raster_bounds)} (both in the raster's CRS)",
             "pass a boundary over the raster, or check the boundary's CRS is set correctly",
         )
 
@@ -217,8 +217,13 @@ def boundary_to_crs(
     """A one-row-per-part GeoDataFrame of ``boundary`` in ``crs``.
 
     A bare shapely geometry is taken to be in ``crs`` already; a GeoDataFrame or
-    GeoSeries without CRS raises (its coordinates cannot be placed).
+    GeoSeries without CRS raises (its coordinates cannot be placed); a path is read
+    as a polygon layer (:func:`sdgcities.spatial._vector.read_polygons`).
     """
+    if isinstance(boundary, str | Path):
+        from sdgcities.spatial._vector import read_polygons
+
+        boundary = read_polygons(boundary, what=what)
     if isinstance(boundary, BaseGeometry):
         gdf = gpd.GeoDataFrame(geometry=[boundary], crs=crs)
     elif isinstance(boundary, gpd.GeoSeries | gpd.GeoDataFrame):

@@ -33,6 +33,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 from shapely.geometry import box
 
@@ -160,6 +161,38 @@ def air_quality(
     )
 
 
+def _refuse_negative(grid: _raster.Grid, what: str) -> None:
+    """A negative concentration or count is no measurement: refuse it, naming the band."""
+    vals = grid.values[np.isfinite(grid.values)]
+    neg = vals < 0
+    if neg.any():
+        raise SpatialInputError(
+            grid.path,
+            f"band 1 has {int(neg.sum())} cells with a negative {what} (minimum "
+            f"{float(vals.min()):g}); no {what.split(' (')[0]} can be negative",
+            "set the raster's nodata value so fill values are masked (gdal_edit -a_nodata), "
+            "or fix the cells",
+        )
+
+
+def _pad_to(grid: _raster.Grid, bounds: tuple[float, float, float, float]) -> _raster.Grid:
+    """``grid`` extended with zeros (on its own cell lattice) to cover ``bounds``."""
+    from affine import Affine
+
+    rx, ry = grid.resolution
+    x0, y0, x1, y1 = grid.bounds
+    left = max(0, math.ceil((x0 - bounds[0]) / rx - 1e-6))
+    right = max(0, math.ceil((bounds[2] - x1) / rx - 1e-6))
+    top = max(0, math.ceil((bounds[3] - y1) / ry - 1e-6))
+    bottom = max(0, math.ceil((y0 - bounds[1]) / ry - 1e-6))
+    if not (left or right or top or bottom):
+        return grid
+    values = np.pad(grid.values, ((top, bottom), (left, right)), constant_values=0.0)
+    t = grid.transform
+    moved = Affine(t.a, 0.0, t.c - left * rx, 0.0, t.e, t.f + top * ry)
+    return _raster.Grid(values, moved, grid.crs, grid.path)
+
+
 def _by_population_raster(
     pm25_raster: _raster.PathLike,
     pm_crs: CRS,
@@ -186,13 +219,19 @@ def _by_population_raster(
         else tuple(zones.total_bounds),
     )
     _raster.require_data(pm, "PM2.5 raster")
+    _refuse_negative(pm, "PM2.5 concentration (µg/m³)")
+    _refuse_negative(pop, "population count")
 
     if _raster.grids_compatible(pm, pop):
         if zones is None:
             xmin, ymin, xmax, ymax = pop.bounds
             zones = gpd.GeoDataFrame(geometry=[box(xmin, ymin, xmax, ymax)], crs=pm_crs)
-        # exactextract turns a weighted mean NaN when any weight is nodata: no data = 0 people
-        pop0 = _raster.Grid(np.nan_to_num(pop.values, nan=0.0), pop.transform, pop.crs, pop.path)
+        # exactextract turns a weighted mean NaN when any weight is nodata or outside the
+        # weights' extent: no data = 0 people, and the grid padded over the PM2.5 window
+        pop0 = _pad_to(
+            _raster.Grid(np.nan_to_num(pop.values, nan=0.0), pop.transform, pop.crs, pop.path),
+            pm.bounds,
+        )
         pop_src = _raster.numpy_source(pop0, name="population")
         pm_src = _raster.numpy_source(pm, name="pm25")
         valid = _raster.Grid(
@@ -242,8 +281,12 @@ def _by_polygons(
         raise SpatialInputError(
             "population", "population layer has no CRS", "set it with `gdf.set_crs(...)`"
         )
-    polys = polygons[[column, "geometry"]].to_crs(pm_crs)
-    polys = polys[polys[column].fillna(0) > 0]
+    from sdgcities.spatial.population import check_population_values
+
+    numbers = pd.to_numeric(polygons[column], errors="coerce")
+    check_population_values(polygons[column], numbers, column=column, source="population")
+    polys = polygons[["geometry"]].assign(**{column: numbers}).to_crs(pm_crs)
+    polys = polys[polys[column] > 0]
     pops = polys[column].to_numpy(dtype="float64")
     if zones is not None:
         area = polys.geometry.area.to_numpy()
@@ -257,6 +300,7 @@ def _by_polygons(
     if pm is None:
         pm = _raster.read_grid(pm25_raster, bounds=tuple(polys.total_bounds))
         _raster.require_data(pm, "PM2.5 raster")
+        _refuse_negative(pm, "PM2.5 concentration (µg/m³)")
     res = _raster.exact_extract_quiet(
         _raster.numpy_source(pm, name="pm25"),
         polys.reset_index(drop=True)[["geometry"]],

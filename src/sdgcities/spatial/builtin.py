@@ -31,7 +31,6 @@ class _Context:
     def __init__(self, kit: CityKit, params: dict[str, Any]) -> None:
         from sdgcities.spatial.network import WalkGraph
         from sdgcities.spatial.osm import read_osm
-        from sdgcities.spatial.transit import _read_boundary
 
         assert kit.osm is not None
         t0 = time.perf_counter()
@@ -40,7 +39,7 @@ class _Context:
         self.population = (
             _read_population(kit, params) if not estimate else estimate_population(self.osm, params)
         )
-        self.boundary = _read_boundary(kit.boundary)
+        self.boundary = _boundary(kit)
         self.parse_s = time.perf_counter() - t0
         t1 = time.perf_counter()
         self.graph = WalkGraph.from_osm(self.osm)
@@ -80,6 +79,31 @@ def _context(kit: CityKit, params: dict[str, Any]) -> tuple[_Context, bool]:
     return ctx, True
 
 
+def _boundary(kit: CityKit) -> Any:
+    """The kit's boundary as a polygon GeoDataFrame, or ``None``."""
+    from sdgcities.spatial._vector import read_polygons
+
+    return None if kit.boundary is None else read_polygons(kit.boundary, what="boundary")
+
+
+def _positive(params: dict[str, Any], name: str, default: float | None = None) -> float | None:
+    """``params[name]`` as a number > 0 (``default`` when absent); refuse 0, negatives, text."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise SpatialInputError(
+            "<parameters>",
+            f"{name} must be a number > 0, got {raw!r}",
+            f"pass a positive {name.replace('_', ' ')} (or leave it out for the default)",
+        )
+    return value
+
+
 def clear_contexts() -> None:
     """Forget parsed kits (frees their memory)."""
     _CONTEXTS.clear()
@@ -113,15 +137,22 @@ def estimate_population(osm: Any, params: dict[str, Any]) -> Any:
             "the extract has no buildings to estimate population from",
             "add a population layer (raster, grid or H3 CSV) to the kit",
         )
-    total = params.get("population_total")
+    total = _positive(params, "population_total")
+    fpp = _positive(params, "floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON)
+    assert fpp is not None
     if not total:
         homes = b.loc[~b["building"].isin(NON_RESIDENTIAL_BUILDINGS)]
         homes = homes if not homes.empty else b
         lon0, lat0, lon1, lat1 = homes.total_bounds
         utm = utm_crs_for((lon0 + lon1) / 2, (lat0 + lat1) / 2)
         floor = homes.geometry.to_crs(utm).area * homes["levels"].fillna(1.0)
-        fpp = float(params.get("floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON))
         total = float(floor.sum()) / fpp
+        if total <= 0:
+            raise SpatialInputError(
+                "<osm>",
+                "the extract's buildings have no floor area to estimate population from",
+                "add a population layer to the kit",
+            )
     return estimate_population_from_buildings(b, float(total))
 
 
@@ -186,11 +217,12 @@ def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
     t0 = time.perf_counter()
     ctx, fresh = _context(kit, params)
     boundary = ctx.boundary
-    built_up = boundary if boundary is not None else _extract_box(ctx)
+    built_up, built_up_source = _built_up_area(kit, ctx, params)
     parts = _open_space(
         ctx.osm,
         ctx.population,
         built_up=built_up,
+        built_up_source=built_up_source,
         graph=ctx.graph,
         boundary=boundary,
         walk_m=float(params.get("walk_m", 400.0)),
@@ -200,10 +232,6 @@ def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
     for key, res in parts.items():
         res.indicator = OPEN_SPACE_CODES.get(key, key)
         _timings(res, ctx, fresh, t0, 0.0)
-        if boundary is None and res.indicator == "11.7.1":
-            res.warnings.append(
-                "No boundary given: the extract's bounding box stands in for the built-up area."
-            )
         if res.population_total is not None:
             _note_estimate(res, ctx.population, params)
         out.append(res)
@@ -215,11 +243,20 @@ def open_space(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
 OPEN_SPACE_CODES = {"11.7.1a": "11.7.1", "11.7.1b": "11.7.1b"}
 
 
-def _extract_box(ctx: _Context) -> Any:
-    import geopandas as gpd
-    import shapely
+def _built_up_area(kit: CityKit, ctx: _Context, params: dict[str, Any]) -> tuple[Any, Any]:
+    """11.7.1 (a)'s denominator from what the kit holds (see
+    :func:`sdgcities.spatial.openspace.built_up_area`); the data year picks the epoch."""
+    from sdgcities.spatial.kit import data_year
+    from sdgcities.spatial.openspace import built_up_area
 
-    return gpd.GeoDataFrame(geometry=[shapely.box(*ctx.osm.bounds())], crs="EPSG:4326")
+    return built_up_area(
+        polygon=kit.built_up_area,
+        built_up_raster=kit.built_up,
+        population_raster=kit.population,
+        boundary=ctx.boundary,
+        year=data_year(kit) if kit.built_up is not None else None,
+        surface_threshold=float(params.get("surface_threshold", 0.5)),
+    )
 
 
 def _note_estimate(res: IndicatorResult, pop: Any, params: dict[str, Any]) -> None:
@@ -250,14 +287,18 @@ def land_consumption(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResu
             "set `options: {epochs: [2000, 2020], population_series: {2000: N, 2020: M}}` "
             "in kit.yaml",
         )
+    rasters: list[Path] = [kit.built_up]
+    if params.get("built_up_end"):
+        rasters.append(Path(params["built_up_end"]))
     res = land_consumption_from_files(
-        kit.built_up,
+        rasters,
         epochs=(int(epochs[0]), int(epochs[1])),
         population={int(k): float(v) for k, v in population.items()}
         if isinstance(population, dict)
         else population,
-        aoi=kit.boundary,
+        aoi=_boundary(kit),
         formula=params.get("formula", "ln"),
+        surface_threshold=float(params.get("surface_threshold", 0.5)),
     )
     return [res]
 
@@ -267,17 +308,60 @@ def air_quality(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
 
     assert kit.pm25 is not None
     assert kit.population is not None
-    return [
-        _air_quality(
-            kit.pm25,
-            kit.population,
-            boundary=kit.boundary,
-            population_column=params.get("population_column") or "population",
+    population, column = _air_quality_population(kit, params)
+    return [_air_quality(kit.pm25, population, boundary=_boundary(kit), population_column=column)]
+
+
+def _air_quality_population(kit: CityKit, params: dict[str, Any]) -> tuple[Any, str]:
+    """11.6.2's population: a raster path as is, a polygon grid read into a GeoDataFrame
+    (its count column: ``population_column``, else the first of the usual names)."""
+    from sdgcities.spatial._vector import VECTOR_SUFFIXES, read_vector
+    from sdgcities.spatial.population import _POP_NAMES, _pick, check_population_values
+
+    assert kit.population is not None
+    path = Path(kit.population)
+    wanted = params.get("population_column") or kit.population_column
+    if path.suffix.lower() in (".tif", ".tiff"):
+        return path, wanted or "population"
+    if path.suffix.lower() not in VECTOR_SUFFIXES:
+        raise SpatialInputError(
+            path,
+            "11.6.2 weights PM2.5 by a population raster or a polygon grid; "
+            f"{path.suffix or 'this file'} is neither",
+            "pass a population GeoTIFF or polygon grid (.gpkg/.geojson/.parquet)",
         )
-    ]
+    layer = read_vector(path, what="population grid")
+    kinds = set(layer.geometry.geom_type.dropna())
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise SpatialInputError(
+            path,
+            f"11.6.2 needs population polygons (grid cells, census blocks), found "
+            f"{', '.join(sorted(kinds))}",
+            "pass a polygon grid or a population raster",
+        )
+    cols = [str(c) for c in layer.columns if c != "geometry"]
+    column = wanted or _pick(cols, _POP_NAMES)
+    if column is None or column not in layer.columns:
+        raise SpatialInputError(
+            path,
+            f"no population column {wanted!r}" if wanted else
+            f"no population column (looked for {', '.join(_POP_NAMES)}; found {', '.join(cols)})",
+            "pass --population-column naming the column of people counts",
+        )  # fmt: skip
+    import pandas as pd
+
+    check_population_values(
+        layer[column],
+        pd.to_numeric(layer[column], errors="coerce"),
+        column=column,
+        source=str(path),
+    )
+    return layer, column
 
 
 def urban_extent(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
+    """Degree of Urbanisation: the whole grid classified, then the kit's boundary overlaid;
+    the city's class is the stage II rule on its population shares (stored with the rule)."""
     from sdgcities.spatial.urbanisation import urban_extent as _urban_extent
 
     assert kit.population is not None
@@ -287,14 +371,28 @@ def urban_extent(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
             "the Degree of Urbanisation needs a population raster",
             "add a population GeoTIFF (e.g. GHS-POP) to the kit",
         )
-    _centres, res = _urban_extent(kit.population, aoi=kit.boundary)
-    # the city's class: the most urban class holding any of its population
-    shares = res.disaggregation
-    for label in ("urban centre", "urban cluster", "rural grid cell"):
-        if shares.get(label, 0.0) > 0:
-            res.details["class_label"] = label
-            break
+    _centres, res = _urban_extent(kit.population, aoi=_boundary(kit))
     return [res]
+
+
+_RASTERS = (".tif", ".tiff")
+
+
+def _needs_population_raster(kit: CityKit) -> str | None:
+    if kit.population is not None and Path(kit.population).suffix.lower() not in _RASTERS:
+        return f"needs a population raster ({Path(kit.population).name} is not one)"
+    return None
+
+
+def _needs_raster_or_polygons(kit: CityKit) -> str | None:
+    from sdgcities.spatial._vector import VECTOR_SUFFIXES
+
+    if kit.population is None:
+        return None
+    suffix = Path(kit.population).suffix.lower()
+    if suffix in _RASTERS or suffix in VECTOR_SUFFIXES:
+        return None
+    return f"needs a population raster or polygon grid ({Path(kit.population).name} is neither)"
 
 
 def register_all(register: Callable[[SpatialIndicator], None]) -> None:
@@ -309,25 +407,26 @@ def register_all(register: Callable[[SpatialIndicator], None]) -> None:
     register(SpatialIndicator(
         name="open-space", code="11.7.1",
         title="Open public space: share of built-up area and 400 m walk access",
-        requires=("osm",), uses=("osm", "population", "boundary"),
-        method_version="1.0", compute=open_space,
+        requires=("osm",), uses=("osm", "population", "boundary", "built_up_area", "built_up"),
+        method_version="1.1", compute=open_space,
         defaults={"walk_m": 400.0, "h3_resolution": 9},
     ))  # fmt: skip
     register(SpatialIndicator(
         name="land-consumption", code="11.3.1",
         title="Ratio of land consumption rate to population growth rate",
         requires=("built_up",), uses=("built_up", "boundary"),
-        method_version="1.0", compute=land_consumption, defaults={"formula": "ln"},
+        method_version="1.1", compute=land_consumption, defaults={"formula": "ln"},
     ))  # fmt: skip
     register(SpatialIndicator(
         name="air-quality", code="11.6.2",
         title="Population-weighted annual mean PM2.5",
         requires=("pm25", "population"), uses=("pm25", "population", "boundary"),
-        method_version="1.0", compute=air_quality,
+        method_version="1.1", compute=air_quality, unsuitable=_needs_raster_or_polygons,
     ))  # fmt: skip
     register(SpatialIndicator(
         name="urban-extent", code="degurba",
         title="Degree of Urbanisation (urban extent)",
         requires=("population",), uses=("population", "boundary"),
-        method_version="1.0", compute=urban_extent, store_as="typology:degurba",
+        method_version="2.0", compute=urban_extent, store_as="typology:degurba",
+        unsuitable=_needs_population_raster,
     ))  # fmt: skip

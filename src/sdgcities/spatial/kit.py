@@ -9,6 +9,7 @@ osm             ``*.osm.pbf`` / ``osm.pbf``                                   11
 gtfs            ``gtfs*.zip`` (any number)                                    11.2.1
 population      ``population*.{tif,gpkg,geojson,csv,parquet}``                most
 boundary        ``boundary*.{geojson,gpkg}``                                  all
+built_up_area   ``built_up_area*`` / ``*urban_centre*`` ``.{gpkg,geojson}``      11.7.1 (a)
 built_up        ``*built*.tif`` (GHSL built-up epochs)                        11.3.1
 pm25            ``*pm25*.tif`` / ``*pm2.5*.tif``                              11.6.2
 ==============  ============================================================  ==========
@@ -38,6 +39,12 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         "population*.parquet",
     ),
     "boundary": ("boundary*.geojson", "boundary*.gpkg", "boundary*.json"),
+    "built_up_area": (
+        "built_up_area*.geojson",
+        "built_up_area*.gpkg",
+        "*urban_centre*.gpkg",
+        "*urban_centre*.geojson",
+    ),
     "built_up": ("*built*.tif", "*built*.tiff"),
     "pm25": ("*pm25*.tif", "*pm2.5*.tif", "*pm2_5*.tif"),
 }
@@ -54,6 +61,7 @@ class CityKit:
     population: Path | None = None
     population_column: str | None = None
     boundary: Path | None = None
+    built_up_area: Path | None = None
     built_up: Path | None = None
     pm25: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
@@ -83,20 +91,30 @@ def discover_kit(root: str | os.PathLike[str]) -> CityKit:
     manifest = base / "kit.yaml"
     explicit: dict[str, Any] = {}
     if manifest.exists():
-        loaded = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
-        if not isinstance(loaded, dict):
-            raise InputFileError(manifest, "is not a mapping", "write `input: file` lines")
-        explicit = loaded
+        explicit = _read_manifest(manifest)
     for name, patterns in _PATTERNS.items():
         if name in explicit:
             raw = explicit[name]
-            paths = [base / p for p in (raw if isinstance(raw, list) else [raw])]
+            names = raw if isinstance(raw, list) else [raw]
+            if not names or not all(isinstance(n, str) and n for n in names):
+                raise InputFileError(
+                    manifest,
+                    f"`{name}:` must name a file (or, for gtfs, a list of files), found {raw!r}",
+                    f"write `{name}: <file name>`",
+                )
+            paths = [base / p for p in names]
             for p in paths:
                 if not p.exists():
                     raise InputFileError(
                         manifest,
                         f"names {name} file {p.name!r}, which does not exist",
                         f"correct the file name under `{name}:`",
+                    )
+                if p.is_dir():
+                    raise InputFileError(
+                        manifest,
+                        f"names {name} {p.name!r}, which is a folder",
+                        f"name the {name} file itself under `{name}:`",
                     )
         else:
             seen: dict[Path, None] = {}
@@ -108,9 +126,52 @@ def discover_kit(root: str | os.PathLike[str]) -> CityKit:
             setattr(kit, name, paths)
         elif paths:
             setattr(kit, name, paths[0])
-    kit.population_column = explicit.get("population_column")
-    kit.options = dict(explicit.get("options", {}) or {})
+    column = explicit.get("population_column")
+    if column is not None and not isinstance(column, str):
+        raise InputFileError(
+            manifest, f"`population_column:` must be a column name, found {column!r}",
+            "write `population_column: <name>`",
+        )  # fmt: skip
+    options = explicit.get("options", {}) or {}
+    if not isinstance(options, dict):
+        raise InputFileError(
+            manifest, f"`options:` must be a mapping, found {options!r}",
+            "write `options:` followed by indented `name: value` lines",
+        )  # fmt: skip
+    kit.population_column = column
+    kit.options = dict(options)
     return kit
+
+
+#: the keys a kit.yaml may hold besides the inputs
+_MANIFEST_KEYS = ("population_column", "options")
+
+
+def _read_manifest(manifest: Path) -> dict[str, Any]:
+    """``kit.yaml`` as a mapping; bad YAML or unknown keys raise, naming line and key."""
+    try:
+        loaded = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise InputFileError(manifest, "is not UTF-8 text", "save it as UTF-8") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputFileError(
+            manifest,
+            f"is not valid YAML{where}: {problem}",
+            "write one `input: file` per line (see the kit documentation)",
+        ) from exc
+    if not isinstance(loaded, dict):
+        raise InputFileError(manifest, "is not a mapping", "write `input: file` lines")
+    unknown = [str(k) for k in loaded if k not in _PATTERNS and k not in _MANIFEST_KEYS]
+    if unknown:
+        raise InputFileError(
+            manifest,
+            f"has unknown key(s) {', '.join(unknown)}",
+            f"use only {', '.join([*_PATTERNS, *_MANIFEST_KEYS])}",
+        )
+    return loaded
 
 
 _CHECKSUMS: dict[tuple[str, int, int], str] = {}

@@ -8,15 +8,19 @@
   (:data:`sdgcities.spatial.osm.OPEN_SPACE_TAGS`: parks, public gardens, playgrounds,
   commons, recreation grounds, dog parks, village greens, squares, pedestrian areas,
   beaches; not ``access=private|no``) inside the built-up area.
-* ``A_streets``: Σ centre-line length × width over highway segments whose midpoint lies
-  in the built-up area. Width: the way's ``width`` tag when it parses as metres, else
-  :data:`STREET_WIDTHS_M` by ``highway`` class. The table is an sdgcities assumption
-  (total right-of-way: 3–3.5 m lanes as in common road design guides, plus sidewalks of
-  about 2 m on urban streets) — overridable with ``street_widths=``. Streets running
-  through mapped pedestrian areas are counted in both terms; the overlap is small.
-* ``A_built_up``: the area of the ``built_up`` polygon(s) given — the urban extent (e.g.
-  a GHSL urban centre) or, when only an administrative boundary is at hand, that
-  boundary, which overstates the built-up area and so understates the share.
+* ``A_streets``: Σ centre-line length × width × rule weight over highway segments whose
+  midpoint lies in the built-up area. Width: the way's ``width`` tag when it parses as
+  metres, else :data:`STREET_WIDTHS_M` by ``highway`` class (an sdgcities assumption:
+  total right-of-way, 3–3.5 m lanes as in common road design guides plus sidewalks of
+  about 2 m on urban streets; overridable with ``street_widths=``). The weight removes
+  double counting (:mod:`sdgcities.spatial._streets`, after the UN-Habitat Global Public
+  Space Programme method): separately mapped sidewalks and crossings, tunnels and private
+  service roads count 0, each carriageway of a dual road ½, paths inside a mapped open
+  public space 0 (that land is open space already).
+* ``A_built_up``: the city's built-up area (:func:`built_up_area`): a polygon the user
+  passes (e.g. the GHSL urban centre), GHSL built-up pixels, or the Degree of
+  Urbanisation's urban centre; the administrative boundary only as a recorded fallback
+  (it overstates the built-up area); never the extract's bounding box.
 
 (b) UN SDG metadata 11.7.1::
 
@@ -60,7 +64,7 @@ __all__ = [
     "open_space_share",
 ]
 
-METHOD_VERSION = "1.0"
+METHOD_VERSION = "1.1"
 
 #: Assumed street width (m, carriageway + sidewalks) by OSM ``highway`` class.
 STREET_WIDTHS_M: dict[str, float] = {
@@ -82,21 +86,74 @@ def _metric_union(gdf: gpd.GeoDataFrame, crs: Any) -> shapely.Geometry:
 
 def open_space_share(
     osm: OsmData,
-    built_up: gpd.GeoDataFrame,
+    built_up: gpd.GeoDataFrame | None,
     *,
     street_widths: dict[str, float] | None = None,
     open_spaces: gpd.GeoDataFrame | None = None,
+    built_up_source: dict[str, Any] | None = None,
 ) -> IndicatorResult:
-    """11.7.1 (a): percent of the built-up area that is open public space or street."""
+    """11.7.1 (a): percent of the built-up area that is open public space or street.
+
+    ``100 · (A_open ∪ ∩ A_built + A_streets) / A_built`` (UN SDG metadata 11.7.1). Street
+    area is Σ length × width × weight over the highway edges whose midpoint lies in the
+    built-up area, the weight given by each way's rule (:mod:`._streets`: separately
+    mapped sidewalks, tunnels and private service roads 0, each carriageway of a dual
+    road ½, paths inside a mapped open space 0 — that land counts once, as open space).
+    ``built_up=None`` (no built-up area known) gives ``value=None`` with the reason;
+    ``built_up_source`` (what the polygon is, whether it is a fallback) is stored with
+    the value.
+    """
+    from sdgcities.spatial._streets import PATH_CLASSES, RULE_WEIGHTS
+
     widths = {**STREET_WIDTHS_M, **(street_widths or {})}
+    source = dict(built_up_source or {"source": "given polygon(s)", "fallback": False})
+    params: dict[str, Any] = {
+        "open_space_source": "osm",
+        "street_area": "centre-line length x width x rule weight (width tag, else class table)",
+        "street_rules": dict(RULE_WEIGHTS),
+        "street_widths_m": widths,
+        "built_up_area": source,
+        "method_version": METHOD_VERSION,
+    }
+    if built_up is None:
+        return IndicatorResult(
+            indicator="11.7.1a",
+            value=None,
+            unit="%",
+            method_version=METHOD_VERSION,
+            parameters=params,
+            undefined_reason=(
+                "no built-up area: give --built-up-area POLYGON (e.g. the GHSL urban centre), "
+                "a GHSL built-up raster, a population raster (for the Degree of "
+                "Urbanisation's urban centre) or at least a boundary; the extract's "
+                "bounding box is never used"
+            ),
+        )
     area_geo = built_up.to_crs("EPSG:4326")
     minx, miny, maxx, maxy = area_geo.total_bounds
     crs = utm_crs_for((minx + maxx) / 2, (miny + maxy) / 2)
     area = _metric_union(built_up, crs)
-    a_built = float(area.area)
-    if a_built <= 0:
+    if float(area.area) <= 0:
         raise SpatialInputError("<built_up>", "built-up area is empty", "pass polygon(s)")
     x, y = to_metric(osm.node_lon, osm.node_lat, crs)
+    # only the part of the built-up area the extract covers can be measured
+    extent = shapely.box(float(x.min()), float(y.min()), float(x.max()), float(y.max()))
+    full = float(area.area)
+    area = shapely.intersection(area, extent)
+    a_built = float(area.area)
+    warnings = [str(source["note"])] if source.get("note") else []
+    if a_built <= 0:
+        raise SpatialInputError(
+            osm.path, "the built-up area lies outside the OSM extract",
+            "use an extract that covers the city's built-up area",
+        )  # fmt: skip
+    outside = 1.0 - a_built / full
+    if outside > 0.01:
+        source["clipped_to_extract"] = round(outside, 4)
+        warnings.append(
+            f"{100 * outside:.1f} % of the built-up area ({(full - a_built) / 1e6:.2f} km²) lies "
+            "outside the OSM extract and is left out; use a larger extract to measure it all"
+        )
     u, v = osm.edge_u, osm.edge_v
     mx, my = (x[u] + x[v]) / 2, (y[u] + y[v]) / 2
     inside = shapely.contains_xy(area, mx, my)
@@ -109,28 +166,47 @@ def open_space_share(
     length = np.hypot(x[u] - x[v], y[u] - y[v])
     w_class = np.array([widths.get(h, _DEFAULT_WIDTH) for h in osm.edge_highway], dtype=float)
     width = np.where(np.isfinite(osm.edge_width), osm.edge_width, w_class)
-    a_streets = float((length * width)[inside].sum())
+    rules = (
+        np.asarray(osm.edge_street, dtype=object)
+        if osm.edge_street is not None
+        else np.full(len(u), "street", dtype=object)
+    ).copy()
     os_layer = osm.open_spaces if open_spaces is None else open_spaces
     a_open = 0.0
     if not os_layer.empty:
-        a_open = float(shapely.intersection(_metric_union(os_layer, crs), area).area)
+        open_union = _metric_union(os_layer, crs)
+        a_open = float(shapely.intersection(open_union, area).area)
+        is_path = np.isin(osm.edge_highway.astype(str), list(PATH_CLASSES))
+        cand = np.flatnonzero(is_path & inside & (rules != "tunnel"))
+        if cand.size:
+            shapely.prepare(open_union)
+            in_os = shapely.contains_xy(open_union, mx[cand], my[cand])
+            rules[cand[in_os]] = "in_open_space"
+    weight = np.array([RULE_WEIGHTS.get(str(r), 1.0) for r in rules], dtype=float)
+    raw = length * width
+    a_streets = float((raw * weight)[inside].sum())
+    by_rule = {
+        str(r): {
+            "edges": int(((rules == r) & inside).sum()),
+            "km2_before_rule": float(raw[(rules == r) & inside].sum()) / 1e6,
+        }
+        for r in RULE_WEIGHTS
+    }
     value = 100.0 * (a_open + a_streets) / a_built
     return IndicatorResult(
         indicator="11.7.1a",
         value=value,
         unit="%",
         method_version=METHOD_VERSION,
-        parameters={
-            "open_space_source": "osm",
-            "street_area": "centre-line length x width (width tag, else class table)",
-            "street_widths_m": widths,
-            "built_up_area": "given polygon(s)",
-            "method_version": METHOD_VERSION,
-        },
+        parameters=params,
+        warnings=warnings,
         details={
             "built_up_km2": a_built / 1e6,
+            "built_up_source": source.get("source"),
             "open_space_km2": a_open / 1e6,
             "street_km2": a_streets / 1e6,
+            "street_km2_without_rules": float(raw[inside].sum()) / 1e6,
+            "street_rules": by_rule,
             "open_space_share": 100 * a_open / a_built,
             "street_share": 100 * a_streets / a_built,
             "open_spaces": len(os_layer),
@@ -138,6 +214,120 @@ def open_space_share(
             "crs": crs.to_string(),
         },
     )
+
+
+def built_up_area(
+    *,
+    polygon: str | Path | gpd.GeoDataFrame | None = None,
+    built_up_raster: str | Path | None = None,
+    population_raster: str | Path | None = None,
+    boundary: gpd.GeoDataFrame | None = None,
+    year: int | None = None,
+    surface_threshold: float = 0.5,
+) -> tuple[gpd.GeoDataFrame | None, dict[str, Any]]:
+    """The denominator of 11.7.1 (a) — the city's built-up area — and how it was found.
+
+    In this order (UN SDG metadata 11.7.1: the built-up area of the city, delineated by
+    the Degree of Urbanisation):
+
+    1. ``polygon`` — a built-up area the user passes (e.g. the GHSL UCDB urban centre);
+    2. ``built_up_raster`` — GHSL built-up pixels at the latest epoch ≤ ``year`` (a
+       GHS-BUILT-S surface raster: cells ≥ ``surface_threshold`` built), within the
+       boundary when one is given;
+    3. ``population_raster`` — the Degree of Urbanisation's urban centre(s) touching the
+       boundary (whole, not cut at it), or the largest one without a boundary;
+    4. ``boundary`` — the administrative boundary, a **fallback** that overstates the
+       built-up area and so understates the share;
+    5. nothing — ``(None, …)``: 11.7.1 (a) is then undefined (never the extract's box).
+
+    The returned mapping (``source``, ``fallback``, ``note`` …) is stored with the value.
+    """
+    from sdgcities.spatial._vector import read_polygons
+
+    if polygon is not None:
+        gdf = polygon if isinstance(polygon, gpd.GeoDataFrame) else read_polygons(
+            polygon, what="built-up area"
+        )  # fmt: skip
+        name = "<frame>" if isinstance(polygon, gpd.GeoDataFrame) else Path(polygon).name
+        return gdf, {"source": "given built-up area polygon", "file": name, "fallback": False}
+    if built_up_raster is not None:
+        return _built_up_from_raster(built_up_raster, boundary, year, surface_threshold)
+    if population_raster is not None and Path(population_raster).suffix.lower() in (
+        ".tif",
+        ".tiff",
+    ):
+        from sdgcities.spatial.urbanisation import urban_extent
+
+        centres, _res = urban_extent(population_raster, aoi=boundary)
+        if not centres.empty:
+            chosen = centres if boundary is not None else centres.iloc[[0]]
+            info = {
+                "source": "urban centre(s) of the Degree of Urbanisation (whole grid "
+                "classified, not cut at the boundary)",
+                "file": Path(population_raster).name,
+                "urban_centres": len(chosen),
+                "fallback": False,
+            }
+            return gpd.GeoDataFrame(geometry=chosen.geometry.values, crs=centres.crs), info
+    if boundary is not None:
+        return boundary, {
+            "source": "administrative boundary",
+            "fallback": True,
+            "note": "No built-up area known: the administrative boundary stands in for it, "
+            "which overstates the built-up area and understates 11.7.1 (a); pass "
+            "--built-up-area (e.g. the GHSL urban centre) for the official denominator.",
+        }
+    return None, {"source": None, "fallback": True}
+
+
+def _built_up_from_raster(
+    path: str | Path, boundary: gpd.GeoDataFrame | None, year: int | None, threshold: float
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    import rasterio.features
+    from pyproj import CRS
+    from shapely.geometry import shape
+
+    from sdgcities.spatial import _raster
+    from sdgcities.spatial.landuse import GHSL_EPOCHS, LDSMT_EPOCHS, recognise_built_raster
+
+    with _raster.open_raster(path) as ds:
+        crs = CRS.from_user_input(ds.crs)
+    zones = (
+        _raster.dissolve(_raster.boundary_to_crs(boundary, crs)) if boundary is not None else None
+    )
+    grid = _raster.read_grid(path, bounds=tuple(zones.total_bounds) if zones is not None else None)
+    _raster.require_data(grid, "built-up raster")
+    cell_m2 = float(_raster.cell_area_km2(grid.transform, grid.crs, grid.shape).mean()) * 1e6
+    kind = recognise_built_raster(grid.values, cell_m2, path)
+    vals = np.nan_to_num(grid.values, nan=0.0)
+    info: dict[str, Any] = {"source": "GHSL built-up raster", "file": Path(path).name,
+                            "raster": kind, "fallback": False}  # fmt: skip
+    if kind == "surface":
+        mask = vals >= threshold * cell_m2
+        info["threshold"] = threshold
+    else:
+        if kind == "ldsmt":
+            table = np.array([LDSMT_EPOCHS.get(c, 0) for c in range(7)])
+            vals = table[np.clip(vals.astype(np.int64), 0, 6)].astype(float)
+        present = sorted(int(e) for e in np.unique(vals) if int(e) in GHSL_EPOCHS or
+                         int(e) in LDSMT_EPOCHS.values())  # fmt: skip
+        usable = [e for e in present if year is None or e <= year] or present[:1]
+        epoch = max(usable)
+        mask = (vals > 0) & (vals <= epoch) & np.isin(vals, present)
+        info["epoch"] = epoch
+    if not mask.any():
+        raise SpatialInputError(path, "no built-up pixel in the area", "check the raster")
+    geoms = [
+        shape(g)
+        for g, v in rasterio.features.shapes(
+            mask.astype("uint8"), mask=mask, transform=grid.transform
+        )
+        if v == 1
+    ]
+    union = shapely.union_all(geoms)
+    if zones is not None:
+        union = shapely.intersection(union, zones.geometry.iloc[0])
+    return gpd.GeoDataFrame(geometry=[union], crs=crs), info
 
 
 def _entries(
@@ -242,7 +432,8 @@ def open_space(
     osm: OsmData,
     population: Population | gpd.GeoDataFrame,
     *,
-    built_up: gpd.GeoDataFrame,
+    built_up: gpd.GeoDataFrame | None,
+    built_up_source: dict[str, Any] | None = None,
     graph: WalkGraph | None = None,
     boundary: gpd.GeoDataFrame | None = None,
     walk_m: float = 400.0,
@@ -251,7 +442,7 @@ def open_space(
     """Both parts of 11.7.1: ``{"11.7.1a": ..., "11.7.1b": ...}``."""
     g = graph or WalkGraph.from_osm(osm)
     return {
-        "11.7.1a": open_space_share(osm, built_up),
+        "11.7.1a": open_space_share(osm, built_up, built_up_source=built_up_source),
         "11.7.1b": open_space_access(
             g,
             osm.open_spaces,
@@ -273,7 +464,8 @@ def open_space_from_files(
     walk_m: float = 400.0,
     h3_resolution: int = 9,
 ) -> dict[str, IndicatorResult]:
-    """11.7.1 a and b from files; ``built_up`` defaults to ``boundary``.
+    """11.7.1 a and b from files; without ``built_up``, ``boundary`` stands in for the
+    built-up area (a fallback recorded with the value, see :func:`built_up_area`).
 
     ``population="buildings:<total>"`` estimates population from the extract's buildings
     scaled to ``<total>`` (flagged ``population_is_estimate``).
@@ -293,14 +485,20 @@ def open_space_from_files(
         pop = read_population(population, column=population_column)
     bnd = _read_boundary(boundary)
     assert bnd is not None
-    bu = _read_boundary(built_up) if built_up is not None else bnd
-    assert bu is not None
+    bu, bu_source = built_up_area(polygon=built_up, boundary=bnd)
     t_parse = time.perf_counter() - t0
     t1 = time.perf_counter()
     g = WalkGraph.from_osm(data)
     t_graph = time.perf_counter() - t1
     out = open_space(
-        data, pop, built_up=bu, graph=g, boundary=bnd, walk_m=walk_m, h3_resolution=h3_resolution
+        data,
+        pop,
+        built_up=bu,
+        built_up_source=bu_source,
+        graph=g,
+        boundary=bnd,
+        walk_m=walk_m,
+        h3_resolution=h3_resolution,
     )
     total = time.perf_counter() - t0
     for r in out.values():

@@ -35,6 +35,7 @@ import osmium
 import shapely
 
 from sdgcities.errors import SpatialInputError
+from sdgcities.spatial._streets import street_rule
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,8 @@ class OsmData:
     open_spaces: gpd.GeoDataFrame
     buildings: gpd.GeoDataFrame
     counts: dict[str, int] = field(default_factory=dict)
+    #: per edge, its street-area rule for 11.7.1 (a) (:func:`._streets.street_rule`)
+    edge_street: np.ndarray | None = None
 
     @property
     def n_walk_edges(self) -> int:
@@ -239,6 +242,7 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
     ewalk: list[bool] = []
     ehw: list[str] = []
     ewidth: list[float] = []
+    estreet: list[str] = []
     stop_rows: list[tuple[int, float, float, str, str]] = []
     n_ways = n_walk_ways = n_missing = 0
 
@@ -265,6 +269,7 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
             walk = is_walkable(tags)
             n_walk_ways += walk
             width = _parse_width(tags.get("width"))
+            street = street_rule(tags)
             prev = -1
             for ref in obj.nodes:
                 loc = ref.location
@@ -284,6 +289,7 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
                     ewalk.append(walk)
                     ehw.append(hw)
                     ewidth.append(width)
+                    estreet.append(street)
                 prev = idx
 
     if not any(ewalk):
@@ -316,6 +322,7 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
         edge_walk=np.asarray(ewalk, dtype=bool),
         edge_highway=np.asarray(ehw, dtype=object),
         edge_width=np.asarray(ewidth, dtype=float),
+        edge_street=np.asarray(estreet, dtype=object),
         stops=stops,
         open_spaces=opens,
         buildings=blds,

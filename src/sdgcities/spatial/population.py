@@ -117,9 +117,7 @@ def population_from_frame(
     pop = pd.to_numeric(df[col], errors="coerce")
     if pop.isna().all():
         raise SpatialInputError(source, f"column {col!r} holds no numbers", "fix the column")
-    bad = int((pop < 0).sum())
-    if bad:
-        raise SpatialInputError(source, f"column {col!r} has {bad} negative values", "fix them")
+    check_population_values(df[col], pop, column=str(col), source=source)
     if isinstance(df, gpd.GeoDataFrame) and df.geometry is not None and df.crs is not None:
         g = df.geometry
         if not (g.geom_type == "Point").all():
@@ -138,6 +136,7 @@ def population_from_frame(
         elif lon_c is not None and lat_c is not None:
             lon = pd.to_numeric(df[lon_c], errors="coerce").to_numpy()
             lat = pd.to_numeric(df[lat_c], errors="coerce").to_numpy()
+            _check_lonlat(df, lon, lat, lon_c, lat_c, source)
         else:
             raise SpatialInputError(
                 source,
@@ -157,6 +156,70 @@ def population_from_frame(
     return Population(gdf, source)
 
 
+def check_population_values(
+    raw: pd.Series, numbers: pd.Series, *, column: str, source: str
+) -> None:
+    """Refuse population counts no method can mean, naming each offending row.
+
+    A cell that is empty, not a number, NaN, infinite or negative is an error (never
+    silently dropped, which would lower the total without a word); a column that sums
+    to 0 is an error too (every share would divide by zero). ``row`` is the line a
+    spreadsheet shows for a CSV (header = line 1) and the 1-based feature number for a
+    vector layer.
+    """
+    from sdgcities.errors import Finding, ValidationError
+
+    vals = numbers.to_numpy(dtype=float)
+    bad = ~np.isfinite(vals) | (np.nan_to_num(vals, nan=0.0) < 0)
+    offset = 2 if str(source).lower().endswith(".csv") else 1
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        findings = [
+            Finding(
+                "population is negative" if np.isfinite(vals[i]) else "population is not a number",
+                file=str(source),
+                row=int(i) + offset,
+                column=column,
+                value=str(raw.iloc[i]),
+                fix="write a count of people ≥ 0 (0 for an empty cell)",
+            )
+            for i in idx[:200]
+        ]
+        raise ValidationError(
+            f"{source}: {len(idx)} population value(s) in column {column!r} are not counts "
+            "of people",
+            findings,
+        )
+    if float(vals.sum()) <= 0:
+        raise SpatialInputError(
+            source,
+            f"every population value in column {column!r} is 0, so no share can be computed",
+            "pass the layer that holds the people counts (or the right population_column)",
+        )
+
+
+def _check_lonlat(
+    df: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, lon_c: str, lat_c: str, source: str
+) -> None:
+    """Refuse points without a usable location (their people would vanish from the total)."""
+    from sdgcities.errors import Finding, ValidationError
+
+    offset = 2 if str(source).lower().endswith(".csv") else 1
+    findings = []
+    for col, vals, limit in ((lon_c, lon, 180.0), (lat_c, lat, 90.0)):
+        bad = np.flatnonzero(~np.isfinite(vals) | (np.abs(np.nan_to_num(vals)) > limit))
+        findings += [
+            Finding(
+                f"not a {'longitude' if limit == 180 else 'latitude'} in degrees (EPSG:4326)",
+                file=str(source), row=int(i) + offset, column=col, value=str(df[col].iloc[i]),
+                fix=f"write a number between -{limit:g} and {limit:g}",
+            )
+            for i in bad[:200]
+        ]  # fmt: skip
+    if findings:
+        raise ValidationError(f"{source}: population points without a location", findings)
+
+
 def _center(g: gpd.GeoSeries) -> tuple[float, float]:
     minx, miny, maxx, maxy = g.total_bounds
     return (minx + maxx) / 2, (miny + maxy) / 2
@@ -164,7 +227,14 @@ def _center(g: gpd.GeoSeries) -> tuple[float, float]:
 
 def read_population(path: str | Path, *, column: str | None = None) -> Population:
     """Read a GeoTIFF, a vector grid (GeoPackage, GeoJSON, GeoParquet) or a CSV."""
+    from sdgcities.errors import SdgCitiesError
+    from sdgcities.spatial._vector import VECTOR_SUFFIXES, read_vector
+
     p = Path(path)
+    if p.is_dir():
+        raise SpatialInputError(
+            p, "population is a folder, not a file", "pass the population file itself"
+        )
     if not p.is_file():
         raise SpatialInputError(p, "population file not found", "check the path")
     ext = p.suffix.lower()
@@ -173,29 +243,41 @@ def read_population(path: str | Path, *, column: str | None = None) -> Populatio
             return _read_raster(p)
         if ext == ".csv":
             return population_from_frame(pd.read_csv(p), column=column, source=str(p))
-        if ext in {".parquet", ".geoparquet"}:
-            return population_from_frame(gpd.read_parquet(p), column=column, source=str(p))
-        if ext in {".gpkg", ".geojson", ".json", ".shp", ".fgb"}:
-            return population_from_frame(gpd.read_file(p), column=column, source=str(p))
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        if isinstance(exc, SpatialInputError):
-            raise
-        raise SpatialInputError(p, f"cannot read population ({exc})", "check the file") from exc
+        if ext in VECTOR_SUFFIXES:
+            layer = read_vector(p, what="population layer")
+            return population_from_frame(layer, column=column, source=str(p))
+    except SdgCitiesError:
+        raise
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SpatialInputError(
+            p, f"cannot read population ({reason})", "check that it is a complete, valid file"
+        ) from exc
     raise SpatialInputError(
         p, f"unknown population format {ext!r}", "use .tif, .gpkg, .geojson, .parquet or .csv"
     )
 
 
 def _read_raster(p: Path) -> Population:
-    import rasterio
+    from sdgcities.spatial._raster import open_raster, read_band
 
-    with rasterio.open(p) as src:
-        if src.crs is None:
-            raise SpatialInputError(p, "the raster has no CRS", "assign one (gdal_edit -a_srs)")
-        band = src.read(1, masked=True).astype("float64")
+    with open_raster(p) as src:
+        band = np.ma.masked_invalid(read_band(src))
         transform, crs = src.transform, src.crs
     vals = band.filled(0.0)
-    rows, cols = np.nonzero(np.isfinite(vals) & (vals > 0))
+    finite = np.isfinite(vals)
+    if np.any(vals[finite] < 0):
+        raise SpatialInputError(
+            p,
+            f"band 1 has {int((vals[finite] < 0).sum())} negative population cells "
+            f"(minimum {float(vals[finite].min()):g})",
+            "set the raster's nodata value so fill values are masked (gdal_edit -a_nodata)",
+        )
+    rows, cols = np.nonzero(finite & (vals > 0))
+    if rows.size == 0:
+        raise SpatialInputError(
+            p, "band 1 holds no population (every cell is 0 or nodata)", "pass a population raster"
+        )
     xs = transform.c + (cols + 0.5) * transform.a + (rows + 0.5) * transform.b
     ys = transform.f + (cols + 0.5) * transform.d + (rows + 0.5) * transform.e
     pts = gpd.GeoSeries(shapely.points(xs, ys), crs=crs).to_crs("EPSG:4326")

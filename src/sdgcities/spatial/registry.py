@@ -38,9 +38,20 @@ class SpatialIndicator:
     #: how results are stored: as observations of their ``indicator`` code, or as a
     #: city typology (``typology:<kind>``, e.g. the Degree-of-Urbanisation class)
     store_as: str = "observation"
+    #: why the kit's inputs, though present, cannot serve this indicator (e.g. a CSV
+    #: population for the Degree of Urbanisation), or ``None``; such indicators are
+    #: skipped with that reason instead of failing
+    unsuitable: Callable[[CityKit], str | None] | None = None
 
     def available(self, kit: CityKit) -> bool:
         return all(kit.has(name) for name in self.requires)
+
+    def skip_reason(self, kit: CityKit) -> str | None:
+        """Why this indicator cannot run on ``kit`` (missing or unsuitable inputs), or None."""
+        missing = [n for n in self.requires if not kit.has(n)]
+        if missing:
+            return f"needs {', '.join(missing)}"
+        return self.unsuitable(kit) if self.unsuitable is not None else None
 
 
 _REGISTRY: dict[str, SpatialIndicator] = {}

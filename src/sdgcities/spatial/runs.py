@@ -121,9 +121,9 @@ def plan_runs(
     for ind in spatial_indicators():
         if indicators and ind.name not in indicators and ind.code not in indicators:
             continue
-        if not ind.available(kit):
-            missing = [n for n in ind.requires if not kit.has(n)]
-            skipped[ind.code] = f"needs {', '.join(missing)}"
+        why = ind.skip_reason(kit)
+        if why:
+            skipped[ind.code] = why
             continue
         p = effective_parameters(ind, kit, params)
         inputs = input_checksums(ind, kit)
@@ -200,6 +200,10 @@ def store_result(
                 "inputs": run.inputs,
                 "software": spatial_run.software,
                 "population_is_estimate": result.population_is_estimate,
+                # what the method itself chose (e.g. 11.7.1 (a)'s built-up area and
+                # whether it is a fallback), beside the run's parameters
+                "method_parameters": _jsonable(result.parameters),
+                "warnings": list(result.warnings),
             }
             source = "sdgcities spatial engine"
             if result.population_is_estimate:
@@ -238,6 +242,10 @@ def _store_typology(session: Session, city: City, run: PlannedRun, result: Indic
         session.add(row)
     row.value = str(value)
     row.source = f"sdgcities {run.indicator.title} v{run.indicator.method_version}"
+    rule = result.details.get("class_rule")
+    if rule:
+        shares = "; ".join(f"{k} {v:.1f} %" for k, v in result.disaggregation.items())
+        row.source += f" — rule: {rule}. Population shares: {shares}"
     row.as_of = date.today().isoformat()
 
 
@@ -343,7 +351,10 @@ def write_results(
 
     if not results:
         return
+    from sdgcities.catalogue.registry import ensure_builtin_catalogue
+
     with transaction(engine) as session:
+        ensure_builtin_catalogue(session)  # a store never `init`-ed still knows 11.x.x
         city_obj = get_city(session, city)
         for p in planned:
             res = results.get(p.key)

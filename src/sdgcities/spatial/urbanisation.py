@@ -1,4 +1,4 @@
-"""City delineation: Degree of Urbanisation (stage 1 grid classes) and UN city-size classes.
+"""City delineation: Degree of Urbanisation (stage I grid classes, stage II area class).
 
 Source: Eurostat (2021), *Applying the Degree of Urbanisation — A methodological manual to
 define cities, towns and rural areas for international comparisons* (the method endorsed
@@ -14,6 +14,13 @@ Stage 1 classifies 1 km² population grid cells:
 * **urban cluster** (code 20): cells with ≥ 300 inh/km², grouped with 8-connectivity
   (diagonals count), in clusters of ≥ 5,000 inhabitants, not already urban centre;
 * **rural grid cell** (code 10): every other cell with data; ``0`` marks nodata cells.
+
+Stage II classifies a spatial unit (the city's boundary) after the whole grid is
+classified: the boundary is overlaid on the classified grid (never the other way round,
+so urban centres are not cut), and the unit is a **city** when ≥ 50 % of its population
+lives in urban centres, a **rural area** when ≥ 50 % lives in rural grid cells, else a
+**town or semi-dense area** (:func:`unit_class`). UN city-size classes come from
+:mod:`sdgcities.cities.typology` (one definition).
 
 Codes follow GHS-SMOD level 1 (30/20/10), higher = more urban. (Eurostat's 1/2/3 codes
 classify local administrative units, in the opposite order, and are not used here.)
@@ -32,7 +39,6 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -41,13 +47,14 @@ import rasterio.features
 from pyproj import CRS
 from scipy import ndimage
 
+from sdgcities.cities.typology import size_class, size_class_label
 from sdgcities.errors import SpatialInputError
 from sdgcities.spatial import _raster
 from sdgcities.spatial.result import IndicatorResult
 
 logger = logging.getLogger(__name__)
 
-METHOD_VERSION = "degurba-2021.1"
+METHOD_VERSION = "degurba-2021.2"
 
 URBAN_CENTRE = 30
 URBAN_CLUSTER = 20
@@ -66,53 +73,6 @@ EQUAL_AREA_CRS = CRS.from_user_input("ESRI:54009")
 
 _FOUR = ndimage.generate_binary_structure(2, 1)
 _EIGHT = ndimage.generate_binary_structure(2, 2)
-
-
-@dataclass(frozen=True)
-class SizeClass:
-    """One UN city-size class: population in ``[lower, upper)``."""
-
-    code: str
-    label: str
-    lower: float
-    upper: float
-
-
-#: UN city-size classes (UN DESA World Urbanization Prospects / UN-Habitat).
-CITY_SIZE_CLASSES: tuple[SizeClass, ...] = (
-    SizeClass("lt_300k", "fewer than 300 000", 0, 300_000),
-    SizeClass("300k_500k", "300 000 to 500 000", 300_000, 500_000),
-    SizeClass("500k_1m", "500 000 to 1 million", 500_000, 1_000_000),
-    SizeClass("1m_5m", "1 to 5 million", 1_000_000, 5_000_000),
-    SizeClass("5m_10m", "5 to 10 million", 5_000_000, 10_000_000),
-    SizeClass("ge_10m", "10 million or more", 10_000_000, math.inf),
-)
-
-
-def city_size_class(population: float) -> str:
-    """The stable code of the UN city-size class of ``population``.
-
-    Classes (lower bound inclusive): ``lt_300k`` (< 300 k), ``300k_500k``, ``500k_1m``,
-    ``1m_5m``, ``5m_10m``, ``ge_10m`` (≥ 10 M). Labels in :data:`CITY_SIZE_CLASSES`.
-    Source: UN DESA, World Urbanization Prospects city-size classes.
-
-    >>> city_size_class(443_141), city_size_class(300_000), city_size_class(12e6)
-    ('300k_500k', '300k_500k', 'ge_10m')
-    """
-    if population is None or not math.isfinite(population) or population < 0:
-        raise ValueError(f"population must be a finite number ≥ 0, got {population!r}")
-    for c in CITY_SIZE_CLASSES:
-        if c.lower <= population < c.upper:
-            return c.code
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def city_size_label(code: str) -> str:
-    """Human label of a city-size class code."""
-    for c in CITY_SIZE_CLASSES:
-        if c.code == code:
-            return c.label
-    raise KeyError(code)
 
 
 def _clusters(
@@ -241,63 +201,134 @@ def _crs_name(crs: CRS) -> str:
     return ":".join(auth) if auth else crs.name
 
 
+#: Degree of Urbanisation stage II class of a spatial unit (a city's boundary).
+CITY = "city"
+TOWN = "town or semi-dense area"
+RURAL_AREA = "rural area"
+#: the stage II rule as stored with every class (Eurostat 2021 manual, §2.3 / ch. 3)
+STAGE_II_RULE = (
+    "city: ≥ 50 % of the unit's population in urban centres; town or semi-dense area: "
+    "< 50 % in urban centres and < 50 % in rural grid cells; rural area: ≥ 50 % in rural "
+    "grid cells (Eurostat 2021, Applying the Degree of Urbanisation, level 1 of local units)"
+)
+
+
+def unit_class(shares: dict[str, float]) -> str:
+    """Stage II class of a spatial unit from its population shares (%) per grid class.
+
+    ``city`` when ≥ 50 % of its population lives in urban-centre cells; ``rural area``
+    when ≥ 50 % lives in rural grid cells; otherwise ``town or semi-dense area``.
+    Source: Eurostat (2021), Applying the Degree of Urbanisation, classification of
+    local units (level 1); see :data:`STAGE_II_RULE`.
+
+    >>> unit_class({"urban centre": 50.0, "urban cluster": 30.0, "rural grid cell": 20.0})
+    'city'
+    >>> unit_class({"urban centre": 49.0, "urban cluster": 2.0, "rural grid cell": 49.0})
+    'town or semi-dense area'
+    >>> unit_class({"urban centre": 10.0, "urban cluster": 40.0, "rural grid cell": 50.0})
+    'rural area'
+    """
+    if shares.get(CLASS_LABELS[URBAN_CENTRE], 0.0) >= 50.0:
+        return CITY
+    if shares.get(CLASS_LABELS[RURAL], 0.0) >= 50.0:
+        return RURAL_AREA
+    return TOWN
+
+
+def _read_population_grid(path: _raster.PathLike) -> _raster.Grid:
+    grid = _raster.read_grid(path)
+    _raster.require_data(grid, "population raster")
+    finite = grid.values[np.isfinite(grid.values)]
+    if finite.size and float(finite.min()) < 0:
+        raise SpatialInputError(
+            path,
+            f"band 1 has {int((finite < 0).sum())} negative population cells "
+            f"(minimum {float(finite.min()):g})",
+            "set the raster's nodata value so negative fill values are masked",
+        )
+    if float(finite.sum()) <= 0:
+        raise SpatialInputError(
+            path, "band 1 holds no population (every cell is 0)", "pass a population raster"
+        )
+    return grid
+
+
+def _overlay(
+    classes: np.ndarray, pop: np.ndarray, km: _raster.Grid, aoi: _raster.BoundaryLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage fraction of each 1 km cell inside ``aoi`` (exact, exactextract)."""
+    zones = _raster.dissolve(_raster.boundary_to_crs(aoi, km.crs, what="boundary"))
+    _raster.check_overlap(tuple(zones.total_bounds), km.bounds, km.path)
+    ids = _raster.Grid(
+        np.arange(classes.size, dtype="float64").reshape(classes.shape),
+        km.transform,
+        km.crs,
+        km.path,
+    )
+    res = _raster.exact_extract_quiet(
+        _raster.numpy_source(ids, name="cell"), zones, ["values", "coverage"], output="pandas"
+    ).iloc[0]
+    cover = np.zeros(classes.shape, dtype="float64")
+    cells = np.asarray(res["values"], dtype="float64")
+    ok = np.isfinite(cells)
+    cover.flat[cells[ok].astype(np.int64)] = np.asarray(res["coverage"], dtype="float64")[ok]
+    return cover, pop * cover
+
+
 def urban_extent(
     pop_raster_path: _raster.PathLike,
     *,
     aoi: _raster.BoundaryLike | None = None,
     resolution_m: float = 1000.0,
 ) -> tuple[gpd.GeoDataFrame, IndicatorResult]:
-    """Urban centres (Degree of Urbanisation stage 1) of a population raster.
+    """Degree of Urbanisation of a population raster, and of the area ``aoi`` on it.
 
-    The raster is summed onto a 1 km grid in a metric CRS if it is not one already (see
-    :func:`_to_one_km`), classified with :func:`degree_of_urbanisation`, and the urban
-    centres are returned as polygons (columns ``centre_id``, ``population``, ``area_km2``,
-    ``dou_class`` = 30, ``size_class`` = :func:`city_size_class`) in the grid's CRS.
+    Official order (Eurostat 2021 manual): the **whole** population grid is summed onto a
+    1 km grid in a metric CRS (see :func:`_to_one_km`) and classified with
+    :func:`degree_of_urbanisation`; only then is the boundary overlaid, so urban centres
+    are never cut at the boundary. Each 1 km cell counts for the boundary with the exact
+    fraction of it inside (exactextract; population assumed uniform within a cell).
 
-    The :class:`IndicatorResult` (indicator ``"degree_of_urbanisation"``) has ``value`` =
-    urban centre area (km²), ``population_total`` = population on the grid,
-    ``disaggregation`` = population share (%) per class, and ``details`` with per-class
-    population/area and the largest centre's population and UN size class.
+    The area's stage II class follows :func:`unit_class` on its population shares per
+    grid class (≥ 50 % in urban centres = city; ≥ 50 % in rural cells = rural area; else
+    town or semi-dense area); ``details["class_label"]`` holds it and
+    ``details["class_rule"]`` the rule (:data:`STAGE_II_RULE`).
 
-    Source: Eurostat (2021) Applying the Degree of Urbanisation, methodological manual.
+    Returns the urban centres as whole polygons (columns ``centre_id``, ``population``,
+    ``area_km2``, ``dou_class`` = 30, ``size_class`` =
+    :func:`sdgcities.cities.typology.size_class`, ``population_in_boundary``) — with a
+    boundary, only the centres it touches — and an :class:`IndicatorResult` (indicator
+    ``"degree_of_urbanisation"``): ``value`` = area (km²) of those whole urban centres,
+    ``population_total`` = population in the area, ``disaggregation`` = the area's
+    population share (%) per grid class.
     """
-    with _raster.open_raster(pop_raster_path) as ds:
-        crs = CRS.from_user_input(ds.crs)
-    if aoi is not None:
-        zones = _raster.dissolve(_raster.boundary_to_crs(aoi, crs, what="aoi"))
-        grid = _raster.read_grid(pop_raster_path, bounds=tuple(zones.total_bounds))
-        mask = rasterio.features.geometry_mask(
-            zones.geometry, out_shape=grid.shape, transform=grid.transform, invert=True
-        )
-        grid.values[~mask] = np.nan
-    else:
-        grid = _raster.read_grid(pop_raster_path)
-    _raster.require_data(grid, "population raster")
-    if np.nanmin(grid.values) < 0:
-        raise SpatialInputError(
-            pop_raster_path,
-            "population raster has negative values",
-            "set the raster's nodata value so negative fill values are masked",
-        )
+    grid = _read_population_grid(pop_raster_path)
     km, how = _to_one_km(grid, resolution_m)
     area_km2 = float(_raster.cell_area_km2(km.transform, km.crs, km.shape)[0, 0])
     # grid cells outside the source raster are 0 after summing: count them as data
     classes = degree_of_urbanisation(km.values, cell_area_km2=area_km2)
     pop = np.nan_to_num(km.values, nan=0.0)
+    if aoi is not None:
+        cover, pop_in = _overlay(classes, pop, km, aoi)
+    else:
+        cover, pop_in = np.ones(classes.shape), pop
 
     labels, n = ndimage.label(classes == URBAN_CENTRE, structure=_EIGHT)
     records: list[dict[str, Any]] = []
     geoms = []
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
     for k in range(1, n + 1):
         m = labels == k
+        inside = float(pop_in[m].sum())
+        if aoi is not None and not (cover[m] > 0).any():
+            continue
         shapes = [
             s
             for s, v in rasterio.features.shapes(m.astype("uint8"), mask=m, transform=km.transform)
             if v == 1
         ]
-        from shapely.geometry import shape
-        from shapely.ops import unary_union
-
         geoms.append(unary_union([shape(s) for s in shapes]))
         cpop = float(pop[m].sum())
         records.append(
@@ -306,52 +337,65 @@ def urban_extent(
                 "population": cpop,
                 "area_km2": float(m.sum()) * area_km2,
                 "dou_class": URBAN_CENTRE,
-                "size_class": city_size_class(cpop),
+                "size_class": size_class(cpop),
+                "population_in_boundary": inside,
             }
         )
-    centres = gpd.GeoDataFrame(
-        records,
-        geometry=geoms,
-        crs=km.crs,
-        columns=["centre_id", "population", "area_km2", "dou_class", "size_class"],
-    )
+    columns = ["centre_id", "population", "area_km2", "dou_class", "size_class"]
+    columns.append("population_in_boundary")
+    centres = gpd.GeoDataFrame(records, geometry=geoms, crs=km.crs, columns=columns)
     if not centres.empty:
-        centres = centres.sort_values("population", ascending=False).reset_index(drop=True)
+        centres = centres.sort_values(
+            ["population_in_boundary", "population"], ascending=False
+        ).reset_index(drop=True)
 
-    total = float(pop.sum())
+    total = float(pop_in.sum())
+    if total <= 0:
+        raise SpatialInputError(
+            pop_raster_path,
+            "no population inside the boundary",
+            "check that the boundary lies over populated cells and its CRS is right",
+        )
     per_class: dict[str, dict[str, float]] = {}
     disagg: dict[str, float] = {}
     for code in (URBAN_CENTRE, URBAN_CLUSTER, RURAL):
         sel = classes == code
         name = CLASS_LABELS[code]
         per_class[name] = {
-            "population": float(pop[sel].sum()),
-            "area_km2": float(sel.sum()) * area_km2,
-            "cells": int(sel.sum()),
+            "population": float(pop_in[sel].sum()),
+            "area_km2": float(cover[sel].sum()) * area_km2,
+            "cells": int((cover[sel] > 0).sum()),
         }
-        disagg[name] = 100.0 * float(pop[sel].sum()) / total if total > 0 else 0.0
+        disagg[name] = 100.0 * float(pop_in[sel].sum()) / total
+    label = unit_class(disagg)
     details: dict[str, Any] = {
         "classes": per_class,
         "aggregation": how,
         "grid_crs": _crs_name(km.crs),
-        "urban_centres": int(n),
-    }
+        "urban_centres": len(centres),
+        "class_label": label,
+        "class_rule": STAGE_II_RULE,
+        "order": "whole grid classified, then boundary overlaid" if aoi is not None else
+        "whole grid classified (no boundary)",
+        "grid_population": float(pop.sum()),
+    }  # fmt: skip
     notes: list[str] = []
     if not math.isclose(area_km2, 1.0, rel_tol=1e-3):
         notes.append(f"grid cells are {area_km2:.3f} km², not 1 km²")
     if centres.empty:
-        notes.append("no urban centre (≥ 1,500 inh/km², ≥ 50,000 inhabitants) on this grid")
+        notes.append("no urban centre (≥ 1,500 inh/km², ≥ 50,000 inhabitants) in this area")
     else:
         top = centres.iloc[0]
         details["largest_centre"] = {
             "population": float(top["population"]),
+            "population_in_boundary": float(top["population_in_boundary"]),
             "area_km2": float(top["area_km2"]),
             "size_class": str(top["size_class"]),
-            "size_class_label": city_size_label(str(top["size_class"])),
+            "size_class_label": size_class_label(str(top["size_class"])),
         }
     result = IndicatorResult(
         indicator="degree_of_urbanisation",
-        value=per_class["urban centre"]["area_km2"],
+        value=float(centres["area_km2"].sum()) if not centres.empty else 0.0,
         unit="km²",
         method_version=METHOD_VERSION,
         parameters={
@@ -366,6 +410,9 @@ def urban_extent(
             "built_up_criterion": False,
             "resolution_m": resolution_m,
             "codes": {str(k): v for k, v in CLASS_LABELS.items()},
+            "order": "classify the whole grid, then overlay the boundary",
+            "boundary_overlay": "exact cell coverage fractions (exactextract)",
+            "stage_ii_rule": STAGE_II_RULE,
         },
         population_total=total,
         disaggregation=disagg,

@@ -7,7 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
-from sdgcities.catalogue.registry import get_indicator, list_indicators
+from sdgcities.catalogue.registry import (
+    UMF_DOMAINS,
+    UMF_OBJECTIVES,
+    get_indicator,
+    list_indicators,
+    umf_code_of,
+    umf_matrix,
+)
 from sdgcities.observations.service import current_observations
 from sdgcities.store.models import City
 from sdgcities.web import _queries
@@ -36,6 +43,7 @@ def catalogue(
     counts = env.cache.get_or_compute(
         env.session, ("indicator_counts",), lambda: _queries.indicators_with_data(env.session)
     )
+    show_matrix = not q and framework in ("", "UMF")
     return render(
         env.request,
         "indicators.html",
@@ -44,8 +52,40 @@ def catalogue(
             "counts": counts,
             "framework": framework,
             "q": q,
+            "umf": umf_cells(env.session) if show_matrix else None,
         },
     )
+
+
+def umf_cells(session: Any) -> dict[str, Any]:
+    """The 20 cells of the UMF matrix (5 domains × 4 objectives), each with its status:
+    ``confirmed`` (at least one confirmed indicator), ``unconfirmed`` (only placements
+    not yet confirmed against the official framework) or ``none``."""
+    matrix = umf_matrix(session)
+    rows: list[dict[str, Any]] = []
+    tally = {"confirmed": 0, "unconfirmed": 0, "none": 0}
+    for d, domain in UMF_DOMAINS.items():
+        cells = []
+        for o, objective in UMF_OBJECTIVES.items():
+            members = matrix[(d, o)]
+            confirmed = [_umf_entry(i) for i in members if i.confirmed]
+            unconfirmed = [_umf_entry(i) for i in members if not i.confirmed]
+            status = "confirmed" if confirmed else "unconfirmed" if unconfirmed else "none"
+            tally[status] += 1
+            cells.append(
+                {
+                    "objective": objective,
+                    "status": status,
+                    "confirmed": confirmed,
+                    "unconfirmed": unconfirmed,
+                }
+            )
+        rows.append({"domain": domain, "number": d, "cells": cells})
+    return {"rows": rows, "objectives": list(UMF_OBJECTIVES.values()), "tally": tally}
+
+
+def _umf_entry(ind: Any) -> dict[str, str]:
+    return {"code": ind.code, "umf_code": umf_code_of(ind) or ind.code, "name": ind.name}
 
 
 @router.get("/indicators/{code}", response_class=HTMLResponse)
