@@ -45,6 +45,7 @@ def _register() -> None:
         exports,
         observations,
         scoring,
+        servicedesk,
         spatial,
         store,
         users,
@@ -61,6 +62,7 @@ def _register() -> None:
         spatial,
         batch,
         users,
+        servicedesk,
         web,
         demo,
     ):
