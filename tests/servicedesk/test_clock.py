@@ -232,3 +232,16 @@ def test_vectorised_elapsed_matches_one_by_one() -> None:
             datetime.fromtimestamp(rec[i], UTC), datetime.fromtimestamp(until[i], UTC), pauses
         )
         assert many[i] == pytest.approx(one, abs=1e-3)
+
+
+def test_values_stay_comparable_when_the_table_grows_both_ways() -> None:
+    cal = OfficeCalendar.from_spec(timezone="Africa/Nairobi", hours=HOURS, country="KE")
+    c = BusinessClock(cal, date(2026, 6, 1), date(2026, 6, 1))
+    late = datetime(2026, 12, 7, 10, 0, tzinfo=NBO).timestamp()
+    early = datetime(2026, 12, 4, 16, 0, tzinfo=NBO).timestamp()
+    b_late = float(c.cumulative([late])[0])  # grows forward
+    b_early = float(c.cumulative([early])[0])
+    assert b_late - b_early == 3 * H
+    c.cumulative([datetime(2025, 12, 1, tzinfo=NBO).timestamp()])  # grows backward
+    assert float(c.cumulative([late])[0]) == b_late
+    assert float(c.cumulative([early])[0]) == b_early

@@ -63,7 +63,11 @@ def merge_intervals(intervals: Sequence[Interval]) -> list[tuple[float, float]]:
 
 
 class BusinessClock:
-    """Business seconds of one calendar, vectorised; grows its window table on demand."""
+    """Business seconds of one calendar, vectorised; grows its window table on demand.
+
+    ``B(t)`` is counted from a fixed origin (the first window of the first table built),
+    so values from before and after the table grows can be subtracted from each other.
+    """
 
     def __init__(self, calendar: OfficeCalendar, first: date, last: date) -> None:
         self.calendar = calendar
@@ -73,9 +77,16 @@ class BusinessClock:
         rows = [(s.timestamp(), e.timestamp()) for _, s, e in self.calendar.windows(first, last)]
         starts = np.array([r[0] for r in rows], dtype=np.float64)
         ends = np.array([r[1] for r in rows], dtype=np.float64)
+        cum_start = np.concatenate(([0.0], np.cumsum(ends - starts)[:-1])) if rows else starts
+        # keep B(t) stable across rebuilds: values handed out before stay comparable
+        old = getattr(self, "starts", None)
+        if old is not None and len(old) and len(starts):
+            k = int(np.searchsorted(starts, old[0]))
+            if k < len(starts) and starts[k] == old[0]:
+                cum_start = cum_start - (cum_start[k] - self.cum_start[0])
         self.first, self.last = first, last
         self.starts, self.ends = starts, ends
-        self.cum_start = np.concatenate(([0.0], np.cumsum(ends - starts)[:-1])) if rows else starts
+        self.cum_start = cum_start
         self.cum_end = self.cum_start + (ends - starts)
 
     def _cover(self, lo: float, hi: float) -> None:
