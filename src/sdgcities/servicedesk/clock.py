@@ -71,6 +71,10 @@ class BusinessClock:
 
     def __init__(self, calendar: OfficeCalendar, first: date, last: date) -> None:
         self.calendar = calendar
+        self.starts: FloatArray = np.empty(0)
+        self.ends: FloatArray = np.empty(0)
+        self.cum_start: FloatArray = np.empty(0)
+        self.cum_end: FloatArray = np.empty(0)
         self._build(first, last)
 
     def _build(self, first: date, last: date) -> None:
@@ -79,8 +83,8 @@ class BusinessClock:
         ends = np.array([r[1] for r in rows], dtype=np.float64)
         cum_start = np.concatenate(([0.0], np.cumsum(ends - starts)[:-1])) if rows else starts
         # keep B(t) stable across rebuilds: values handed out before stay comparable
-        old = getattr(self, "starts", None)
-        if old is not None and len(old) and len(starts):
+        old = self.starts
+        if len(old) and len(starts):
             k = int(np.searchsorted(starts, old[0]))
             if k < len(starts) and starts[k] == old[0]:
                 cum_start = cum_start - (cum_start[k] - self.cum_start[0])
