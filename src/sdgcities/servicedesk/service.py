@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from sdgcities.errors import ConflictError, NotFoundError, ValidationError
@@ -456,6 +456,18 @@ def _epoch(values: pd.Series) -> np.ndarray:
     return ((ts - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64)
 
 
+def _read(session: Session, sql: str, columns: list[str]) -> pd.DataFrame:
+    """Rows of a query straight from the driver's cursor (no per-value processing)."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    cur = raw.cursor()
+    try:
+        cur.execute(sql)
+        return pd.DataFrame.from_records(cur.fetchall(), columns=columns)
+    finally:
+        cur.close()
+
+
 def _frames(
     session: Session, office_ids: Iterable[int] | None, request_ids: Iterable[int] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -470,21 +482,26 @@ def _frames(
             if ids
             else "WHERE 1=0"
         )
-    conn = session.connection()
-    reqs = pd.read_sql(
-        text(
-            "SELECT r.id, r.office_id, r.received_at, p.first_response_hours, "
-            "p.next_update_hours, p.resolution_hours, p.warn_at "
-            f"FROM sd_requests r JOIN sd_policies p ON p.id = r.policy_id {where}"
-        ),
-        conn,
+    reqs = _read(
+        session,
+        "SELECT r.id, r.office_id, r.received_at, p.first_response_hours, "
+        "p.next_update_hours, p.resolution_hours, p.warn_at "
+        f"FROM sd_requests r JOIN sd_policies p ON p.id = r.policy_id {where}",
+        [
+            "id",
+            "office_id",
+            "received_at",
+            "first_response_hours",
+            "next_update_hours",
+            "resolution_hours",
+            "warn_at",
+        ],
     )
-    events = pd.read_sql(
-        text(
-            "SELECT e.request_id, e.at, e.kind, e.to_status FROM sd_events e "
-            f"JOIN sd_requests r ON r.id = e.request_id {where} ORDER BY e.request_id, e.at, e.id"
-        ),
-        conn,
+    events = _read(
+        session,
+        "SELECT e.request_id, e.at, e.kind, e.to_status FROM sd_events e "
+        f"JOIN sd_requests r ON r.id = e.request_id {where} ORDER BY e.request_id, e.at, e.id",
+        ["request_id", "at", "kind", "to_status"],
     )
     reqs["received"] = _epoch(reqs.pop("received_at"))
     reqs["next_update_hours"] = pd.to_numeric(reqs["next_update_hours"]).astype(float)
@@ -551,33 +568,48 @@ def recompute_clocks(
             )
     else:
         session.execute(delete(RequestClock))
-    stamp = _now()
-    due = frame["due"].to_numpy(dtype=np.float64)
-    rows = [
-        {
-            "request_id": int(r),
-            "target": t,
-            "target_hours": float(th),
-            "elapsed_hours": float(eh),
-            "state": s,
-            "due_at": datetime.fromtimestamp(d, UTC) if np.isfinite(d) else None,
-            "calendar_version": version_of.get(int(r), 1),
-            "computed_at": stamp,
-        }
-        for r, t, th, eh, s, d in zip(
-            frame["request_id"].to_numpy(),
-            frame["target"].to_numpy(),
-            frame["target_hours"].to_numpy(),
-            frame["elapsed_hours"].to_numpy(),
-            frame["state"].to_numpy(),
-            due,
-            strict=True,
-        )
-    ]
-    for chunk in range(0, len(rows), 20000):
-        session.execute(insert(RequestClock), rows[chunk : chunk + 20000])
+    _insert_clocks(session, frame, version_of)
     session.flush()
     return len(ids)
+
+
+def _insert_clocks(session: Session, frame: pd.DataFrame, version_of: dict[int, int]) -> None:
+    """Bulk-insert computed clocks through the driver (times as UTC)."""
+    if frame.empty:
+        return
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    due = pd.to_datetime(frame["due"].to_numpy(dtype=np.float64), unit="s", utc=True)
+    fmt = "%Y-%m-%d %H:%M:%S.%f+00:00" if pg else "%Y-%m-%d %H:%M:%S.%f"
+    due_s = [x if isinstance(x, str) else None for x in due.strftime(fmt)]
+    stamp = _now().strftime(fmt)
+    req = frame["request_id"].to_numpy()
+    version = pd.Series(req).map(version_of).fillna(1).astype(int).to_numpy()
+    rows = list(
+        zip(
+            req.tolist(),
+            frame["target"].tolist(),
+            frame["target_hours"].astype(float).tolist(),
+            frame["elapsed_hours"].astype(float).tolist(),
+            frame["state"].tolist(),
+            due_s,
+            version.tolist(),
+            [stamp] * len(frame),
+            strict=True,
+        )
+    )
+    mark = "%s" if pg else "?"
+    sql = (
+        "INSERT INTO sd_clocks (request_id, target, target_hours, elapsed_hours, state, due_at, "
+        f"calendar_version, computed_at) VALUES ({', '.join([mark] * 8)})"
+    )
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cur = raw.cursor()
+    try:
+        cur.executemany(sql, rows)
+    finally:
+        cur.close()
 
 
 def request_clocks(session: Session, request: ServiceRequest) -> list[RequestClock]:

@@ -51,30 +51,40 @@ def _pauses(events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _pairs(owner_req: np.ndarray, pause_req: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (owner row, pause row) with the same request; ``pause_req`` sorted."""
+    lo = np.searchsorted(pause_req, owner_req, side="left")
+    hi = np.searchsorted(pause_req, owner_req, side="right")
+    counts = hi - lo
+    o = np.repeat(np.arange(len(owner_req)), counts)
+    if not o.size:
+        return o, o
+    first = np.repeat(lo, counts)
+    offset = np.arange(o.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return o, first + offset
+
+
 def _paused_business(
     clock: BusinessClock,
-    owner_req: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray],
     start: np.ndarray,
     end: np.ndarray,
-    pauses: pd.DataFrame,
+    p_start: np.ndarray,
+    p_end: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Business seconds of pauses inside each owner span; whether an open pause cuts it."""
     paused = np.zeros(len(start))
     open_cut = np.zeros(len(start), dtype=bool)
-    if pauses.empty or not len(start):
+    o, p = pairs
+    if not o.size:
         return paused, open_cut
-    owners = pd.DataFrame({"request_id": owner_req, "o": np.arange(len(start))})
-    j = owners.merge(pauses, on="request_id", how="inner")
-    if j.empty:
-        return paused, open_cut
-    o = j["o"].to_numpy()
-    a = np.maximum(j["start"].to_numpy(), start[o])
-    z = np.minimum(j["end"].to_numpy(), end[o])
+    a = np.maximum(p_start[p], start[o])
+    z = np.minimum(p_end[p], end[o])
     ok = z > a
     if ok.any():
         pb = clock.cumulative(z[ok]) - clock.cumulative(a[ok])
         np.add.at(paused, o[ok], pb)
-    is_open = np.isposinf(j["end"].to_numpy()) & (j["start"].to_numpy() < end[o])
+    is_open = np.isposinf(p_end[p]) & (p_start[p] < end[o])
     open_cut[o[is_open]] = True
     return paused, open_cut
 
@@ -89,18 +99,24 @@ def _spans(
     pauses: pd.DataFrame,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Business seconds of spans (stop NaN: still running, counted to ``now``) and due."""
+    p_req = pauses["request_id"].to_numpy()
+    order = np.argsort(p_req, kind="stable")
+    p_req = p_req[order]
+    p_start = pauses["start"].to_numpy(dtype=np.float64)[order]
+    p_end = pauses["end"].to_numpy(dtype=np.float64)[order]
+    pairs = _pairs(np.asarray(req), p_req)
     until = np.where(np.isnan(stop), now, stop)
     until = np.maximum(until, start)
-    paused, _ = _paused_business(clock, req, start, until, pauses)
+    paused, _ = _paused_business(clock, pairs, start, until, p_start, p_end)
     elapsed = np.maximum(clock.cumulative(until) - clock.cumulative(start) - paused, 0.0)
     # due: invert the clock, adding the pauses that begin before the estimate (a few rounds)
     base = clock.cumulative(start)
     due = clock.inverse(base + target_s)
     stopped = np.zeros(len(start), dtype=bool)
     for _ in range(8):
-        p, cut = _paused_business(clock, req, start, due, pauses)
+        pb, cut = _paused_business(clock, pairs, start, due, p_start, p_end)
         stopped |= cut
-        new_due = clock.inverse(base + target_s + p)
+        new_due = clock.inverse(base + target_s + pb)
         if np.allclose(new_due, due):
             break
         due = new_due
