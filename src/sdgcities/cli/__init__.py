@@ -39,6 +39,7 @@ def _root(
 def _register() -> None:
     from sdgcities.cli import (
         batch,
+        capacity,
         catalogue,
         cities,
         demo,
@@ -62,6 +63,7 @@ def _register() -> None:
         spatial,
         batch,
         users,
+        capacity,
         servicedesk,
         web,
         demo,
