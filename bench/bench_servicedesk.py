@@ -213,7 +213,8 @@ def main() -> None:
         t = time.perf_counter()
         fill(engine, n)
         print(
-            f"generated {n:,} requests, {n * len(KINDS):,} events in {time.perf_counter() - t:.1f} s"
+            f"generated {n:,} requests, {n * len(KINDS):,} events "
+            f"in {time.perf_counter() - t:.1f} s"
         )
         with transaction(engine) as s:
             t = time.perf_counter()
