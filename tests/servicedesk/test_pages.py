@@ -226,3 +226,10 @@ def test_json_api(client: TestClient) -> None:
     )
     assert bad.status_code == 400
     assert "unknown time zone" in bad.json()["error"]["message"]
+
+
+def test_pages_in_french_and_spanish(client: TestClient) -> None:
+    login(client, "advisor@hub.example")
+    assert "Guichet unique" in client.get("/servicedesk?lang=fr").text
+    assert "Rapport de conformité" in client.get("/servicedesk/report?lang=fr").text
+    assert "Presentar una solicitud" in client.get("/servicedesk/new?lang=es").text
