@@ -143,3 +143,27 @@ def test_cli_contract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = runner.invoke(app, ["capacity", "plan", "import", str(tmp_path / "missing.txt")])
     assert bad.exit_code == 1
     assert "no such file" in bad.output
+
+
+def test_demo_seed_loads_the_bundled_plan_once(engine: Engine) -> None:
+    from sdgcities.capacity.demo import seed_demo
+
+    with transaction(engine) as s:
+        first = seed_demo(s)
+        again = seed_demo(s)
+        data = plan_as_dict(s)
+    assert first == {"plan": 1, "catalogue": 6, "providers": 3, "offices": 1}
+    assert again == {"plan": 0, "catalogue": 0, "providers": 0, "offices": 0}
+    assert data["budget_total"] == 482000.0  # para. 24 (d)
+    n_actions = sum(len(oc["actions"]) for o in data["objectives"] for oc in o["outcomes"])
+    assert n_actions == 51
+    assert {
+        a["status"] for o in data["objectives"] for oc in o["outcomes"] for a in oc["actions"]
+    } == {
+        None,
+        "done",
+        "revised",
+        "deleted",
+        "added",
+    }
+    assert len(data["not_read"]) == 51

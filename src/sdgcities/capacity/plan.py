@@ -400,15 +400,18 @@ def parse_plan_table(path: Path) -> ParsedPlan:
             if str(row.get(f"y{y}", "")).strip().lower() in ("x", "yes", "1", "true")
         ]
         has_years = any(f"y{y}" in frame.columns for y in (1, 2, 3, 4))
+        line = str(row.get("source_line", "")).strip()
+        notes = [x for x in str(row.get("notes", "")).split("; ") if x]
         node = PlanNode(
             level,
             code,
             str(row.get("text", "")).strip(),
             category=cat,
-            years=years if has_years else None,
+            years=(years or None) if has_years else None,
             status=st,
             key_activities=str(row.get("key_activities", "")).strip(),
-            source_line=i,
+            source_line=int(line) if line.isdigit() else i,
+            notes=notes,
         )
         parent_code = code.rsplit(".", 1)[0] if level != "objective" else None
         if level == "action" and ".a" in code:
@@ -432,8 +435,17 @@ def parse_plan_table(path: Path) -> ParsedPlan:
     if findings:
         raise ValidationError(f"{path.name}: the plan has {len(findings)} problem(s)", findings)
     unread = [
-        f"action {n.code} (row {n.source_line}): no priority category"
+        f"action {n.code}: "
+        + " and ".join(
+            part
+            for part, missing in (
+                ("priority category", n.category is None),
+                ("years Y1–Y4", n.years is None),
+            )
+            if missing
+        )
+        + " not given"
         for n in _walk(objectives)
-        if n.level == "action" and n.category is None
+        if n.level == "action" and (n.category is None or n.years is None)
     ]
     return ParsedPlan(path.stem, objectives, [], unread, [])
