@@ -39,12 +39,14 @@ def _root(
 def _register() -> None:
     from sdgcities.cli import (
         batch,
+        capacity,
         catalogue,
         cities,
         demo,
         exports,
         observations,
         scoring,
+        servicedesk,
         spatial,
         store,
         users,
@@ -61,6 +63,8 @@ def _register() -> None:
         spatial,
         batch,
         users,
+        capacity,
+        servicedesk,
         web,
         demo,
     ):
