@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from sdgcities.accounts.permissions import can_see_drafts, draft_city_ids
-from sdgcities.assessment.challenges import city_challenges
+from sdgcities.assessment.challenges import challenge_summary
 from sdgcities.assessment.peers import peer_group
 from sdgcities.assessment.scores import city_scores
 from sdgcities.cities.service import city_typology, get_city
@@ -23,10 +23,18 @@ from sdgcities.observations.service import current_observations
 from sdgcities.scoring.scores import Scores
 from sdgcities.store.models import City, HexLayer, Indicator
 from sdgcities.web import _queries, i18n
-from sdgcities.web.hexmap import layer_geojson
+from sdgcities.web.hexmap import LayerExtent, layer_extent, layer_geojson, layer_outline_geojson
 from sdgcities.web.i18n import gettext as _
-from sdgcities.web.pages._common import PageEnv, clean, page_env, records, script_json
-from sdgcities.web.templating import environment, render, render_fragment
+from sdgcities.web.pages._common import (
+    PageEnv,
+    clean,
+    indicator_name,
+    page_env,
+    records,
+    script_json,
+    year_span,
+)
+from sdgcities.web.templating import environment, fmt_number, render, render_fragment
 
 router = APIRouter()
 
@@ -96,6 +104,7 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
     }
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, Any]] = {}
+    areas = _spatial_areas(env, city)
     if len(obs):
         obs = obs.sort_values(["indicator", "year"])
         for code, grp in obs.groupby("indicator", sort=True):
@@ -103,15 +112,18 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
             last = grp.iloc[-1]
             ind = info.get(code)
             sc = scored["by_indicator"].get(code, {})
+            name = indicator_name(ind.name if ind else "", code)
+            source = clean(last["source"]) or ""
             rows.append(
                 {
                     "code": code,
-                    "name": ind.name if ind else code,
+                    "name": name,
                     "goal": (ind.goal if ind else None) or "",
                     "value": clean(last["value"]),
                     "unit": clean(last["unit"]) or (ind.unit if ind else ""),
                     "year": int(last["year"]),
-                    "source": clean(last["source"]) or "",
+                    "source": source,
+                    "area": areas.get(code) if source.startswith(SPATIAL_SOURCE) else None,
                     "observation_id": int(last["observation_id"]),
                     "target": sc.get("target_value"),
                     "score": sc.get("score"),
@@ -121,24 +133,63 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
                     "n_years": len(grp),
                 }
             )
-            series[code] = {
-                "name": ind.name if ind else code,
+            years = [int(y) for y in grp["year"]]
+            values = [None if pd.isna(v) else float(v) for v in grp["value"]]
+            seen = [(y, v) for y, v in zip(years, values, strict=True) if v is not None]
+            entry: dict[str, Any] = {
+                "name": name,
                 "unit": rows[-1]["unit"] or "",
-                "years": [int(y) for y in grp["year"]],
-                "values": [None if pd.isna(v) else float(v) for v in grp["value"]],
+                "years": years,
+                "values": values,
             }
+            if len(seen) == 1:  # one observation is a value, not a chart
+                shown = fmt_number(seen[0][1], 2)
+                if entry["unit"]:
+                    shown += " " + str(entry["unit"])
+                entry["single"] = _("%(value)s in %(year)s", value=shown, year=seen[0][0])
+            series[code] = entry
+    all_years = sorted({y for v in series.values() for y in v["years"]})
     return {
         "scores": scored,
         "rows": rows,
         "series": series,
         "peer_group": peer_desc,
-        "years": (
-            min(min(v["years"]) for v in series.values()),
-            max(max(v["years"]) for v in series.values()),
-        )
-        if series
-        else None,
+        "years": year_span(all_years[0], all_years[-1]) if all_years else None,
     }
+
+
+#: the source of values computed by the spatial engine (``sdgcities.spatial.runs``)
+SPATIAL_SOURCE = "sdgcities spatial engine"
+
+
+def area_statement(extent: LayerExtent | None) -> str:
+    """What area a hex layer (and the value computed with it) covers, in words."""
+    if extent is None:
+        return _("This layer has no hexagons, so it covers no area.")
+    return _(
+        "Computed for the area of the data it was made from: %(cells)s hexagons covering "
+        "about %(width)s × %(height)s km (%(area)s km²) — not necessarily the whole city.",
+        cells=fmt_number(extent.cells, 0),
+        width=fmt_number(extent.width_km, 1),
+        height=fmt_number(extent.height_km, 1),
+        area=fmt_number(extent.area_km2, 1),
+    )
+
+
+def _layer_extents(env: PageEnv, layers: list[HexLayer]) -> dict[int, LayerExtent | None]:
+    def extent_of(layer: HexLayer) -> LayerExtent | None:
+        return env.cache.get_or_compute(
+            env.session, ("hex_extent", layer.id), lambda: layer_extent(env.session, layer)
+        )
+
+    return {la.id: extent_of(la) for la in layers}
+
+
+def _spatial_areas(env: PageEnv, city: City) -> dict[str, str]:
+    """Indicator code → the area statement of the hex layer its computed value comes from."""
+    layers = [la for la in _queries.hex_layers(env.session, city.id) if la.run_id is not None]
+    extents = _layer_extents(env, layers)
+    return {la.indicator_code: area_statement(extents[la.id]) for la in layers}
 
 
 def typology_labels() -> dict[str, str]:
@@ -182,8 +233,25 @@ def _city_page(slug: str, env: PageEnv) -> Response:
     def body() -> tuple[Markup, list[str]]:
         data = _city_data(env, city, published_only=published_only)
         layers = _queries.hex_layers(env.session, city.id)
+        extents = _layer_extents(env, layers)
+        layer_views = [
+            {
+                "layer": la,
+                "url": f"/cities/{city.slug}/hexes/{la.id}.geojson",
+                "outline": f"/cities/{city.slug}/hexes/{la.id}/outline.geojson",
+                "name": indicator_name(la.name),
+                "area": area_statement(ext),
+                "bbox": ext.bbox if ext else None,
+            }
+            for la in layers
+            for ext in [extents[la.id]]
+        ]
         ctx = {
             "city": city,
+            "layer_views": layer_views,
+            "boundary_url": f"/cities/{city.slug}/boundary.geojson"
+            if city.boundary_geojson
+            else "",
             "typology": city_typology(city),
             "typology_labels": typology_labels(),
             "layers": layers,
@@ -207,24 +275,57 @@ def city_challenges_panel(slug: str, env: PageEnv = Depends(page_env)) -> Respon
     """The greatest-challenges panel (loaded after the page, as it compares with peers)."""
     city = _city(env, slug)
     published_only = not can_see_drafts(env.user, city.id, env.session)
-    challenges = env.cache.get_or_compute(
+    summary = env.cache.get_or_compute(
         env.session,
         ("challenges", city.id, published_only, i18n.get_locale()),  # reasons are worded
-        lambda: city_challenges(env.session, city.id, limit=5, published_only=published_only),
+        lambda: challenge_summary(env.session, city.id, limit=5, published_only=published_only),
     )
     partial = bool(env.request.headers.get("HX-Request"))
     name = "partials/challenges.html" if partial else "challenges_page.html"
-    return render(env.request, name, {"city": city, "challenges": challenges})
+    return render(
+        env.request,
+        name,
+        {"city": city, "challenges": summary.challenges, "summary": summary},
+    )
 
 
-@router.get("/cities/{slug}/hexes/{layer_id}.geojson")
-def city_hexes(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
-    city = _city(env, slug)
+def _layer_of(env: PageEnv, city: City, layer_id: int) -> HexLayer:
     layer = env.session.get(HexLayer, layer_id)
     if layer is None or layer.city_id != city.id:
         raise NotFoundError(
             f"{city.name} has no hex layer {layer_id}; the city page lists its layers"
         )
+    return layer
+
+
+@router.get("/cities/{slug}/hexes/{layer_id}/outline.geojson")
+def city_hex_outline(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+    """The outline of a hex layer: the area its value was computed for (map context)."""
+    layer = _layer_of(env, _city(env, slug), layer_id)
+    body = env.cache.get_or_compute(
+        env.session, ("hex_outline", layer.id), lambda: layer_outline_geojson(env.session, layer)
+    )
+    return Response(
+        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+@router.get("/cities/{slug}/boundary.geojson")
+def city_boundary(slug: str, env: PageEnv = Depends(page_env)) -> Response:
+    """The city's stored boundary (GeoJSON), drawn as context on its maps."""
+    city = _city(env, slug)
+    if not city.boundary_geojson:
+        raise NotFoundError(f"{city.name} has no stored boundary; import one with its kit")
+    return Response(
+        city.boundary_geojson.encode(),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.get("/cities/{slug}/hexes/{layer_id}.geojson")
+def city_hexes(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+    layer = _layer_of(env, _city(env, slug), layer_id)
     body = env.cache.get_or_compute(
         env.session, ("hexes", layer.id), lambda: layer_geojson(env.session, layer)
     )
