@@ -64,10 +64,13 @@ def peer_group(
     *,
     min_peers: int = 3,
     among: Collection[int] | None = None,
+    fallback: bool = True,
 ) -> PeerGroup:
     """Choose the peers of ``city_id`` (see the module docstring for the rules).
 
     ``among``: only these cities can be peers (the city itself is never its own peer).
+    ``fallback=False``: when no rule yields ``min_peers`` cities, no peers (basis
+    ``"none"``) instead of every other city.
     """
     all_ids = [int(i) for i in session.scalars(select(City.id))]
     typ = _store.typology_of(session, all_ids).set_index("city_id")
@@ -94,6 +97,8 @@ def peer_group(
             ).format(what=what, count=len(ids))
             return PeerGroup(city_id, basis, desc, sorted(ids))
     ids = sorted(int(i) for i in others.index)
+    if not fallback:
+        return PeerGroup(city_id, "none", _("no similar city"), [])
     desc = ngettext(
         "all other cities in the store ({count}): fewer than {min} cities share its size "
         "class, SDG region or income group",
@@ -136,16 +141,19 @@ def peers_with_data(
     indicator_codes: Iterable[str] | None = None,
     *,
     limit: int | None = None,
-    min_peers: int = 3,
+    min_peers: int = 1,
     published_only: bool = True,
 ) -> PeersWithData:
     """Peers of ``city_id`` chosen among the cities with a value of ``indicator_codes``.
 
-    The rules of :func:`peer_group` are applied to the cities that have a current value
-    of at least one of the indicators (all of the city's own indicators when None);
-    peers are ordered by how many of them they have (most first), then by name, and cut
-    to ``limit``. ``without_data`` counts the cities the rules alone would have chosen
-    but that have no value, so a page can say why they are not shown.
+    The rules of :func:`peer_group` are applied, most similar first, to the cities that
+    have a current value of at least one of the indicators (all of the city's own
+    indicators when None): the first rule matching ``min_peers`` such cities wins. When
+    none does there are no peers — every other city is not "similar", so it is not used
+    as a fallback here. Peers are ordered by how many of the indicators they have (most
+    first), then by name, and cut to ``limit``. ``without_data`` counts the cities the
+    rules alone would have chosen (at least 3 peers) that have no value, so a page can
+    say why they are not shown.
     """
     codes = None if indicator_codes is None else list(indicator_codes)
     if codes is None:
@@ -164,9 +172,9 @@ def peers_with_data(
             coverage = {
                 int(str(k)): int(str(v)) for k, v in counts.items() if int(str(k)) != city_id
             }
-    plain = peer_group(session, city_id, min_peers=min_peers)
+    plain = peer_group(session, city_id)
     without = sum(1 for i in plain.city_ids if i not in coverage)
-    group = peer_group(session, city_id, min_peers=min_peers, among=set(coverage))
+    group = peer_group(session, city_id, min_peers=min_peers, among=set(coverage), fallback=False)
     if not group.city_ids:
         return PeersWithData(group, [], {}, without)
     found = {c.id: c for c in session.scalars(select(City).where(City.id.in_(group.city_ids)))}

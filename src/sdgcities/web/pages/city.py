@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from sdgcities._i18n import N_
 from sdgcities.accounts.permissions import can_see_drafts, draft_city_ids
 from sdgcities.assessment.challenges import challenge_summary
 from sdgcities.assessment.peers import peer_group
@@ -123,7 +124,9 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
                     "unit": clean(last["unit"]) or (ind.unit if ind else ""),
                     "year": int(last["year"]),
                     "source": source,
-                    "area": areas.get(code) if source.startswith(SPATIAL_SOURCE) else None,
+                    "area": (areas.get(code) or _(OSM_EXTRACT_NOTE))
+                    if source.startswith(SPATIAL_SOURCE)
+                    else None,
                     "observation_id": int(last["observation_id"]),
                     "target": sc.get("target_value"),
                     "score": sc.get("score"),
@@ -160,6 +163,11 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
 
 #: the source of values computed by the spatial engine (``sdgcities.spatial.runs``)
 SPATIAL_SOURCE = "sdgcities spatial engine"
+#: said of a computed value without a hex layer of its own
+OSM_EXTRACT_NOTE = N_(
+    "Computed from the open-data extract of the city's input kit, which may cover only "
+    "part of the city; its provenance lists the inputs."
+)
 
 
 def area_statement(extent: LayerExtent | None) -> str:

@@ -45,6 +45,7 @@ def compare(
         peer_desc = found.group.description
         chosen = [me, *found.cities]
         if found.none_with_data:
+            chosen = []  # one city alone is not a comparison
             notes.append(
                 _(
                     "No similar city has data for the indicators of %(city)s yet, so there "
@@ -58,6 +59,7 @@ def compare(
                     "%(num)d similar city without any value is not shown.",
                     "%(num)d similar cities without any value are not shown.",
                     found.without_data,
+                    num=found.without_data,
                 )
             )
     else:
