@@ -17,7 +17,7 @@ import h3
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sdgcities.store.models import HexCell, HexLayer
+from sdgcities.store.models import HexCell, HexLayer, SpatialRun
 
 
 def _num(x: float | None) -> str:
@@ -93,6 +93,15 @@ class LayerExtent:
         return [self.west, self.south, self.east, self.north]
 
 
+def bbox_size_km(bbox: list[float]) -> tuple[float, float]:
+    """East–west (along the middle latitude) and north–south size of a lon/lat bbox, km."""
+    west, south, east, north = bbox
+    mid = math.radians((south + north) / 2)
+    width = math.radians(east - west) * math.cos(mid) * EARTH_RADIUS_M / 1000
+    height = math.radians(north - south) * EARTH_RADIUS_M / 1000
+    return width, height
+
+
 def extent_of_cells(cells: list[str]) -> LayerExtent | None:
     """Bounds of the cells' boundaries, their east–west and north–south size and area.
 
@@ -114,9 +123,7 @@ def extent_of_cells(cells: list[str]) -> LayerExtent | None:
             west, east = min(west, lng), max(east, lng)
             south, north = min(south, lat), max(north, lat)
         area += h3.cell_area(cell, "km^2")
-    mid = math.radians((south + north) / 2)
-    width = math.radians(east - west) * math.cos(mid) * EARTH_RADIUS_M / 1000
-    height = math.radians(north - south) * EARTH_RADIUS_M / 1000
+    width, height = bbox_size_km([west, south, east, north])
     return LayerExtent(
         round(west, 5), round(south, 5), round(east, 5), round(north, 5),
         width, height, area, len(cells),
@@ -152,3 +159,42 @@ def _round(coords: object) -> object:
             return [round(float(c), 5) for c in coords]
         return [_round(c) for c in coords]
     return coords
+
+
+def run_details(session: Session, layer: HexLayer) -> dict[str, object]:
+    """The ``details`` of the spatial result the layer came from (empty when unknown)."""
+    if layer.run_id is None:
+        return {}
+    run = session.get(SpatialRun, layer.run_id)
+    results = (run.result or {}).get("results", []) if run is not None else []
+    for res in results:
+        if isinstance(res, dict) and res.get("indicator") == layer.indicator_code:
+            details = res.get("details") or {}
+            return details if isinstance(details, dict) else {}
+    return {}
+
+
+def extract_bbox_of(session: Session, layer: HexLayer) -> list[float] | None:
+    """``[west, south, east, north]`` of the OSM extract the layer was computed from."""
+    bbox = run_details(session, layer).get("extract_bbox")
+    if isinstance(bbox, list) and len(bbox) == 4:
+        return [float(v) for v in bbox]
+    return None
+
+
+def layer_streets_geojson(session: Session, layer: HexLayer) -> bytes | None:
+    """The streets of the layer's extract (``sdgcities.spatial.context``) as a Feature."""
+    details = run_details(session, layer)
+    lines = details.get("streets")
+    if not isinstance(lines, list) or not lines:
+        return None
+    feature = {
+        "type": "Feature",
+        "properties": {
+            "kind": "streets of the extract",
+            "complete": bool(details.get("streets_complete", True)),
+            "attribution": "© OpenStreetMap contributors, ODbL 1.0",
+        },
+        "geometry": {"type": "MultiLineString", "coordinates": lines},
+    }
+    return json.dumps(feature, separators=(",", ":")).encode()

@@ -24,7 +24,15 @@ from sdgcities.observations.service import current_observations
 from sdgcities.scoring.scores import Scores
 from sdgcities.store.models import City, HexLayer, Indicator
 from sdgcities.web import _queries, i18n
-from sdgcities.web.hexmap import LayerExtent, layer_extent, layer_geojson, layer_outline_geojson
+from sdgcities.web.hexmap import (
+    LayerExtent,
+    bbox_size_km,
+    extract_bbox_of,
+    layer_extent,
+    layer_geojson,
+    layer_outline_geojson,
+    layer_streets_geojson,
+)
 from sdgcities.web.i18n import gettext as _
 from sdgcities.web.pages._common import (
     PageEnv,
@@ -170,34 +178,58 @@ OSM_EXTRACT_NOTE = N_(
 )
 
 
-def area_statement(extent: LayerExtent | None) -> str:
-    """What area a hex layer (and the value computed with it) covers, in words."""
+def area_statement(extent: LayerExtent | None, extract: list[float] | None = None) -> str:
+    """What area a hex layer (and the value computed with it) covers, in words.
+
+    ``extract``: the bbox of the OpenStreetMap extract the value was computed from, when
+    the run recorded it (``sdgcities.spatial.context``).
+    """
     if extent is None:
         return _("This layer has no hexagons, so it covers no area.")
+    sizes = {
+        "cells": fmt_number(extent.cells, 0),
+        "width": fmt_number(extent.width_km, 1),
+        "height": fmt_number(extent.height_km, 1),
+        "area": fmt_number(extent.area_km2, 1),
+    }
+    if extract is not None:
+        ew, eh = bbox_size_km(extract)
+        return _(
+            "Computed for the OpenStreetMap extract of about %(ew)s × %(eh)s km in the "
+            "city's input kit, not for the whole city: %(cells)s hexagons covering about "
+            "%(width)s × %(height)s km (%(area)s km²).",
+            ew=fmt_number(ew, 1),
+            eh=fmt_number(eh, 1),
+            **sizes,
+        )
     return _(
         "Computed for the area of the data it was made from: %(cells)s hexagons covering "
         "about %(width)s × %(height)s km (%(area)s km²) — not necessarily the whole city.",
-        cells=fmt_number(extent.cells, 0),
-        width=fmt_number(extent.width_km, 1),
-        height=fmt_number(extent.height_km, 1),
-        area=fmt_number(extent.area_km2, 1),
+        **sizes,
     )
 
 
-def _layer_extents(env: PageEnv, layers: list[HexLayer]) -> dict[int, LayerExtent | None]:
-    def extent_of(layer: HexLayer) -> LayerExtent | None:
+LayerArea = tuple[LayerExtent | None, list[float] | None]
+
+
+def _layer_extents(env: PageEnv, layers: list[HexLayer]) -> dict[int, LayerArea]:
+    """Layer id → (extent of its hexagons, bbox of the extract it was computed from)."""
+
+    def area_of(layer: HexLayer) -> LayerArea:
         return env.cache.get_or_compute(
-            env.session, ("hex_extent", layer.id), lambda: layer_extent(env.session, layer)
+            env.session,
+            ("hex_extent", layer.id),
+            lambda: (layer_extent(env.session, layer), extract_bbox_of(env.session, layer)),
         )
 
-    return {la.id: extent_of(la) for la in layers}
+    return {la.id: area_of(la) for la in layers}
 
 
 def _spatial_areas(env: PageEnv, city: City) -> dict[str, str]:
     """Indicator code → the area statement of the hex layer its computed value comes from."""
     layers = [la for la in _queries.hex_layers(env.session, city.id) if la.run_id is not None]
     extents = _layer_extents(env, layers)
-    return {la.indicator_code: area_statement(extents[la.id]) for la in layers}
+    return {la.indicator_code: area_statement(*extents[la.id]) for la in layers}
 
 
 def typology_labels() -> dict[str, str]:
@@ -247,12 +279,15 @@ def _city_page(slug: str, env: PageEnv) -> Response:
                 "layer": la,
                 "url": f"/cities/{city.slug}/hexes/{la.id}.geojson",
                 "outline": f"/cities/{city.slug}/hexes/{la.id}/outline.geojson",
+                "streets": f"/cities/{city.slug}/hexes/{la.id}/streets.geojson"
+                if la.run_id is not None
+                else "",
                 "name": indicator_name(la.name),
-                "area": area_statement(ext),
+                "area": area_statement(ext, extract),
                 "bbox": ext.bbox if ext else None,
             }
             for la in layers
-            for ext in [extents[la.id]]
+            for ext, extract in [extents[la.id]]
         ]
         ctx = {
             "city": city,
@@ -313,6 +348,24 @@ def city_hex_outline(slug: str, layer_id: int, env: PageEnv = Depends(page_env))
     body = env.cache.get_or_compute(
         env.session, ("hex_outline", layer.id), lambda: layer_outline_geojson(env.session, layer)
     )
+    return Response(
+        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+@router.get("/cities/{slug}/hexes/{layer_id}/streets.geojson")
+def city_hex_streets(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+    """The streets of the OSM extract a hex layer was computed from (map context)."""
+    city = _city(env, slug)
+    layer = _layer_of(env, city, layer_id)
+    body = env.cache.get_or_compute(
+        env.session, ("hex_streets", layer.id), lambda: layer_streets_geojson(env.session, layer)
+    )
+    if body is None:
+        raise NotFoundError(
+            f"the run behind hex layer {layer_id} of {city.name} kept no streets; "
+            "recompute it with `sdgcities spatial run` to store them"
+        )
     return Response(
         body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
     )

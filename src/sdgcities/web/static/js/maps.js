@@ -160,6 +160,24 @@
       L.circleMarker([+el.dataset.lat, +el.dataset.lon], { radius: 5, color: "#14213d", fillColor: "#fff", fillOpacity: 1 })
         .bindTooltip((el.dataset.name || "") + (el.dataset.labelCentre ? " — " + el.dataset.labelCentre : "")).addTo(map);
     }
+    map.createPane("streets"); map.getPane("streets").style.zIndex = 430;
+    map.getPane("streets").style.pointerEvents = "none";
+    var streetRenderer = L.canvas({ pane: "streets" });
+    var streets = null, streetCredit = null;
+    function loadStreets(url) {
+      if (streets) { map.removeLayer(streets); streets = null; }
+      if (streetCredit) { map.attributionControl.removeAttribution(streetCredit); streetCredit = null; }
+      el.dataset.streetsShown = "0";
+      if (!url) return;
+      fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (gj) {
+        if (!gj || !gj.geometry) return;
+        streets = L.geoJSON(gj, { pane: "streets", renderer: streetRenderer, interactive: false,
+          style: { color: "#3d4552", weight: 1, opacity: 0.55 } }).addTo(map);
+        streetCredit = esc(el.dataset.labelOsm || "© OpenStreetMap contributors");
+        map.attributionControl.addAttribution(streetCredit);
+        el.dataset.streetsShown = "1";
+      });
+    }
     var current = null, outline = null, attribution = null, select = document.getElementById(el.dataset.select);
     var status = document.getElementById(el.dataset.status);
     function showStatement(url) {
@@ -186,6 +204,7 @@
       showStatement(url);
       var opt = select ? select.options[select.selectedIndex] : null;
       loadOutline(opt ? opt.getAttribute("data-outline") : null);
+      loadStreets(opt ? opt.getAttribute("data-streets") : null);
       var t1, t2;
       fetch(url).then(function (r) { return r.text(); }).then(function (text) {
         t1 = performance.now();
