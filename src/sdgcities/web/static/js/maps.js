@@ -101,6 +101,7 @@
         (byColour[col] = byColour[col] || []).push(ring);
       }
       var outline = zoom >= 13;
+      ctx.globalAlpha = 0.8; /* the streets and outline of the extract show through */
       ctx.lineWidth = 0.6;
       ctx.strokeStyle = "rgba(20,33,61,0.35)";
       Object.keys(byColour).forEach(function (col) {
@@ -172,7 +173,7 @@
       fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (gj) {
         if (!gj || !gj.geometry) return;
         streets = L.geoJSON(gj, { pane: "streets", renderer: streetRenderer, interactive: false,
-          style: { color: "#3d4552", weight: 1, opacity: 0.55 } }).addTo(map);
+          style: { color: "#11151c", weight: 1.2, opacity: 0.6 } }).addTo(map);
         streetCredit = esc(el.dataset.labelOsm || "© OpenStreetMap contributors");
         map.attributionControl.addAttribution(streetCredit);
         el.dataset.streetsShown = "1";
