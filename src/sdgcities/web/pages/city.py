@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -332,6 +333,14 @@ def city_challenges_panel(slug: str, env: PageEnv = Depends(page_env)) -> Respon
     )
 
 
+def _geojson(env: PageEnv, key: tuple[Any, ...], compute: Callable[[], bytes]) -> Response:
+    """A GeoJSON body computed once per data version, cacheable by the browser."""
+    body = env.cache.get_or_compute(env.session, key, compute)
+    return Response(
+        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
 def _layer_of(env: PageEnv, city: City, layer_id: int) -> HexLayer:
     layer = env.session.get(HexLayer, layer_id)
     if layer is None or layer.city_id != city.id:
@@ -345,11 +354,8 @@ def _layer_of(env: PageEnv, city: City, layer_id: int) -> HexLayer:
 def city_hex_outline(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
     """The outline of a hex layer: the area its value was computed for (map context)."""
     layer = _layer_of(env, _city(env, slug), layer_id)
-    body = env.cache.get_or_compute(
-        env.session, ("hex_outline", layer.id), lambda: layer_outline_geojson(env.session, layer)
-    )
-    return Response(
-        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
+    return _geojson(
+        env, ("hex_outline", layer.id), lambda: layer_outline_geojson(env.session, layer)
     )
 
 
@@ -366,9 +372,7 @@ def city_hex_streets(slug: str, layer_id: int, env: PageEnv = Depends(page_env))
             f"the run behind hex layer {layer_id} of {city.name} kept no streets; "
             "recompute it with `sdgcities spatial run` to store them"
         )
-    return Response(
-        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
-    )
+    return _geojson(env, ("hex_streets_body", layer.id), lambda: body)
 
 
 @router.get("/cities/{slug}/boundary.geojson")
@@ -377,22 +381,14 @@ def city_boundary(slug: str, env: PageEnv = Depends(page_env)) -> Response:
     city = _city(env, slug)
     if not city.boundary_geojson:
         raise NotFoundError(f"{city.name} has no stored boundary; import one with its kit")
-    return Response(
-        city.boundary_geojson.encode(),
-        media_type="application/geo+json",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+    boundary = city.boundary_geojson
+    return _geojson(env, ("boundary", city.id), lambda: boundary.encode())
 
 
 @router.get("/cities/{slug}/hexes/{layer_id}.geojson")
 def city_hexes(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
     layer = _layer_of(env, _city(env, slug), layer_id)
-    body = env.cache.get_or_compute(
-        env.session, ("hexes", layer.id), lambda: layer_geojson(env.session, layer)
-    )
-    return Response(
-        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
-    )
+    return _geojson(env, ("hexes", layer.id), lambda: layer_geojson(env.session, layer))
 
 
 @router.get("/cities/{slug}/download/{name}")
