@@ -203,13 +203,28 @@ def test_derived_bounds_use_all_cities(engine: Engine, tmp_path) -> None:  # typ
 
 def test_peer_median_even_group(hand_store: Store) -> None:
     """Epsilon's peers are the four European cities: median of 30, 70, 90, 60 is 65."""
+    from sdgcities.assessment.challenges import _ranked
+
     engine, _ids = hand_store
     with transaction(engine) as s:
         found = {c.indicator: c for c in city_challenges(s, "Epsilon", benchmark_set="hand")}
+        everything = {
+            c.indicator: c
+            for c in _ranked(
+                s,
+                _ids["Epsilon"],
+                published_only=False,
+                benchmark_set="hand",
+                min_peers=3,
+            )
+        }
     assert found["A"].peer_median == pytest.approx(65.0)
     assert found["A"].peer_count == 4
-    assert found["B"].peer_median == pytest.approx(25.0)  # 20, 10, 40, 30
-    assert found["C"].peer_median == pytest.approx(5.5)  # 5, 6, 2, 8
+    # B and C are green (SDG achieved), so not challenges; their peer medians still count
+    assert set(found) == {"A"}
+    assert everything["B"].colour == everything["C"].colour == "green"
+    assert everything["B"].peer_median == pytest.approx(25.0)  # 20, 10, 40, 30
+    assert everything["C"].peer_median == pytest.approx(5.5)  # 5, 6, 2, 8
     assert "same UN size class 1–5 M (4 cities)" in found["A"].peer_group
 
 

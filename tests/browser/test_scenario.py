@@ -8,6 +8,8 @@ page go to ``artifacts/screenshots/``.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,12 +33,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(url)
     migrate(engine)
     seed(engine)
+    _add_single_year_city(engine)
     engine.dispose()
     proc, base = start_server(url, root)
     try:
         yield base
     finally:
         stop_server(proc)
+
+
+def _add_single_year_city(engine: Any) -> None:
+    """Kisumu with one generated value: its page shows a value, not a chart."""
+    from sdgcities.cities.service import create_city
+    from sdgcities.observations.service import record_value
+    from sdgcities.store.db import transaction
+
+    with transaction(engine) as s:
+        city = create_city(s, name="Kisumu", country="KEN", population=610_000, lon=34.76,
+                           lat=-0.09)  # fmt: skip
+        record_value(s, city_id=city.id, indicator_code="11.2.1", year=2019, value=81.25,
+                     source="generated test data")  # fmt: skip
 
 
 @pytest.fixture
@@ -58,6 +74,25 @@ def check(page: Any, shots: Path, name: str) -> None:
     assert page.errors == [], f"{name}: script errors {page.errors}"
     problems = axe_violations(page)
     assert problems == [], f"{name}: accessibility violations:\n" + "\n".join(problems)
+
+
+def _check_hex_map(page: Any, server: str) -> None:
+    """The map shows every hexagon whole, says what area it covers, credits OSM."""
+    bounds = json.loads(page.get_attribute("#hex-map", "data-bounds") or "null")
+    assert bounds, "the map did not record its bounds"
+    west, south, east, north = bounds
+    url = page.locator("#layer-select").input_value()
+    fc = page.request.get(server + url).json()
+    vertices = [p for f in fc["features"] for p in f["geometry"]["coordinates"][0]]
+    outside = [p for p in vertices if not (west <= p[0] <= east and south <= p[1] <= north)]
+    assert not outside, f"{len(outside)} hexagon corners lie outside the map's view"
+    statement = page.locator(f".area-statement[data-for='{url}']")
+    assert statement.is_visible()
+    assert re.search(r"127 hexagons covering about [\d.]+ × [\d.]+ km", statement.inner_text())
+    attribution = page.locator("#hex-map .leaflet-control-attribution").inner_text()
+    assert "OpenStreetMap" in attribution
+    page.wait_for_selector("#hex-map[data-outline-shown='1']")
+    assert page.locator("#hex-map .leaflet-context-pane path").count() >= 1
 
 
 def test_editor_scenario(server: str, page: Any, screenshots: Path, tmp_path: Path) -> None:
@@ -103,7 +138,10 @@ def test_editor_scenario(server: str, page: Any, screenshots: Path, tmp_path: Pa
     page.set_input_files("#upload-file", str(good))
     page.click("#upload-form button[type=submit]")
     page.locator("#import-report").wait_for()
-    assert "1" in page.locator("#import-report").inner_text()
+    imported = page.locator("#import-report").inner_text()
+    assert "nairobi-2024.csv" in imported
+    counts = r"\b1 rows? read: 1 new values?, 0 corrections?, 0 unchanged"
+    assert re.search(counts, imported), imported
     check(page, screenshots, "05-upload-ok")
 
     # the city page changed: the latest value of 11.2.1 is now the 2024 upload
@@ -118,8 +156,31 @@ def test_editor_scenario(server: str, page: Any, screenshots: Path, tmp_path: Pa
     page.wait_for_selector("#hex-map[data-ready='1']")
     assert int(page.get_attribute("#hex-map", "data-cells") or 0) == 127  # 6 rings
     assert page.locator("#hex-map canvas.hex-canvas").count() == 1
+    _check_hex_map(page, server)
+    # "over time": years on the x-axis, one tick per year
     page.wait_for_selector("#series-chart[data-ready='1']")
+    assert page.get_attribute("#series-chart", "data-mode") == "chart"
+    first = page.locator("#series-select").input_value()
+    assert first == "11.1.1"
+    xticks = json.loads(page.get_attribute("#series-chart", "data-xticks") or "[]")
+    assert xticks == list(range(2016, 2023))  # seeded 2016, 2018, 2020, 2022
+    page.select_option("#series-select", "11.2.1")
+    xticks = json.loads(page.get_attribute("#series-chart", "data-xticks") or "[]")
+    assert xticks == list(range(2016, 2025))  # … and the 2024 upload
     check(page, screenshots, "06-city")
+    page.locator("#hex-title").scroll_into_view_if_needed()
+    page.locator("#hex-map").screenshot(path=str(screenshots / "06b-city-map.png"))
+
+    # one year of data: a value with its year, not a chart
+    page.goto(server + "/cities/kisumu-ken")
+    page.wait_for_selector("#series-chart[data-ready='1']")
+    chart = page.locator("#series-chart")
+    assert chart.get_attribute("data-mode") == "value"
+    assert chart.inner_text().startswith("81.25 % in 2019")
+    assert chart.locator("canvas").count() == 0
+    assert "2019–2019" not in page.locator("main").inner_text()
+    check(page, screenshots, "06c-city-one-year")
+    page.goto(server + "/cities/nairobi-ken")
 
     # download an export
     with page.expect_download() as info:
@@ -135,17 +196,23 @@ def test_editor_scenario(server: str, page: Any, screenshots: Path, tmp_path: Pa
     # compare two cities through the form
     page.goto(server + "/compare")
     page.select_option("#c0", "nairobi-ken")
+    labels = page.locator("#c0 option").all_inner_texts()
+    assert len(labels) == len(set(labels)), "a city is listed twice in the picker"
     page.select_option("#c1", "kampala-uga")
     page.click("#compare-form button[type=submit]")
     page.wait_for_selector("#compare-table")
     heads = page.locator("#compare-table thead th").all_inner_texts()
-    assert any("Nairobi" in h for h in heads)
-    assert any("Kampala" in h for h in heads)
+    assert heads == ["Indicator", "Nairobi", "Kampala"]
     check(page, screenshots, "07-compare")
 
     # an indicator across cities, sortable
     page.goto(server + "/indicators/11.2.1")
     page.wait_for_selector("#ind-map[data-ready='1']")
+    page.wait_for_selector("#dist-chart[data-ready='1']")
+    yticks = json.loads(page.get_attribute("#dist-chart", "data-yticks") or "[]")
+    assert yticks, "the histogram has no count ticks"
+    assert all(isinstance(t, int) for t in yticks), yticks  # whole cities, never 0.25
+    assert yticks[0] == 0
     page.click("#value-table thead th:nth-child(4) button")
     assert page.get_attribute("#value-table thead th:nth-child(4)", "aria-sort") == "ascending"
     check(page, screenshots, "08-indicator")
@@ -171,6 +238,9 @@ def test_admin_and_languages(server: str, page: Any, screenshots: Path) -> None:
     page.wait_for_url("**lang=fr")
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.locator("#challenges-title").inner_text() == "Principaux défis"
+    row = page.locator("#indicator-table tbody tr", has_text="11.2.1").inner_text()
+    assert "Proportion de la population ayant aisément accès aux transports publics" in row
+    assert "convenient access" not in row
     check(page, screenshots, "12-city-fr")
     page.goto(server + "/indicators?lang=es")
     assert page.locator("h1").inner_text() == "Indicadores"

@@ -13,16 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from sdgcities.store.db import make_engine, migrate, transaction
+from sdgcities.store.db import transaction
 from sdgcities.store.models import Observation
 from tests.browser import seed_store
+from tests.web._pageshelp import new_store, page_client
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, object]]:
     path = tmp_path_factory.mktemp("pages") / "store.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
+    engine = new_store(path)
     seeded = seed_store.seed(engine, hex_rings=2)
     yield engine, seeded
     engine.dispose()
@@ -30,17 +30,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, ob
 
 @pytest.fixture(scope="module")
 def client(store: tuple[Engine, object], tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    from sdgcities.config import load_settings
-    from sdgcities.web.app import create_app
-
-    engine, _ = store
-    settings = load_settings(
-        data_dir=tmp_path_factory.mktemp("data"),
-        database_url=engine.url.render_as_string(hide_password=False),
-    )
-    app = create_app(settings, migrate=False)
-    app.state.engine = engine
-    return TestClient(app)
+    return page_client(store[0], tmp_path_factory.mktemp("data"))
 
 
 def login(client: TestClient, email: str) -> str:

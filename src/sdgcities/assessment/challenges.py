@@ -15,6 +15,12 @@ size class and SDG region, with stated fallbacks), using the peers' latest value
 scores under the same benchmark set. Ties are broken by indicator code, so the ranking
 is deterministic. Each challenge carries one explanation line per signal, worded in the
 current language of :mod:`sdgcities._i18n` (English unless a caller chose another).
+
+A challenge is an indicator still short of its target: indicators rated green ("SDG
+achieved": at or beyond the green threshold, the SDSN dashboards' target) are not
+challenges, so the ranking puts those furthest from their targets first and leaves the
+achieved ones out. :func:`challenge_summary` says which case a city is in — challenges
+to rank, every scored indicator achieved, or nothing scored — with a worded message.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from sdgcities._i18n import N_, _
+from sdgcities._i18n import N_, _, ngettext
 from sdgcities.assessment import _store
 from sdgcities.assessment.peers import PeerGroup, peer_group
 from sdgcities.assessment.scores import city_scores
@@ -38,6 +44,11 @@ DETERIORATION_PENALTY = 15.0
 PEER_GAP_WEIGHT = 0.5
 
 IMPROVING, DETERIORATING, STABLE, NO_TREND = "improving", "deteriorating", "stable", "no trend"
+
+#: the rating of an indicator at or beyond its target ("SDG achieved")
+ACHIEVED_COLOUR = "green"
+#: challenge_summary statuses
+HAS_CHALLENGES, ALL_ACHIEVED, NOT_SCORED = "challenges", "all_achieved", "not_scored"
 
 
 @dataclass
@@ -76,6 +87,90 @@ class Challenge:
         return out
 
 
+@dataclass
+class ChallengeSummary:
+    """A city's challenges with what the list means.
+
+    ``status`` is ``"challenges"`` (ranked challenges follow), ``"all_achieved"`` (every
+    scored indicator is rated green, so there is no challenge to rank) or
+    ``"not_scored"`` (no indicator could be scored); ``message`` says so in words.
+    """
+
+    city: str
+    status: str
+    message: str
+    challenges: list[Challenge] = field(default_factory=list)
+    #: codes of the scored indicators that reached their target (not challenges)
+    achieved: list[str] = field(default_factory=list)
+    scored: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "city": self.city,
+            "status": self.status,
+            "message": self.message,
+            "scored": self.scored,
+            "achieved": list(self.achieved),
+            "challenges": [c.as_dict() for c in self.challenges],
+        }
+
+
+def challenge_summary(
+    session: Session,
+    city: str | int,
+    *,
+    limit: int | None = 10,
+    published_only: bool = False,
+    benchmark_set: str | BenchmarkSet | None = None,
+    min_peers: int = 3,
+) -> ChallengeSummary:
+    """The greatest challenges of ``city`` and whether there are any (see the module doc).
+
+    Scored indicators rated green are achieved, not challenges; the others are ranked by
+    priority (furthest from their targets first) and cut to ``limit``.
+    """
+    target_city = _store.get_city(session, city)
+    ranked = _ranked(
+        session,
+        target_city.id,
+        published_only=published_only,
+        benchmark_set=benchmark_set,
+        min_peers=min_peers,
+    )
+    achieved = sorted(c.indicator for c in ranked if c.colour == ACHIEVED_COLOUR)
+    open_ = [c for c in ranked if c.colour != ACHIEVED_COLOUR]
+    for i, ch in enumerate(open_, start=1):
+        ch.rank = i
+    shown = open_ if limit is None else open_[:limit]
+    if not ranked:
+        status = NOT_SCORED
+        message = _("{city} has no scored indicator yet, so no challenges can be ranked.")
+    elif not open_:
+        status = ALL_ACHIEVED
+        message = ngettext(
+            "{city} has reached the target of its one scored indicator (SDG achieved): "
+            "there is no challenge to rank.",
+            "{city} has reached the targets of all {count} scored indicators (SDG "
+            "achieved): there is no challenge to rank.",
+            len(ranked),
+        )
+    else:
+        status = HAS_CHALLENGES
+        message = ngettext(
+            "{count} indicator is short of its target; furthest from target first.",
+            "{count} indicators are short of their targets; furthest from target first.",
+            len(open_),
+        )
+    return ChallengeSummary(
+        city=target_city.name,
+        status=status,
+        message=message.format(city=target_city.name, count=len(open_) or len(ranked)),
+        challenges=shown,
+        achieved=achieved,
+        scored=len(ranked),
+    )
+
+
 def city_challenges(
     session: Session,
     city: str | int,
@@ -88,10 +183,30 @@ def city_challenges(
     """The ``limit`` greatest challenges of ``city`` (id, slug or name), ranked 1, 2, …
 
     See the module docstring for the priority. Indicators without a value or without a
-    score (bounds that could not be derived) are not challenges; an empty list means the
-    city has no scored indicator.
+    score (bounds that could not be derived) are not challenges, nor are those that
+    reached their target (rated green); an empty list means the city has no scored
+    indicator or has achieved them all — :func:`challenge_summary` tells which.
     """
-    target_city = _store.get_city(session, city)
+    return challenge_summary(
+        session,
+        city,
+        limit=limit,
+        published_only=published_only,
+        benchmark_set=benchmark_set,
+        min_peers=min_peers,
+    ).challenges
+
+
+def _ranked(
+    session: Session,
+    city_id: int,
+    *,
+    published_only: bool,
+    benchmark_set: str | BenchmarkSet | None,
+    min_peers: int,
+) -> list[Challenge]:
+    """Every scored indicator of the city as a Challenge, by priority (highest first)."""
+    target_city = _store.get_city(session, city_id)
     group = peer_group(session, target_city.id, min_peers=min_peers)
     scores = city_scores(
         session,
@@ -139,7 +254,7 @@ def city_challenges(
             unit = info[code].unit
         ch = Challenge(
             indicator=code,
-            name=info[code].name if code in info else "",
+            name=_(info[code].name) if code in info and info[code].name else "",
             value=float(rec["value"]),
             unit=str(unit or ""),
             year=int(rec["year"]),
@@ -159,9 +274,7 @@ def city_challenges(
         ch.priority, ch.reasons = _priority_and_reasons(ch, rec, b, hib, group)
         out.append(ch)
     out.sort(key=lambda c: (-round(c.priority, 9), c.indicator))
-    for i, ch in enumerate(out, start=1):
-        ch.rank = i
-    return out if limit is None else out[:limit]
+    return out
 
 
 def _trend(rec: dict[str, Any], hib: bool) -> str:
@@ -260,20 +373,30 @@ def _priority_and_reasons(
         if gap > 0:
             priority += PEER_GAP_WEIGHT * gap
         diff = (ch.value - ch.peer_median) * (1.0 if hib else -1.0)
+        n = ch.peer_count
         if diff < 0:
-            line = _(
+            line = ngettext(
+                "{amount} worse than the only peer with data ({median}, score "
+                "{median_score}; {count} peer; peer group: {group})",
                 "{amount} worse than the peer median {median} (median score {median_score} "
-                "over {count} peers with data; peer group: {group})"
+                "over {count} peers with data; peer group: {group})",
+                n,
             )
         elif diff > 0:
-            line = _(
+            line = ngettext(
+                "{amount} better than the only peer with data ({median}, score "
+                "{median_score}; {count} peer; peer group: {group})",
                 "{amount} better than the peer median {median} (median score {median_score} "
-                "over {count} peers with data; peer group: {group})"
+                "over {count} peers with data; peer group: {group})",
+                n,
             )
         else:
-            line = _(
+            line = ngettext(
+                "equal to the only peer with data ({median}, score {median_score}; "
+                "{count} peer; peer group: {group})",
                 "equal to the peer median {median} (median score {median_score} "
-                "over {count} peers with data; peer group: {group})"
+                "over {count} peers with data; peer group: {group})",
+                n,
             )
         reasons.append(
             line.format(

@@ -11,16 +11,23 @@ Peers are chosen by the first rule that yields at least ``min_peers`` other citi
 A rule is skipped when the city itself lacks the attribute. Size class, region and
 income group come from the city's typology rows (``CityTypology``), then from the
 ``City`` columns (``sdg_region``; size class from ``population``).
+
+``among`` restricts the candidates (for example to the cities with data for the
+indicators being compared): a peer without data tells nothing, so
+:func:`peers_with_data` prefers similar cities that have values, and says when none has.
+The description is worded in the current language (:mod:`sdgcities._i18n`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sdgcities._i18n import N_, _, ngettext
 from sdgcities.assessment import _store
 from sdgcities.store.models import City
 
@@ -32,9 +39,9 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("income_group", ("income_group",)),
 )
 _LABELS = {
-    "size_class": "UN size class",
-    "sdg_region": "SDG region",
-    "income_group": "income group",
+    "size_class": N_("UN size class"),
+    "sdg_region": N_("SDG region"),
+    "income_group": N_("income group"),
 }
 
 
@@ -51,14 +58,28 @@ class PeerGroup:
         return len(self.city_ids)
 
 
-def peer_group(session: Session, city_id: int, *, min_peers: int = 3) -> PeerGroup:
-    """Choose the peers of ``city_id`` (see the module docstring for the rules)."""
+def peer_group(
+    session: Session,
+    city_id: int,
+    *,
+    min_peers: int = 3,
+    among: Collection[int] | None = None,
+    fallback: bool = True,
+) -> PeerGroup:
+    """Choose the peers of ``city_id`` (see the module docstring for the rules).
+
+    ``among``: only these cities can be peers (the city itself is never its own peer).
+    ``fallback=False``: when no rule yields ``min_peers`` cities, no peers (basis
+    ``"none"``) instead of every other city.
+    """
     all_ids = [int(i) for i in session.scalars(select(City.id))]
     typ = _store.typology_of(session, all_ids).set_index("city_id")
     if city_id not in typ.index:
         _store.get_city(session, city_id)  # raises NotFoundError with suggestions
     me = typ.loc[city_id]
     others = typ.drop(index=city_id)
+    if among is not None:
+        others = others[others.index.isin(list(among))]
     for basis, attrs in RULES:
         if any(_blank(me[a]) for a in attrs):
             continue
@@ -67,16 +88,25 @@ def peer_group(session: Session, city_id: int, *, min_peers: int = 3) -> PeerGro
             mask &= others[a] == me[a]
         ids = [int(i) for i in others.index[mask]]
         if len(ids) >= min_peers:
-            what = " and ".join(f"{_LABELS[a]} {_show(a, me[a])}" for a in attrs)
-            return PeerGroup(city_id, basis, f"same {what} ({len(ids)} cities)", sorted(ids))
+            what = _(" and ").join(
+                _("{attribute} {value}").format(attribute=_(_LABELS[a]), value=_show(a, me[a]))
+                for a in attrs
+            )
+            desc = ngettext(
+                "same {what} ({count} city)", "same {what} ({count} cities)", len(ids)
+            ).format(what=what, count=len(ids))
+            return PeerGroup(city_id, basis, desc, sorted(ids))
     ids = sorted(int(i) for i in others.index)
-    return PeerGroup(
-        city_id,
-        "all",
-        f"all other cities in the store ({len(ids)}): fewer than {min_peers} cities share "
-        "its size class, SDG region or income group",
-        ids,
-    )
+    if not fallback:
+        return PeerGroup(city_id, "none", _("no similar city"), [])
+    desc = ngettext(
+        "all other cities in the store ({count}): fewer than {min} cities share its size "
+        "class, SDG region or income group",
+        "all other cities in the store ({count}): fewer than {min} cities share its size "
+        "class, SDG region or income group",
+        len(ids),
+    ).format(count=len(ids), min=min_peers)
+    return PeerGroup(city_id, "all", desc, ids)
 
 
 def peer_cities(session: Session, city_id: int, *, min_peers: int = 3) -> list[City]:
@@ -87,6 +117,70 @@ def peer_cities(session: Session, city_id: int, *, min_peers: int = 3) -> list[C
     return list(
         session.scalars(select(City).where(City.id.in_(group.city_ids)).order_by(City.name))
     )
+
+
+@dataclass(frozen=True)
+class PeersWithData:
+    """Similar cities that have data, most values first, and the group they come from."""
+
+    group: PeerGroup
+    cities: list[City]
+    #: city id → how many of the indicators it has a value for
+    coverage: dict[int, int]
+    #: the similar cities (by the rules, ignoring data) that have no value at all
+    without_data: int
+
+    @property
+    def none_with_data(self) -> bool:
+        return not self.cities
+
+
+def peers_with_data(
+    session: Session,
+    city_id: int,
+    indicator_codes: Iterable[str] | None = None,
+    *,
+    limit: int | None = None,
+    min_peers: int = 1,
+    published_only: bool = True,
+) -> PeersWithData:
+    """Peers of ``city_id`` chosen among the cities with a value of ``indicator_codes``.
+
+    The rules of :func:`peer_group` are applied, most similar first, to the cities that
+    have a current value of at least one of the indicators (all of the city's own
+    indicators when None): the first rule matching ``min_peers`` such cities wins. When
+    none does there are no peers — every other city is not "similar", so it is not used
+    as a fallback here. Peers are ordered by how many of the indicators they have (most
+    first), then by name, and cut to ``limit``. ``without_data`` counts the cities the
+    rules alone would have chosen (at least 3 peers) that have no value, so a page can
+    say why they are not shown.
+    """
+    codes = None if indicator_codes is None else list(indicator_codes)
+    if codes is None:
+        mine = _store.current_observations(
+            session, city_ids=[city_id], published_only=published_only, disaggregation=""
+        )
+        codes = sorted(set(mine["indicator"].astype(str))) if len(mine) else []
+    coverage: dict[int, int] = {}
+    if codes:
+        obs = _store.current_observations(
+            session, indicator_codes=codes, published_only=published_only, disaggregation=""
+        )
+        obs = obs[obs["value"].notna()] if len(obs) else obs
+        if len(obs):
+            counts = obs.groupby("city_id")["indicator"].nunique()
+            coverage = {
+                int(str(k)): int(str(v)) for k, v in counts.items() if int(str(k)) != city_id
+            }
+    plain = peer_group(session, city_id)
+    without = sum(1 for i in plain.city_ids if i not in coverage)
+    group = peer_group(session, city_id, min_peers=min_peers, among=set(coverage), fallback=False)
+    if not group.city_ids:
+        return PeersWithData(group, [], {}, without)
+    found = {c.id: c for c in session.scalars(select(City).where(City.id.in_(group.city_ids)))}
+    order = sorted(found.values(), key=lambda c: (-coverage.get(c.id, 0), c.name, c.id))
+    chosen = order if limit is None else order[:limit]
+    return PeersWithData(group, chosen, {c.id: coverage[c.id] for c in chosen}, without)
 
 
 def _show(attr: str, value: object) -> str:

@@ -91,7 +91,7 @@ def _ensure_city(engine: object, name: str, country: str) -> str:
 
 def dashboard(engine: object, slugs: list[str]) -> None:
     """Print a terminal dashboard for the given cities: values, colours, trends, challenges."""
-    from sdgcities.assessment.challenges import city_challenges
+    from sdgcities.assessment.challenges import challenge_summary
     from sdgcities.assessment.scores import city_scores
     from sdgcities.cities.service import get_city
     from sdgcities.observations.service import current_observations
@@ -114,9 +114,9 @@ def dashboard(engine: object, slugs: list[str]) -> None:
                 table.add_row(r["indicator"], f"{r['value']:,.1f} {r['unit'] or ''}",
                               str(r["year"]), f"[{colour}]● {score_txt}[/]",
                               str(r["source"] or ""))  # fmt: skip
-            challenges = city_challenges(session, city.id, limit=5)
+            summary = challenge_summary(session, city.id, limit=5)
             lines = []
-            for ch in challenges:
+            for ch in summary.challenges:
                 colour = _COLOURS.get(ch.colour, "white")
                 arrow = _TREND.get(ch.trend, "·")
                 why = "; ".join(ch.reasons) if ch.reasons else ""
@@ -126,7 +126,7 @@ def dashboard(engine: object, slugs: list[str]) -> None:
             body.add_row(table)
             body.add_row("")
             body.add_row("[bold]Greatest challenges[/]")
-            for line in lines or ["no challenges computed (needs benchmarks for its indicators)"]:
+            for line in lines or [summary.message]:
                 body.add_row(line)
             pop = f"{city.population:,.0f}" if city.population else "?"
             console.print(Panel(body, title=f"[bold]{city.name}[/] ({city.country_iso3}, "

@@ -261,20 +261,29 @@ def challenges(
     benchmark_set: str | None = typer.Option(None, "--benchmark-set"),
     published_only: bool = typer.Option(False, "--published-only"),
 ) -> None:
-    """A city's greatest challenges, ranked, with one explanation line each."""
-    from sdgcities.assessment import _store
-    from sdgcities.assessment.challenges import city_challenges
+    """A city's greatest challenges, ranked, with one explanation line each.
+
+    Indicators that reached their target (rated green, "SDG achieved") are not
+    challenges; when every scored indicator has, the command says so.
+
+    Examples:
+
+        sdgcities challenges nairobi-ken
+        sdgcities challenges Kampala --limit 3 --published-only
+    """
+    from sdgcities.assessment.challenges import HAS_CHALLENGES, NOT_SCORED, challenge_summary
     from sdgcities.store.db import transaction
 
     with transaction(engine()) as session:
-        name = _store.get_city(session, city).name
-        found = city_challenges(
+        summary = challenge_summary(
             session, city, limit=limit, benchmark_set=benchmark_set, published_only=published_only
         )
-    if not found:
-        err_console.print(
-            f"[yellow]{name} has no scored indicator yet — import observations first[/]"
-        )
+    name, found = summary.city, summary.challenges
+    if summary.status == NOT_SCORED:
+        err_console.print(f"[yellow]{summary.message} Import observations first.[/]")
+        return
+    if summary.status != HAS_CHALLENGES:  # every scored indicator achieved
+        console.print(f"[green]{summary.message}[/]")
         return
     table = Table(
         title=f"{name} — greatest challenges",

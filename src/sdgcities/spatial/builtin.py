@@ -166,6 +166,13 @@ def _timings(
         "total": round(time.perf_counter() - t0, 4),
     }
     res.details["osm_counts"] = ctx.osm.counts
+    # what area the value covers, and streets to draw under its hex map (spatial.context)
+    from sdgcities.spatial.context import extract_bbox, map_context
+
+    if res.hexes is not None and len(res.hexes):
+        res.details.update(map_context(ctx.osm))
+    else:
+        res.details["extract_bbox"] = extract_bbox(ctx.osm)
 
 
 def transit_access(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:

@@ -242,6 +242,21 @@ class ChallengeOut(BaseModel):
     reasons: list[str] = Field(default_factory=list)
 
 
+class ChallengesOut(BaseModel):
+    """A city's greatest challenges and what the list means.
+
+    ``status``: ``challenges`` (ranked below), ``all_achieved`` (every scored indicator
+    reached its target, so none is a challenge) or ``not_scored``; ``message`` says so.
+    """
+
+    city: str
+    status: str
+    message: str
+    scored: int = 0
+    achieved: list[str] = Field(default_factory=list)
+    challenges: list[ChallengeOut] = Field(default_factory=list)
+
+
 # --------------------------------------------------------------------------- layers
 
 

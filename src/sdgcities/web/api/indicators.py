@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
+from sdgcities._i18n import gettext
 from sdgcities.store.models import Indicator
 from sdgcities.web.api._common import TEXT_PATTERN, DbSession, Limit, Offset, page, text_query
 from sdgcities.web.api._schemas import IndicatorDetail, IndicatorOut, Page
@@ -14,9 +15,10 @@ router = APIRouter(prefix="/indicators", tags=["indicators"])
 
 
 def indicator_out(ind: Indicator) -> IndicatorOut:
+    """An indicator as the API shows it; the name in the request's language (``?lang=``)."""
     return IndicatorOut(
         code=ind.code,
-        name=ind.name,
+        name=gettext(ind.name) if ind.name else ind.name,
         framework=ind.framework,
         unit=ind.unit or "",
         direction=ind.direction or "higher",

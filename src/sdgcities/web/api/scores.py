@@ -16,6 +16,7 @@ from sdgcities.web.api._common import (
 )
 from sdgcities.web.api._schemas import (
     ChallengeOut,
+    ChallengesOut,
     CityScores,
     GoalScore,
     IndexScore,
@@ -93,25 +94,30 @@ def city_scores(
     )
 
 
-@router.get("/{city}/challenges", response_model=list[ChallengeOut], summary="Greatest challenges")
+@router.get("/{city}/challenges", response_model=ChallengesOut, summary="Greatest challenges")
 def city_challenges(
     city: CityKey,
     session: DbSession,
     user: OptionalUser,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     benchmark_set: str | None = text_query("benchmark set name (default: the shipped set)"),
-) -> list[ChallengeOut]:
-    from sdgcities.assessment.challenges import city_challenges as _challenges
+) -> ChallengesOut:
+    """Indicators short of their targets, furthest first; achieved ones are listed apart.
+
+    Names and explanations follow ``?lang=``.
+    """
+    from sdgcities.assessment.challenges import challenge_summary
 
     found = get_city_or_404(session, city)
-    found_list = _challenges(
+    summary = challenge_summary(
         session,
         found.id,
         limit=limit,
         published_only=published_only_for(user, found.id, session),
         benchmark_set=benchmark_set or None,
     )
-    return [
+    found_list = summary.challenges
+    items = [
         ChallengeOut(
             rank=int(c.rank),
             indicator=c.indicator,
@@ -130,3 +136,11 @@ def city_challenges(
         )
         for c in found_list
     ]
+    return ChallengesOut(
+        city=found.slug,
+        status=summary.status,
+        message=summary.message,
+        scored=summary.scored,
+        achieved=summary.achieved,
+        challenges=items,
+    )

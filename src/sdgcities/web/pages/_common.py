@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from sdgcities.store.models import User
-from sdgcities.web import auth
+from sdgcities.web import auth, i18n
 from sdgcities.web._cache import PageCache
 from sdgcities.web.deps import get_session
 
@@ -100,3 +100,18 @@ def script_json(value: Any) -> str:
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
     )
+
+
+def indicator_name(name: str | None, code: str = "") -> str:
+    """An indicator's name in the reader's language (``catalogue.po``), else as stored.
+
+    The store keeps the English catalogue name; only what is shown is translated.
+    """
+    if not name:
+        return code
+    return i18n.gettext(name)
+
+
+def year_span(first: int, last: int) -> str:
+    """``"2019"`` for one year, ``"2016–2022"`` for a range."""
+    return str(first) if first == last else f"{first}\u2013{last}"

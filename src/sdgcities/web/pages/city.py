@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -10,8 +11,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from sdgcities._i18n import N_
 from sdgcities.accounts.permissions import can_see_drafts, draft_city_ids
-from sdgcities.assessment.challenges import city_challenges
+from sdgcities.assessment.challenges import challenge_summary
 from sdgcities.assessment.peers import peer_group
 from sdgcities.assessment.scores import city_scores
 from sdgcities.cities.service import city_typology, get_city
@@ -23,10 +25,26 @@ from sdgcities.observations.service import current_observations
 from sdgcities.scoring.scores import Scores
 from sdgcities.store.models import City, HexLayer, Indicator
 from sdgcities.web import _queries, i18n
-from sdgcities.web.hexmap import layer_geojson
+from sdgcities.web.hexmap import (
+    LayerExtent,
+    bbox_size_km,
+    extract_bbox_of,
+    layer_extent,
+    layer_geojson,
+    layer_outline_geojson,
+    layer_streets_geojson,
+)
 from sdgcities.web.i18n import gettext as _
-from sdgcities.web.pages._common import PageEnv, clean, page_env, records, script_json
-from sdgcities.web.templating import environment, render, render_fragment
+from sdgcities.web.pages._common import (
+    PageEnv,
+    clean,
+    indicator_name,
+    page_env,
+    records,
+    script_json,
+    year_span,
+)
+from sdgcities.web.templating import environment, fmt_number, render, render_fragment
 
 router = APIRouter()
 
@@ -96,6 +114,7 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
     }
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, Any]] = {}
+    areas = _spatial_areas(env, city)
     if len(obs):
         obs = obs.sort_values(["indicator", "year"])
         for code, grp in obs.groupby("indicator", sort=True):
@@ -103,15 +122,20 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
             last = grp.iloc[-1]
             ind = info.get(code)
             sc = scored["by_indicator"].get(code, {})
+            name = indicator_name(ind.name if ind else "", code)
+            source = clean(last["source"]) or ""
             rows.append(
                 {
                     "code": code,
-                    "name": ind.name if ind else code,
+                    "name": name,
                     "goal": (ind.goal if ind else None) or "",
                     "value": clean(last["value"]),
                     "unit": clean(last["unit"]) or (ind.unit if ind else ""),
                     "year": int(last["year"]),
-                    "source": clean(last["source"]) or "",
+                    "source": source,
+                    "area": (areas.get(code) or _(OSM_EXTRACT_NOTE))
+                    if source.startswith(SPATIAL_SOURCE)
+                    else None,
                     "observation_id": int(last["observation_id"]),
                     "target": sc.get("target_value"),
                     "score": sc.get("score"),
@@ -121,24 +145,92 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
                     "n_years": len(grp),
                 }
             )
-            series[code] = {
-                "name": ind.name if ind else code,
+            years = [int(y) for y in grp["year"]]
+            values = [None if pd.isna(v) else float(v) for v in grp["value"]]
+            seen = [(y, v) for y, v in zip(years, values, strict=True) if v is not None]
+            entry: dict[str, Any] = {
+                "name": name,
                 "unit": rows[-1]["unit"] or "",
-                "years": [int(y) for y in grp["year"]],
-                "values": [None if pd.isna(v) else float(v) for v in grp["value"]],
+                "years": years,
+                "values": values,
             }
+            if len(seen) == 1:  # one observation is a value, not a chart
+                shown = fmt_number(seen[0][1], 2)
+                if entry["unit"]:
+                    shown += " " + str(entry["unit"])
+                entry["single"] = _("%(value)s in %(year)s", value=shown, year=seen[0][0])
+            series[code] = entry
+    all_years = sorted({y for v in series.values() for y in v["years"]})
     return {
         "scores": scored,
         "rows": rows,
         "series": series,
         "peer_group": peer_desc,
-        "years": (
-            min(min(v["years"]) for v in series.values()),
-            max(max(v["years"]) for v in series.values()),
-        )
-        if series
-        else None,
+        "years": year_span(all_years[0], all_years[-1]) if all_years else None,
     }
+
+
+#: the source of values computed by the spatial engine (``sdgcities.spatial.runs``)
+SPATIAL_SOURCE = "sdgcities spatial engine"
+#: said of a computed value without a hex layer of its own
+OSM_EXTRACT_NOTE = N_(
+    "Computed from the open-data extract of the city's input kit, which may cover only "
+    "part of the city; its provenance lists the inputs."
+)
+
+
+def area_statement(extent: LayerExtent | None, extract: list[float] | None = None) -> str:
+    """What area a hex layer (and the value computed with it) covers, in words.
+
+    ``extract``: the bbox of the OpenStreetMap extract the value was computed from, when
+    the run recorded it (``sdgcities.spatial.context``).
+    """
+    if extent is None:
+        return _("This layer has no hexagons, so it covers no area.")
+    sizes = {
+        "cells": fmt_number(extent.cells, 0),
+        "width": fmt_number(extent.width_km, 1),
+        "height": fmt_number(extent.height_km, 1),
+        "area": fmt_number(extent.area_km2, 1),
+    }
+    if extract is not None:
+        ew, eh = bbox_size_km(extract)
+        return _(
+            "Computed for the OpenStreetMap extract of about %(ew)s × %(eh)s km in the "
+            "city's input kit, not for the whole city: %(cells)s hexagons covering about "
+            "%(width)s × %(height)s km (%(area)s km²).",
+            ew=fmt_number(ew, 1),
+            eh=fmt_number(eh, 1),
+            **sizes,
+        )
+    return _(
+        "Computed for the area of the data it was made from: %(cells)s hexagons covering "
+        "about %(width)s × %(height)s km (%(area)s km²) — not necessarily the whole city.",
+        **sizes,
+    )
+
+
+LayerArea = tuple[LayerExtent | None, list[float] | None]
+
+
+def _layer_extents(env: PageEnv, layers: list[HexLayer]) -> dict[int, LayerArea]:
+    """Layer id → (extent of its hexagons, bbox of the extract it was computed from)."""
+
+    def area_of(layer: HexLayer) -> LayerArea:
+        return env.cache.get_or_compute(
+            env.session,
+            ("hex_extent", layer.id),
+            lambda: (layer_extent(env.session, layer), extract_bbox_of(env.session, layer)),
+        )
+
+    return {la.id: area_of(la) for la in layers}
+
+
+def _spatial_areas(env: PageEnv, city: City) -> dict[str, str]:
+    """Indicator code → the area statement of the hex layer its computed value comes from."""
+    layers = [la for la in _queries.hex_layers(env.session, city.id) if la.run_id is not None]
+    extents = _layer_extents(env, layers)
+    return {la.indicator_code: area_statement(*extents[la.id]) for la in layers}
 
 
 def typology_labels() -> dict[str, str]:
@@ -182,8 +274,28 @@ def _city_page(slug: str, env: PageEnv) -> Response:
     def body() -> tuple[Markup, list[str]]:
         data = _city_data(env, city, published_only=published_only)
         layers = _queries.hex_layers(env.session, city.id)
+        extents = _layer_extents(env, layers)
+        layer_views = [
+            {
+                "layer": la,
+                "url": f"/cities/{city.slug}/hexes/{la.id}.geojson",
+                "outline": f"/cities/{city.slug}/hexes/{la.id}/outline.geojson",
+                "streets": f"/cities/{city.slug}/hexes/{la.id}/streets.geojson"
+                if la.run_id is not None
+                else "",
+                "name": indicator_name(la.name),
+                "area": area_statement(ext, extract),
+                "bbox": ext.bbox if ext else None,
+            }
+            for la in layers
+            for ext, extract in [extents[la.id]]
+        ]
         ctx = {
             "city": city,
+            "layer_views": layer_views,
+            "boundary_url": f"/cities/{city.slug}/boundary.geojson"
+            if city.boundary_geojson
+            else "",
             "typology": city_typology(city),
             "typology_labels": typology_labels(),
             "layers": layers,
@@ -207,30 +319,76 @@ def city_challenges_panel(slug: str, env: PageEnv = Depends(page_env)) -> Respon
     """The greatest-challenges panel (loaded after the page, as it compares with peers)."""
     city = _city(env, slug)
     published_only = not can_see_drafts(env.user, city.id, env.session)
-    challenges = env.cache.get_or_compute(
+    summary = env.cache.get_or_compute(
         env.session,
         ("challenges", city.id, published_only, i18n.get_locale()),  # reasons are worded
-        lambda: city_challenges(env.session, city.id, limit=5, published_only=published_only),
+        lambda: challenge_summary(env.session, city.id, limit=5, published_only=published_only),
     )
     partial = bool(env.request.headers.get("HX-Request"))
     name = "partials/challenges.html" if partial else "challenges_page.html"
-    return render(env.request, name, {"city": city, "challenges": challenges})
+    return render(
+        env.request,
+        name,
+        {"city": city, "challenges": summary.challenges, "summary": summary},
+    )
 
 
-@router.get("/cities/{slug}/hexes/{layer_id}.geojson")
-def city_hexes(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
-    city = _city(env, slug)
+def _geojson(env: PageEnv, key: tuple[Any, ...], compute: Callable[[], bytes]) -> Response:
+    """A GeoJSON body computed once per data version, cacheable by the browser."""
+    body = env.cache.get_or_compute(env.session, key, compute)
+    return Response(
+        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+def _layer_of(env: PageEnv, city: City, layer_id: int) -> HexLayer:
     layer = env.session.get(HexLayer, layer_id)
     if layer is None or layer.city_id != city.id:
         raise NotFoundError(
             f"{city.name} has no hex layer {layer_id}; the city page lists its layers"
         )
+    return layer
+
+
+@router.get("/cities/{slug}/hexes/{layer_id}/outline.geojson")
+def city_hex_outline(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+    """The outline of a hex layer: the area its value was computed for (map context)."""
+    layer = _layer_of(env, _city(env, slug), layer_id)
+    return _geojson(
+        env, ("hex_outline", layer.id), lambda: layer_outline_geojson(env.session, layer)
+    )
+
+
+@router.get("/cities/{slug}/hexes/{layer_id}/streets.geojson")
+def city_hex_streets(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+    """The streets of the OSM extract a hex layer was computed from (map context)."""
+    city = _city(env, slug)
+    layer = _layer_of(env, city, layer_id)
     body = env.cache.get_or_compute(
-        env.session, ("hexes", layer.id), lambda: layer_geojson(env.session, layer)
+        env.session, ("hex_streets", layer.id), lambda: layer_streets_geojson(env.session, layer)
     )
-    return Response(
-        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
-    )
+    if body is None:
+        raise NotFoundError(
+            f"the run behind hex layer {layer_id} of {city.name} kept no streets; "
+            "recompute it with `sdgcities spatial run` to store them"
+        )
+    return _geojson(env, ("hex_streets_body", layer.id), lambda: body)
+
+
+@router.get("/cities/{slug}/boundary.geojson")
+def city_boundary(slug: str, env: PageEnv = Depends(page_env)) -> Response:
+    """The city's stored boundary (GeoJSON), drawn as context on its maps."""
+    city = _city(env, slug)
+    if not city.boundary_geojson:
+        raise NotFoundError(f"{city.name} has no stored boundary; import one with its kit")
+    boundary = city.boundary_geojson
+    return _geojson(env, ("boundary", city.id), lambda: boundary.encode())
+
+
+@router.get("/cities/{slug}/hexes/{layer_id}.geojson")
+def city_hexes(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+    layer = _layer_of(env, _city(env, slug), layer_id)
+    return _geojson(env, ("hexes", layer.id), lambda: layer_geojson(env.session, layer))
 
 
 @router.get("/cities/{slug}/download/{name}")

@@ -17,8 +17,9 @@ from sdgcities.catalogue.registry import (
 )
 from sdgcities.observations.service import current_observations
 from sdgcities.store.models import City
-from sdgcities.web import _queries
-from sdgcities.web.pages._common import PageEnv, clean, page_env, script_json
+from sdgcities.web import _queries, i18n
+from sdgcities.web.i18n import gettext as _
+from sdgcities.web.pages._common import PageEnv, clean, indicator_name, page_env, script_json
 from sdgcities.web.pages.city import all_scores, published_only_for
 from sdgcities.web.templating import render
 
@@ -53,6 +54,7 @@ def catalogue(
             "framework": framework,
             "q": q,
             "umf": umf_cells(env.session) if show_matrix else None,
+            "label": indicator_name,
         },
     )
 
@@ -94,10 +96,10 @@ def indicator_page(code: str, env: PageEnv = Depends(page_env)) -> Response:
     published_only = published_only_for(env)
     data = env.cache.get_or_compute(
         env.session,
-        ("indicator", ind.code, published_only),
+        ("indicator", ind.code, published_only, i18n.get_locale()),
         lambda: _indicator_data(env, ind.code, published_only=published_only),
     )
-    return render(env.request, "indicator.html", {"ind": ind, **data})
+    return render(env.request, "indicator.html", {"ind": ind, "label": indicator_name, **data})
 
 
 def _indicator_data(env: PageEnv, code: str, *, published_only: bool) -> dict[str, Any]:
@@ -153,6 +155,6 @@ def _indicator_data(env: PageEnv, code: str, *, published_only: bool) -> dict[st
     unit = next((r["unit"] for r in rows if r["unit"]), "")
     return {
         "rows": rows,
-        "points_json": script_json({"points": points, "unit": unit}),
+        "points_json": script_json({"points": points, "unit": unit, "countLabel": _("Cities")}),
         "unit": unit,
     }

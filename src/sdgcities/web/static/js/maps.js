@@ -101,6 +101,7 @@
         (byColour[col] = byColour[col] || []).push(ring);
       }
       var outline = zoom >= 13;
+      ctx.globalAlpha = 0.8; /* the streets and outline of the extract show through */
       ctx.lineWidth = 0.6;
       ctx.strokeStyle = "rgba(20,33,61,0.35)";
       Object.keys(byColour).forEach(function (col) {
@@ -139,30 +140,86 @@
   function hexMap(el) {
     if (!el) return;
     var map = baseMap(el, { minZoom: 2 });
+    el._map = map;
+    L.control.scale({ imperial: false }).addTo(map);
     var bbox = el.dataset.bbox ? JSON.parse(el.dataset.bbox) : null;
     if (bbox) map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]]);
     else if (el.dataset.lat) map.setView([+el.dataset.lat, +el.dataset.lon], 11);
     else map.setView([0, 0], 2);
+    /* labelled context above the hexagons: the layer's outline, the city boundary, the centre */
+    map.createPane("context"); map.getPane("context").style.zIndex = 450;
+    map.getPane("context").style.pointerEvents = "none";
+    var contextRenderer = L.svg({ pane: "context" });
+    if (el.dataset.boundary) {
+      fetch(el.dataset.boundary).then(function (r) { return r.json(); }).then(function (gj) {
+        L.geoJSON(gj, { pane: "context", renderer: contextRenderer, interactive: false,
+          style: { color: "#6a4c93", weight: 2, fill: false } }).addTo(map);
+        el.dataset.boundaryShown = "1";
+      });
+    }
     if (el.dataset.lat) {
       L.circleMarker([+el.dataset.lat, +el.dataset.lon], { radius: 5, color: "#14213d", fillColor: "#fff", fillOpacity: 1 })
-        .bindTooltip(el.dataset.name || "").addTo(map);
+        .bindTooltip((el.dataset.name || "") + (el.dataset.labelCentre ? " — " + el.dataset.labelCentre : "")).addTo(map);
     }
-    var current = null, select = document.getElementById(el.dataset.select);
+    map.createPane("streets"); map.getPane("streets").style.zIndex = 430;
+    map.getPane("streets").style.pointerEvents = "none";
+    var streetRenderer = L.canvas({ pane: "streets" });
+    var streets = null, streetCredit = null;
+    function loadStreets(url) {
+      if (streets) { map.removeLayer(streets); streets = null; }
+      if (streetCredit) { map.attributionControl.removeAttribution(streetCredit); streetCredit = null; }
+      el.dataset.streetsShown = "0";
+      if (!url) return;
+      fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (gj) {
+        if (!gj || !gj.geometry) return;
+        streets = L.geoJSON(gj, { pane: "streets", renderer: streetRenderer, interactive: false,
+          style: { color: "#11151c", weight: 1.2, opacity: 0.6 } }).addTo(map);
+        streetCredit = esc(el.dataset.labelOsm || "© OpenStreetMap contributors");
+        map.attributionControl.addAttribution(streetCredit);
+        el.dataset.streetsShown = "1";
+      });
+    }
+    var current = null, outline = null, attribution = null, select = document.getElementById(el.dataset.select);
     var status = document.getElementById(el.dataset.status);
+    function showStatement(url) {
+      document.querySelectorAll(".area-statement[data-for]").forEach(function (p) {
+        p.hidden = p.getAttribute("data-for") !== url;
+      });
+    }
+    function loadOutline(url) {
+      if (outline) { map.removeLayer(outline); outline = null; }
+      if (!url) return;
+      fetch(url).then(function (r) { return r.json(); }).then(function (gj) {
+        if (!gj.geometry) return;
+        outline = L.geoJSON(gj, { pane: "context", renderer: contextRenderer, interactive: false,
+          style: { color: "#14213d", weight: 2.5, dashArray: "6 4", fill: false } }).addTo(map);
+        outline.bindTooltip(el.dataset.labelOutline || "");
+        el.dataset.outlineShown = "1";
+      });
+    }
     function load(url) {
       if (!url) return;
       var t0 = performance.now();
       el.dataset.ready = "0";
       if (status) status.textContent = el.dataset.labelLoading || "";
+      showStatement(url);
+      var opt = select ? select.options[select.selectedIndex] : null;
+      loadOutline(opt ? opt.getAttribute("data-outline") : null);
+      loadStreets(opt ? opt.getAttribute("data-streets") : null);
       var t1, t2;
       fetch(url).then(function (r) { return r.text(); }).then(function (text) {
         t1 = performance.now();
         var fc = JSON.parse(text);
         t2 = performance.now();
         if (current) map.removeLayer(current);
-        if (fc.bbox) map.fitBounds([[fc.bbox[1], fc.bbox[0]], [fc.bbox[3], fc.bbox[2]]], { animate: false });
+        if (attribution) { map.attributionControl.removeAttribution(attribution); attribution = null; }
+        if (fc.attribution) { attribution = esc(fc.attribution); map.attributionControl.addAttribution(attribution); }
+        /* fit the hexagons' own extent (their boundaries, not their centres) */
+        if (fc.bbox) map.fitBounds([[fc.bbox[1], fc.bbox[0]], [fc.bbox[3], fc.bbox[2]]], { animate: false, padding: [12, 12] });
         current = new HexCanvas(fc.features, shareColour).addTo(map);
         var t3 = performance.now();
+        var b = map.getBounds();
+        el.dataset.bounds = JSON.stringify([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]);
         el.dataset.ready = "1";
         el.dataset.cells = String(fc.features.length);
         el.dataset.renderMs = String(Math.round(t3 - t0));
