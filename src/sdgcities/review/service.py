@@ -456,6 +456,8 @@ def publish_directly(
     (``actor_label``, e.g. ``"sdgcities demo (login jdoe)"``). Values already published
     (e.g. an import stored as published) are only logged.
     """
+    if actor_label is None and not permissions.can_publish_directly(actor):
+        _check_duty(session, actor, "publish_direct", 0)  # raises, before any write
     ids = sorted(set(observation_ids))
     by_city: dict[int, list[int]] = {}
     for oid, cid in session.execute(
