@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine, select
 
@@ -19,8 +17,8 @@ from tests.review._seed import Seeded, seed
 
 
 @pytest.fixture
-def store(engine: Engine) -> Iterator[tuple[Engine, Seeded]]:
-    yield engine, seed(engine)
+def store(engine: Engine) -> tuple[Engine, Seeded]:
+    return engine, seed(engine)
 
 
 def _public(s: object, city: int) -> dict[str, float]:
@@ -71,7 +69,8 @@ def test_round_trip_with_a_return(store: tuple[Engine, Seeded]) -> None:
             ("submit", "returned", "submitted"),
             ("publish", "submitted", "published"),
         ]
-        assert log[2].comment == "45 is a typo: 43" and log[2].actor == "hub@example.org"
+        assert log[2].comment == "45 is a typo: 43"
+        assert log[2].actor == "hub@example.org"
         assert log[-1].what["observations"] == [fixed.id]
         # one public version per key; the published draft is it
         public = s.scalars(
