@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sdgcities.accounts import permissions
 from sdgcities.errors import Finding, NotFoundError, PermissionDeniedError, ValidationError
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 ON_PUBLISH: list[Callable[[Session, set[int]], None]] = []
 
 KINDS = ("import", "spatial", "corrections")
+T = TypeVar("T")
 
 
 def _refresh_scores(session: Session, city_ids: set[int]) -> None:
@@ -183,15 +184,27 @@ def list_submissions(
         if reviewable
         else permissions.draft_city_ids(user, session)
     )
+    q = select(Submission).order_by(Submission.updated_at.desc(), Submission.id.desc())
+    filters = {Submission.state: state, Submission.city_id: city_id}
+    return _scoped(session, q, Submission.city_id, ids, filters, limit)
+
+
+def _scoped(
+    session: Session,
+    q: Select[T],
+    city_column: InstrumentedAttribute[int],
+    ids: set[int] | None,
+    filters: dict[InstrumentedAttribute[Any], Any],
+    limit: int,
+) -> list[T]:
+    """Rows of ``q`` in the cities ``ids`` (None: all) matching the non-None ``filters``."""
     if ids is not None and not ids:
         return []
-    q = select(Submission).order_by(Submission.updated_at.desc(), Submission.id.desc())
     if ids is not None:
-        q = q.where(Submission.city_id.in_(sorted(ids)))
-    if state is not None:
-        q = q.where(Submission.state == state)
-    if city_id is not None:
-        q = q.where(Submission.city_id == city_id)
+        q = q.where(city_column.in_(sorted(ids)))
+    for column, wanted in filters.items():
+        if wanted is not None:
+            q = q.where(column == wanted)
     return list(session.scalars(q.limit(limit)))
 
 
@@ -216,16 +229,9 @@ def audit(
 ) -> list[ReviewLogEntry]:
     """The review log entries ``user`` may see, newest first (who, when, what)."""
     ids = permissions.draft_city_ids(user, session)
-    if ids is not None and not ids:
-        return []
     q = select(ReviewLogEntry).order_by(ReviewLogEntry.at.desc(), ReviewLogEntry.id.desc())
-    if ids is not None:
-        q = q.where(ReviewLogEntry.city_id.in_(sorted(ids)))
-    if city_id is not None:
-        q = q.where(ReviewLogEntry.city_id == city_id)
-    if action is not None:
-        q = q.where(ReviewLogEntry.action == action)
-    return list(session.scalars(q.limit(limit)))
+    filters = {ReviewLogEntry.city_id: city_id, ReviewLogEntry.action: action}
+    return _scoped(session, q, ReviewLogEntry.city_id, ids, filters, limit)
 
 
 def open_submission_of(session: Session, city_id: int) -> Submission | None:
