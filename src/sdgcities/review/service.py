@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sdgcities.accounts import permissions
 from sdgcities.errors import Finding, NotFoundError, PermissionDeniedError, ValidationError
-from sdgcities.observations.visibility import make_public
+from sdgcities.observations.visibility import make_public_many
 from sdgcities.review.models import ReviewLogEntry, Submission, SubmissionItem
 from sdgcities.review.workflow import (
     DUTY,
@@ -391,16 +391,21 @@ def submit(
 
 
 def _publish_values(session: Session, ids: list[int]) -> tuple[list[int], set[int]]:
+    """Publish the still-current drafts among ``ids``; (those published, their cities)."""
     published: list[int] = []
     cities: set[int] = set()
-    if not ids:
-        return published, cities
-    for obs in session.scalars(select(Observation).where(Observation.id.in_(ids))):
-        if not obs.is_current or obs.status != "draft":
-            continue  # superseded by a newer version since, or published already
-        make_public(session, obs)
-        published.append(obs.id)
-        cities.add(obs.city_id)
+    for start in range(0, len(ids), 5000):
+        # superseded by a newer version since, or published already: left as they are
+        for oid, cid in session.execute(
+            select(Observation.id, Observation.city_id).where(
+                Observation.id.in_(ids[start : start + 5000]),
+                Observation.is_current.is_(True),
+                Observation.status == "draft",
+            )
+        ):
+            published.append(int(oid))
+            cities.add(int(cid))
+    make_public_many(session, published)
     return published, cities
 
 
