@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sdgcities.accounts import permissions
@@ -336,9 +336,11 @@ def transition(
 
 def _set_items(session: Session, submission: Submission, ids: list[int]) -> None:
     have = set(item_ids(session, submission.id))
-    for oid in ids:
-        if oid not in have:
-            session.add(SubmissionItem(submission_id=submission.id, observation_id=oid))
+    rows = [
+        {"submission_id": submission.id, "observation_id": oid} for oid in ids if oid not in have
+    ]
+    for start in range(0, len(rows), 10_000):
+        session.execute(insert(SubmissionItem), rows[start : start + 10_000])
     session.flush()
 
 
