@@ -237,7 +237,9 @@ def test_default_set_scores_pm25(engine: Engine) -> None:
         city = City(slug="x", name="X")
         s.add_all([ind, city])
         s.flush()
-        s.add(Observation(city_id=city.id, indicator_id=ind.id, year=2020, value=12.0))
+        s.add(
+            Observation(city_id=city.id, indicator_id=ind.id, year=2020, value=12.0, is_public=True)
+        )
     with transaction(engine) as s:
         sc = city_scores(s)
     row = sc.indicators.set_index("indicator").loc["11.6.2"]

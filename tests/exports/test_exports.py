@@ -54,6 +54,7 @@ def store(engine: Engine, tmp_path: Path) -> tuple[Engine, dict[str, int]]:
                     unit="%",
                     disaggregation=dis,
                     source="GTFS 2020",
+                    is_public=True,
                 )
             )
         s.add(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -63,3 +64,14 @@ def store_state(engine: Engine) -> tuple[int, int, str]:
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def import_published(engine: Any, path: Any, **kw: Any) -> Any:
+    """``import_observations`` as an admin tool publishing at once (imports land as drafts).
+
+    These tests are about the import mechanics of published values.
+    """
+    from sdgcities.observations.importer import import_observations
+
+    kw.setdefault("status", "published")
+    return import_observations(engine, path, **kw)

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from sdgcities.observations.importer import import_observations
 from sdgcities.store.db import transaction
 from sdgcities.store.models import City, ImportBatch, Indicator
+from tests.observations.obs_helpers import import_published as import_observations
 from tests.observations.obs_helpers import store_state, write
 
 CHILD = textwrap.dedent("""

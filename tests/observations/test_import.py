@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select
 
-from sdgcities.observations.importer import import_observations
 from sdgcities.observations.service import current_observations, history, provenance_of
 from sdgcities.store.db import transaction
 from sdgcities.store.models import ImportBatch, Observation
+from tests.observations.obs_helpers import import_published as import_observations
 from tests.observations.obs_helpers import store_state, write
 
 LONG = """city,indicator,year,value,unit,source,sex,age,lower,upper

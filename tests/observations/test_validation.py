@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from sdgcities.errors import Finding, InputFileError, ValidationError
-from sdgcities.observations.importer import import_observations
 from sdgcities.store.db import transaction
 from sdgcities.store.models import ImportBatch
+from tests.observations.obs_helpers import import_published as import_observations
 from tests.observations.obs_helpers import store_state, write
 
 HEAD = "city,indicator,year,value\n"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from sdgcities.observations.importer import import_observations
 from sdgcities.observations.service import record_value
 from sdgcities.observations.visibility import make_public, public_only, visible
 from sdgcities.store.db import transaction
 from sdgcities.store.models import City, Observation
+from tests.observations.obs_helpers import import_published as import_observations
 
 
 def _seen(engine: Engine, clause) -> dict[str, float]:  # type: ignore[no-untyped-def]

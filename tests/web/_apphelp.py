@@ -111,6 +111,11 @@ def seed(engine: Engine) -> Seed:
             role="regional_hub",
             region=nbo.sdg_region or "Sub-Saharan Africa",
         )
+        from sdgcities.accounts import hubs
+
+        hubs.create_hub(s, slug="east-africa", name="East Africa hub", host_country_iso3="KEN")
+        hubs.add_city(s, "east-africa", nbo.slug)
+        hubs.add_member(s, "east-africa", "hub@example.org")
         admin_token, _ = issue_token(s, "admin@example.org", name="tests")
         editor_token, _ = issue_token(s, "editor@nairobi.example", name="tests")
         return Seed(nbo.id, mba.id, layer.id, pub.id, draft.id, admin_token, editor_token)

@@ -116,8 +116,18 @@ def test_city_editor_writes_own_city_only(api: tuple[TestClient, Seed]) -> None:
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "forbidden"
     assert client.post("/api/v1/observations", json=other).status_code == 401
-    r = client.post("/api/v1/observations", json=other, headers=bearer(data.admin_token))
+    # the editor's correction is a draft: the public keeps the published value
+    nairobi = client.get("/api/v1/observations", params={"city": data.nairobi}).json()
+    assert [o["value"] for o in nairobi["items"] if o["indicator"] == "11.2.1"] == [41.5]
+    # only admins and the global hub publish without review
+    mine = dict(value, status="published")
+    r = client.post("/api/v1/observations", json=mine, headers=bearer(data.editor_token))
+    assert r.status_code == 403
+    assert "review" in r.json()["error"]["message"]
+    published = dict(other, status="published")
+    r = client.post("/api/v1/observations", json=published, headers=bearer(data.admin_token))
     assert r.status_code == 201
+    assert r.json()["observation"]["status"] == "published"
     mombasa = client.get("/api/v1/observations", params={"city": data.mombasa}).json()
     assert mombasa["items"][0]["value"] == 44.0
 

@@ -149,7 +149,7 @@ def test_editor_cannot_change_another_city(app_client: tuple[TestClient, Seed]) 
     assert r.status_code == 403
 
 
-def test_hub_sees_drafts_of_its_region(app_client: tuple[TestClient, Seed]) -> None:
+def test_hub_sees_drafts_of_the_cities_it_serves(app_client: tuple[TestClient, Seed]) -> None:
     client, data = app_client
     login(client, "hub@example.org")
     seen = client.get("/api/v1/observations", params={"city": data.nairobi}).json()

@@ -229,10 +229,21 @@ def test_upload_shows_findings_then_imports(
     finally:
         client.post("/logout", data={"csrf_token": token})
         client.cookies.clear()
-    # anonymous readers, served from the page cache, see the new value too
+    # the upload is a draft: anonymous readers do not see it …
+    anonymous = client.get("/cities/nairobi-ken")
+    assert "77.5" not in anonymous.text
+    assert "Log in" in anonymous.text
+    # … until it is reviewed and published; then, served from the page cache, they do
+    from sdgcities.accounts.users import get_user
+    from sdgcities.review import service as review
+
+    with transaction(engine) as s:
+        sub = review.submit(s, "nairobi-ken", actor=get_user(s, "editor@nairobi.example"))
+        review.publish(s, sub.id, actor=get_user(s, "admin@example.org"))
+    # published outside this app (as the CLI does): pages notice within a second; now
+    client.app.state.page_cache.invalidate()  # type: ignore[attr-defined]
     anonymous = client.get("/cities/nairobi-ken")
     assert "77.5" in anonymous.text
-    assert "Log in" in anonymous.text
 
 
 def test_anonymous_pages_are_cached_but_never_personal(client: TestClient) -> None:

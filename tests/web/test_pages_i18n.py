@@ -50,10 +50,14 @@ def test_the_checker_catches_bare_text() -> None:
 
 
 def _catalogue_ids() -> set[str]:
+    """The ids of every catalogue template: ``messages.pot`` and each domain's ``.pot``."""
     from babel.messages.pofile import read_po
 
-    with (i18n.locale_dir() / "messages.pot").open("rb") as fh:
-        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    ids: set[str] = set()
+    for pot in sorted(i18n.locale_dir().glob("*.pot")):
+        with pot.open("rb") as fh:
+            ids |= {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    return ids
 
 
 def _extracted_ids() -> set[str]:
@@ -85,13 +89,15 @@ def test_catalogue_exists_is_compiled_and_complete(lang: str) -> None:
     assert po.is_file()
     assert mo.is_file()
     assert mo.read_bytes() == i18n.compile_po(po), "run `python -m sdgcities.web.i18n compile`"
-    with po.open("rb") as fh:
-        catalog = read_po(fh)
-    untranslated = [m.id for m in catalog if m.id and not m.string]
-    assert not untranslated, f"{lang}: untranslated {untranslated[:10]}"
+    have: set[str] = set()
+    for domain_po in sorted(folder.glob("*.po")):  # messages.po and each domain's catalogue
+        with domain_po.open("rb") as fh:
+            catalog = read_po(fh)
+        untranslated = [m.id for m in catalog if m.id and not m.string]
+        assert not untranslated, f"{lang}/{domain_po.name}: untranslated {untranslated[:10]}"
+        have |= {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
     needed = _extracted_ids()
-    have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
-    assert needed <= have
+    assert needed <= have, f"{lang}: not translated: {sorted(needed - have)[:10]}"
 
 
 def test_locale_choice() -> None:
@@ -133,8 +139,10 @@ def test_core_messages_are_in_the_catalogue_template() -> None:
 def test_translations_keep_every_placeholder(lang: str) -> None:
     from babel.messages.pofile import read_po
 
-    with (i18n.locale_dir() / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        catalog = read_po(fh)
+    catalog = []
+    for po in sorted((i18n.locale_dir() / lang / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            catalog += list(read_po(fh))
     wrong = []
     for m in catalog:
         if not m.id:

@@ -45,6 +45,7 @@ def _register() -> None:
         demo,
         exports,
         observations,
+        review,
         scoring,
         servicedesk,
         spatial,
@@ -67,6 +68,7 @@ def _register() -> None:
         servicedesk,
         web,
         demo,
+        review,
     ):
         module.register(app)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from sqlalchemy import Engine
 
 from sdgcities.cli._common import console, err_console, handle_errors, progress
 
@@ -133,6 +134,25 @@ def dashboard(engine: object, slugs: list[str]) -> None:
                                 f"population {pop})", border_style="blue"))  # fmt: skip
 
 
+def _publish_demo(engine: Engine, slug: str) -> None:
+    """The demo is public: publish the city's computed drafts at once, in the review log."""
+    import getpass
+
+    from sdgcities.observations.service import resolve_city
+    from sdgcities.review.service import draft_ids, publish_directly
+    from sdgcities.store.db import transaction
+
+    with transaction(engine) as session:
+        city = resolve_city(session, slug)
+        publish_directly(
+            session,
+            draft_ids(session, city.id),
+            actor=None,
+            actor_label=f"sdgcities demo (login {getpass.getuser()})",
+            comment="demo values computed from the bundled open data",
+        )
+
+
 @handle_errors
 def demo(
     serve: bool = typer.Option(True, help="Serve the web platform afterwards."),
@@ -161,6 +181,7 @@ def demo(
         slug = _ensure_city(engine, name, country)
         with console.status(f"computing SDG 11 indicators for {name} from OpenStreetMap …"):
             report = run_city(engine, slug, discover_kit(kit_dir))
+        _publish_demo(engine, slug)
         done = ", ".join(report.computed) or "nothing new"
         cached = f" (cached: {', '.join(report.cached)})" if report.cached else ""
         console.print(f"[green]✓[/] {name}: computed {done}{cached} in {report.seconds:.1f} s")

@@ -53,11 +53,44 @@ def import_observations_cmd(
     sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet (default: the first)."),
     user: str | None = typer.Option(None, "--user", help="Who imports (default: login name)."),
     reason: str = typer.Option("", "--reason", help="Why (stored with corrections)."),
-    draft: bool = typer.Option(False, "--draft", help="Store as draft, not published."),
+    draft: bool = typer.Option(True, "--draft", hidden=True, help="Store as draft (default)."),
+    publish: bool = typer.Option(
+        False, "--publish", help="Publish at once (admins and the global hub; needs --as)."
+    ),
+    as_: str | None = typer.Option(
+        None, "--as", help="E-mail of the account importing (needed for --publish)."
+    ),
 ) -> None:
-    """Import observations from a long (city, indicator, year, value) or wide file."""
-    from sdgcities.observations.importer import import_observations
+    """Import observations from a long (city, indicator, year, value) or wide file.
 
+    The values land as drafts: submit them for review with `sdgcities review submit`.
+    An admin or the global hub may publish at once (written to the review log).
+
+    Examples:
+
+      sdgcities import observations values.csv --reason "2024 survey"
+
+      sdgcities import observations values.csv --publish --as admin@example.org
+    """
+    from sdgcities.cli.review import actor
+    from sdgcities.observations.importer import import_observations
+    from sdgcities.store.db import transaction
+
+    who = None
+    if publish:
+        from sdgcities.accounts.permissions import can_publish_directly
+
+        if not as_:
+            raise typer.BadParameter("--publish needs --as ADMIN_EMAIL", param_hint="--as")
+        with transaction(engine()) as s:
+            acting = actor(s, as_)
+            if not can_publish_directly(acting):
+                raise typer.BadParameter(
+                    f"{as_} may not publish at once (admins and the global hub may); "
+                    "import as draft and submit for review",
+                    param_hint="--publish",
+                )
+            who = acting.email if acting else None
     with progress(f"importing {file.name}") as advance:
         last = [0]
 
@@ -68,14 +101,21 @@ def import_observations_cmd(
         report = import_observations(
             engine(),
             file,
-            user=_user(user),
+            user=who or _user(user or as_),
             reason=reason,
             wide_mapping=wide_mapping,
             sheet=sheet,
-            status="draft" if draft else "published",
+            status="published" if publish else "draft",
             on_progress=on_progress,
         )
+    if publish and report.import_id is not None:
+        from sdgcities.review.service import publish_import
+
+        with transaction(engine()) as s:
+            publish_import(s, report.import_id, actor=actor(s, as_), comment=reason)
     _print_report(report)
+    if not publish and report.status == "imported":
+        console.print("  stored as drafts; submit them with `sdgcities review submit CITY --as …`")
 
 
 @import_app.command("unhabitat")
@@ -91,8 +131,19 @@ def import_unhabitat_cmd(
     Creates missing cities; stores [a] as 11.7.1 and [b] as 11.7.1b.
     """
     from sdgcities.observations.unhabitat import import_unhabitat_table
+    from sdgcities.review.service import publish_import
+    from sdgcities.store.db import transaction
 
     report = import_unhabitat_table(engine(), file, user=_user(user))
+    if report.import_id is not None:  # official published data: published at once, audited
+        with transaction(engine()) as s:
+            publish_import(
+                s,
+                report.import_id,
+                actor=None,
+                actor_label=f"cli:{_user(user)}",
+                comment="UN-Habitat Urban Indicators Database",
+            )
     _print_report(report)
     d = report.details
     console.print(
@@ -211,6 +262,7 @@ def correct_cmd(
             user=_user(user),
             reason=reason,
             provenance={"method": "manual correction (CLI)"},
+            status="draft",  # reviewed like every other change: `sdgcities review submit`
         )
         version, name = obs.version, c.name
         changed = obs.reason == reason and obs.created_by == _user(user)

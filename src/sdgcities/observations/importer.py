@@ -117,7 +117,7 @@ def import_observations(
     reason: str = "",
     wide_mapping: dict[str, str] | Path | str | None = None,
     sheet: str | None = None,
-    status: str = "published",
+    status: str = "draft",
     on_progress: Callable[[int], None] | None = None,
     allowed_city_ids: set[int] | None = None,
 ) -> ImportReport:
@@ -126,6 +126,9 @@ def import_observations(
     ``wide_mapping`` makes it a wide sheet (``{column name: indicator code}`` or a YAML
     file of that). ``on_progress(rows_read)`` is called after each chunk.
     ``allowed_city_ids`` restricts which cities' values may be written (web editors).
+    Values land as drafts for review (:mod:`sdgcities.review`) unless ``status`` is
+    ``"published"`` (tools that may publish at once; log it with
+    :func:`sdgcities.review.service.publish_import`).
     Raises :class:`ValidationError` with every finding; nothing is stored then.
     """
     path = Path(path)

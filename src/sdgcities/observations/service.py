@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from sdgcities.errors import NotFoundError, ValidationError
 from sdgcities.observations._validate import MIN_YEAR, max_year
 from sdgcities.observations.disaggregation import canonical_key
-from sdgcities.observations.visibility import retire_public
+from sdgcities.observations.visibility import public_only, retire_public, visible
 from sdgcities.store.models import City, ImportBatch, Indicator, Observation, utcnow
 
 #: columns of :func:`current_observations`
@@ -82,9 +83,14 @@ def current_observations(
     indicator_codes: list[str] | set[str] | None = None,
     published_only: bool = False,
     disaggregation: str | None = "",
+    draft_cities: Collection[int] | None = None,
 ) -> pd.DataFrame:
-    """The current version of every matching value as a DataFrame.
+    """The version of every matching value a reader sees, as a DataFrame.
 
+    ``published_only`` gives the public versions (the newest *published* version of
+    each key, even while a draft correction of it waits for review); otherwise the
+    current versions of ``draft_cities`` (``None``: every city) and the public versions
+    of the others (:func:`sdgcities.observations.visibility.visible`).
     Columns: :data:`CURRENT_COLUMNS`. ``disaggregation=""`` gives totals only, ``None``
     every breakdown, any other key that breakdown. Sorted by city, indicator, year.
     """
@@ -107,14 +113,12 @@ def current_observations(
         )
         .join(City, City.id == Observation.city_id)
         .join(Indicator, Indicator.id == Observation.indicator_id)
-        .where(Observation.is_current.is_(True))
+        .where(public_only() if published_only else visible(draft_cities))
     )
     if city_ids is not None:
         q = q.where(Observation.city_id.in_(list(city_ids)))
     if indicator_codes is not None:
         q = q.where(Indicator.code.in_(list(indicator_codes)))
-    if published_only:
-        q = q.where(Observation.status == "published")
     if disaggregation is not None:
         q = q.where(Observation.disaggregation == canonical_key(disaggregation))
     q = q.order_by(
@@ -136,8 +140,12 @@ def history(
     indicator: str,
     year: int | None = None,
     disaggregation: str = "",
+    include_drafts: bool = True,
 ) -> list[Observation]:
-    """Every version of a city's values of an indicator, newest first."""
+    """Every version of a city's values of an indicator, newest first.
+
+    ``include_drafts=False`` keeps the published versions (what the public may see).
+    """
     c = resolve_city(session, city)
     ind = resolve_indicator(session, indicator)
     q = select(Observation).where(
@@ -147,6 +155,8 @@ def history(
     )
     if year is not None:
         q = q.where(Observation.year == year)
+    if not include_drafts:
+        q = q.where(Observation.status == "published")
     q = q.order_by(
         Observation.created_at.desc(),
         Observation.version.desc(),
@@ -248,10 +258,20 @@ def record_value(
     return obs
 
 
-def provenance_of(session: Session, observation_id: int) -> dict[str, Any]:
-    """Where a value came from: its import (file, sha256, user, time), row, column, method."""
+#: fields of :func:`provenance_of` that name people (e-mail addresses) or hold their notes
+PERSONAL_FIELDS = ("created_by",)
+
+
+def provenance_of(
+    session: Session, observation_id: int, *, include_drafts: bool = True, personal: bool = True
+) -> dict[str, Any]:
+    """Where a value came from: its import (file, sha256, user, time), row, column, method.
+
+    ``include_drafts=False`` refuses draft versions (NotFoundError, as if absent);
+    ``personal=False`` leaves out who recorded the value and who imported the file.
+    """
     obs = session.get(Observation, observation_id)
-    if obs is None:
+    if obs is None or (not include_drafts and obs.status != "published"):
         raise NotFoundError(f"no observation with id {observation_id}")
     city = session.get(City, obs.city_id)
     ind = session.get(Indicator, obs.indicator_id)
@@ -291,4 +311,9 @@ def provenance_of(session: Session, observation_id: int) -> dict[str, Any]:
                 "created_at": batch.created_at.isoformat() if batch.created_at else None,
                 "details": batch.details,
             }
+    if not personal:
+        for name in PERSONAL_FIELDS:
+            out[name] = ""
+        if out["import"] is not None:
+            out["import"]["user"] = ""
     return out

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, and_, false, or_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true, update
+from sqlalchemy.orm import Session, aliased
 
 from sdgcities.store.models import Observation
 
-__all__ = ["make_public", "public_only", "retire_public", "visible"]
+__all__ = ["make_public", "make_public_many", "public_only", "retire_public", "visible"]
 
 
 def public_only() -> ColumnElement[bool]:
@@ -81,3 +81,49 @@ def make_public(session: Session, observation: Observation) -> None:
     observation.status = "published"
     observation.is_public = True
     session.flush()
+
+
+def make_public_many(session: Session, ids: Collection[int], *, chunk: int = 2000) -> None:
+    """Publish the versions ``ids`` at once (set-based; at most one per key, flushes).
+
+    The same as :func:`make_public` for each, in two statements per ``chunk`` ids: the
+    public versions of their keys are retired, then they become public and published.
+    """
+    session.flush()
+    todo = sorted(set(ids))
+    new = aliased(Observation)
+    for start in range(0, len(todo), chunk):
+        part = todo[start : start + chunk]
+        cities, indicators = zip(
+            *session.execute(
+                select(Observation.city_id, Observation.indicator_id)
+                .where(Observation.id.in_(part))
+                .distinct()
+            ),
+            strict=True,
+        )
+        same_key = exists().where(
+            new.id.in_(part),
+            new.city_id == Observation.city_id,
+            new.indicator_id == Observation.indicator_id,
+            new.year == Observation.year,
+            new.disaggregation == Observation.disaggregation,
+        )
+        session.execute(
+            update(Observation)
+            .where(
+                Observation.city_id.in_(sorted(set(cities))),  # the public-version index
+                Observation.indicator_id.in_(sorted(set(indicators))),
+                Observation.is_public.is_(True),
+                same_key,
+            )
+            .values(is_public=false())
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Observation)
+            .where(Observation.id.in_(part))
+            .values(is_public=true(), status="published")
+            .execution_options(synchronize_session=False)
+        )
+    session.expire_all()

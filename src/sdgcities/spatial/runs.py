@@ -170,8 +170,13 @@ def store_result(
     *,
     year: int,
     user: str = "",
+    status: str = "draft",
 ) -> SpatialRun:
-    """Store one run (its values as observations, its hex layers) in the caller's transaction."""
+    """Store one run (its values as observations, its hex layers) in the caller's transaction.
+
+    The values land as drafts (``status="draft"``) for review, unless a tool that may
+    publish at once asks for ``"published"``.
+    """
     from sdgcities.observations.service import record_value
 
     spatial_run = SpatialRun(
@@ -221,6 +226,7 @@ def store_result(
                 user=user or "sdgcities spatial",
                 reason="computed from open data",
                 provenance=provenance,
+                status=status,
             )
         if result.hexes is not None and len(result.hexes):
             _store_hexes(session, city, run, spatial_run, result)
@@ -307,8 +313,12 @@ def run_city(
     year: int | None = None,
     force: bool = False,
     user: str = "",
+    status: str = "draft",
 ) -> CityRunReport:
-    """Compute everything the kit allows for ``city`` and store it (cached by inputs)."""
+    """Compute everything the kit allows for ``city`` and store it (cached by inputs).
+
+    The values land as drafts for review unless ``status="published"``.
+    """
     from sdgcities.cities.service import get_city
     from sdgcities.store.db import transaction
 
@@ -324,7 +334,9 @@ def run_city(
     results, failed = compute_planned(kit, todo)
     report.failed = failed
     year = year or data_year(kit)
-    write_results(engine, city_name, todo, results, year=year, force=force, user=user)
+    write_results(
+        engine, city_name, todo, results, year=year, force=force, user=user, status=status
+    )
     for p in todo:
         if p.key in results:
             report.computed.append(p.indicator.code)
@@ -342,8 +354,9 @@ def write_results(
     year: int | None = None,
     force: bool = False,
     user: str = "",
+    status: str = "draft",
 ) -> None:
-    """Write a city's computed results in ONE transaction (all or nothing)."""
+    """Write a city's computed results in ONE transaction (all or nothing); drafts by default."""
     from datetime import date
 
     from sdgcities.cities.service import get_city
@@ -363,4 +376,12 @@ def write_results(
             if force:
                 session.execute(delete(SpatialRun).where(SpatialRun.cache_key == p.key))
                 session.flush()
-            store_result(session, city_obj, p, res, year=year or date.today().year, user=user)
+            store_result(
+                session,
+                city_obj,
+                p,
+                res,
+                year=year or date.today().year,
+                user=user,
+                status=status,
+            )

@@ -16,6 +16,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.store.models",
     "sdgcities.servicedesk.models",
     "sdgcities.capacity.models",
+    "sdgcities.review.models",
 )
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sdgcities.review.models import ReviewLogEntry
 from sdgcities.store.models import (
     Benchmark,
     BenchmarkSet,
@@ -80,6 +81,8 @@ class PageCache:
             HexLayer,
         ):
             parts.append(session.execute(select(func.max(model.id))).scalar())
+        # publishing changes no id above but always appends to the review log
+        parts.append(session.execute(select(func.max(ReviewLogEntry.id))).scalar())
         parts.append(session.execute(select(func.count()).select_from(City)).scalar())
         parts.append(session.execute(select(func.count()).select_from(Target)).scalar())
         parts.append(

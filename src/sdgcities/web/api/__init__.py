@@ -17,13 +17,14 @@ from sdgcities.web.api import (
     layers,
     me,
     observations,
+    review,
     scores,
     servicedesk,
 )
 from sdgcities.web.errors import ERROR_RESPONSES
 
 router = APIRouter(responses=ERROR_RESPONSES)
-for _module in (cities, scores, layers, indicators, observations, exports, me, servicedesk):
+for _module in (cities, scores, layers, indicators, observations, exports, me, servicedesk, review):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -155,7 +155,10 @@ class ObservationIn(BaseModel):
     source: str | None = Field(default=None, max_length=2000)
     disaggregation: str = Field(default="", max_length=200, description="e.g. sex=female")
     reason: str = Field(default="", max_length=2000, description="why (for a correction)")
-    status: Literal["published", "draft"] = "published"
+    status: Literal["published", "draft"] = Field(
+        default="draft",
+        description="draft (for review; the default) or published (admins and the global hub)",
+    )
 
     @field_validator("city", "indicator", "unit", "source", "disaggregation", "reason")
     @classmethod

@@ -1,9 +1,11 @@
-"""``/observations``: read current values; add or correct them (city editors, own cities).
+"""``/observations``: read values; add or correct them (city editors, own cities).
 
-Reading follows the visibility rule: published values for everyone, draft values only
-for those who may see the city's drafts (its editors, the hubs, admins). Writing calls
-the same service functions as ``sdgcities observations import`` — a correction keeps
-the old version.
+Reading follows the visibility rule (:mod:`sdgcities.observations.visibility`): the
+public sees each value's newest *published* version — a draft correction leaves it in
+view until it is published — and no personal data (``created_by`` is empty); those who
+may see a city's drafts (its editors, its hub, admins) see its current versions and who
+recorded them. Writing calls the same service functions as ``sdgcities observations
+import`` — a correction keeps the old version; new values land as drafts for review.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from collections.abc import Hashable, Mapping
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
@@ -84,6 +85,17 @@ def _row_out(row: Mapping[Hashable, Any]) -> ObservationOut:
     )
 
 
+def ensure_may_publish(user: User | None, status: str) -> None:
+    """Only admins and the global hub may publish without review (403 otherwise)."""
+    from sdgcities.errors import PermissionDeniedError
+
+    if status == "published" and not permissions.can_publish_directly(user):
+        raise PermissionDeniedError(
+            "status=published: your account may not publish without review; send "
+            "status=draft (the default) and submit the values for review"
+        )
+
+
 def observation_out(obs: Observation, *, indicator: str, city: Any = None) -> ObservationOut:
     return ObservationOut(
         id=obs.id,
@@ -101,14 +113,6 @@ def observation_out(obs: Observation, *, indicator: str, city: Any = None) -> Ob
         version=obs.version,
         status=obs.status,
     )
-
-
-def visible_frame(frame: pd.DataFrame, draft_ids: set[int] | None) -> pd.DataFrame:
-    """Keep published rows, and drafts of the cities in ``draft_ids`` (None = all)."""
-    if draft_ids is None or frame.empty:
-        return frame
-    keep = (frame["status"] == "published") | frame["city_id"].isin(sorted(draft_ids))
-    return frame[keep]
 
 
 @router.get("", response_model=Page[ObservationOut], summary="Current values")
@@ -146,8 +150,8 @@ def list_observations(
         indicator_codes=codes,
         published_only=draft_ids == set(),
         disaggregation=disaggregation,
+        draft_cities=draft_ids,
     )
-    frame = visible_frame(frame, draft_ids)
     if year is not None and not frame.empty:
         frame = frame[frame["year"] == year]
     if not frame.empty:
@@ -167,9 +171,8 @@ def get_observation(
     from sdgcities.store.models import City, Indicator
 
     obs = session.get(Observation, observation_id)
-    if obs is None or (
-        obs.status != "published" and not permissions.can_see_drafts(user, obs.city_id, session)
-    ):
+    staff = obs is not None and permissions.can_see_drafts(user, obs.city_id, session)
+    if obs is None or (obs.status != "published" and not staff):
         raise NotFoundError(f"no observation {observation_id}")
     ind = session.get(Indicator, obs.indicator_id)
     city = session.get(City, obs.city_id)
@@ -177,10 +180,11 @@ def get_observation(
     return ObservationDetail(
         **base.model_dump(),
         created_at=obs.created_at,
-        created_by=obs.created_by or "",
+        created_by=(obs.created_by or "") if staff else "",
         reason=obs.reason or "",
-        is_current=obs.is_current,
-        provenance=dict(provenance_of(session, obs.id) or {}),
+        # for the public: whether this is the version it sees (a draft may be newer)
+        is_current=obs.is_current if staff else obs.is_public,
+        provenance=dict(provenance_of(session, obs.id, personal=staff) or {}),
     )
 
 
@@ -205,6 +209,7 @@ def write_observation(
 
     city = get_city_or_404(session, body.city)
     ensure_can_edit_city(user, city.id, session, city.name)
+    ensure_may_publish(user, body.status)
     ind = get_indicator(session, body.indicator)
     previous = session.scalar(
         select(Observation.id).where(
@@ -227,8 +232,12 @@ def write_observation(
         user=user.email,
         reason=body.reason,
         provenance={"via": "api"},
-        status=body.status,
+        status="draft",
     )
+    if body.status == "published":  # admins and the global hub: at once, in the review log
+        from sdgcities.review.service import publish_directly
+
+        publish_directly(session, [obs.id], actor=user, comment=body.reason)
     session.flush()
     return ObservationWritten(
         observation=observation_out(obs, indicator=ind.code, city=city),
@@ -297,7 +306,7 @@ async def import_file(
         str, Query(min_length=1, max_length=200, pattern=r"^[\w\-. ]+\.(csv|txt|xlsx|xlsm)$")
     ] = "upload.csv",
     reason: str | None = text_query("why these values are imported", max_length=2000),
-    status: Literal["published", "draft"] = "published",
+    status: Literal["published", "draft"] = "draft",
 ) -> ImportSummary:
     """The same importer as ``sdgcities observations import``: all rows or none.
 
@@ -312,6 +321,7 @@ async def import_file(
         raise PermissionDeniedError(
             "your account may not change any city's data; ask an administrator for a grant"
         )
+    ensure_may_publish(user, status)
     # the importer runs its own transaction: release this request's hold on the store
     session.commit()
     with tempfile.TemporaryDirectory(prefix="sdgcities-upload-") as tmp:
@@ -333,6 +343,12 @@ async def import_file(
                 f"({err}); send a CSV (UTF-8) or an XLSX workbook with a matching filename",
                 details=[{"file": path.name, "message": str(err)}],
             ) from None
+    if status == "published" and report.import_id is not None:
+        from sdgcities.review.service import publish_import
+        from sdgcities.store.db import transaction
+
+        with transaction(get_engine(request)) as s:
+            publish_import(s, report.import_id, actor=s.merge(user), comment=reason or "")
     return ImportSummary(
         import_id=getattr(report, "import_id", None),
         rows_read=int(report.rows_read),

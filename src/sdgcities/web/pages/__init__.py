@@ -12,6 +12,7 @@ from sdgcities.web.pages import (
     data,
     home,
     indicators,
+    review,
     servicedesk,
 )
 
@@ -19,6 +20,6 @@ from sdgcities.web.pages import (
 def pages_router() -> APIRouter:
     """All page routes in one router."""
     router = APIRouter(include_in_schema=False)
-    for module in (home, city, compare, indicators, data, admin, servicedesk, capacity):
+    for module in (home, city, compare, indicators, data, admin, servicedesk, capacity, review):
         router.include_router(module.router)
     return router

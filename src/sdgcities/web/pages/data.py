@@ -1,4 +1,9 @@
-"""Data: upload observations (city editors), the validation report, history, provenance."""
+"""Data: upload observations (city editors), the validation report, history, provenance.
+
+What each reader sees follows :mod:`sdgcities.observations.visibility`: the public sees
+published versions and no personal data (no e-mail addresses, no draft reasons); a
+city's editors, its hub and admins see its drafts and who recorded them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import logging
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +19,22 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from sdgcities.accounts.permissions import editable_city_ids
+from sdgcities.accounts.permissions import (
+    can_publish_directly,
+    can_see_drafts,
+    draft_city_ids,
+    editable_city_ids,
+)
 from sdgcities.errors import InputFileError, ValidationError
 from sdgcities.observations.importer import import_observations
-from sdgcities.observations.service import history, provenance_of
-from sdgcities.store.models import City, ImportBatch
+from sdgcities.observations.service import history, provenance_of, resolve_city
+from sdgcities.observations.visibility import visible
+from sdgcities.store.models import City, ImportBatch, Observation
 from sdgcities.web import auth
 from sdgcities.web.deps import get_engine
 from sdgcities.web.i18n import gettext as _
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
+from sdgcities.web.pages._provenance import provenance_fields
 from sdgcities.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -41,22 +54,52 @@ def _editable(env: PageEnv) -> list[City]:
     return list(env.session.scalars(stmt.limit(200)))
 
 
-def _recent_imports(env: PageEnv) -> list[ImportBatch]:
-    return list(
+@dataclass(frozen=True)
+class ImportRow:
+    """An import as the reader may see it (``user``/``reason`` empty when not staff)."""
+
+    batch: ImportBatch
+    user: str
+    reason: str
+
+
+def _recent_imports(env: PageEnv) -> list[ImportRow]:
+    """The ten newest imports whose values the reader may see, by whom only for staff."""
+    drafts = draft_city_ids(env.user, env.session)
+    seen = (
+        select(Observation.id)
+        .where(Observation.import_id == ImportBatch.id, visible(drafts))
+        .exists()
+    )
+    batches = list(
         env.session.scalars(
             select(ImportBatch)
-            .where(ImportBatch.kind == "observations")
+            .where(ImportBatch.kind == "observations", seen)
             .order_by(ImportBatch.id.desc())
             .limit(10)
         )
     )
+    out: list[ImportRow] = []
+    for b in batches:
+        cities = set(
+            env.session.scalars(
+                select(Observation.city_id).where(Observation.import_id == b.id).distinct()
+            )
+        )
+        staff = drafts is None or (bool(cities) and cities <= drafts)
+        out.append(ImportRow(b, b.user if staff else "", b.reason if staff else ""))
+    return out
 
 
 def _page(env: PageEnv, status_code: int = 200, **extra: Any) -> Response:
+    imports = _recent_imports(env)
     ctx = {
         "editable": _editable(env) if env.user else [],
         "may_upload": env.user is not None and editable_city_ids(env.user, env.session) != set(),
-        "imports": _recent_imports(env),
+        "may_publish": can_publish_directly(env.user),
+        "imports": imports,
+        "show_import_users": any(row.user for row in imports),
+        "published_now": False,
         "report": None,
         "findings": None,
         "error": None,
@@ -76,7 +119,7 @@ def upload(
     env: PageEnv = Depends(form_page_env),
     file: UploadFile = File(...),
     reason: str = Form("", max_length=2000),
-    status: str = Form("published", pattern="^(published|draft)$"),
+    status: str = Form("draft", pattern="^(published|draft)$"),
 ) -> Response:
     """Import an observations file; show every finding of a rejected file row by row."""
     if env.user is None:
@@ -89,6 +132,15 @@ def upload(
             error=_(
                 "Your account may not change any city's data; "
                 "ask an administrator to grant you a city."
+            ),
+        )
+    if status == "published" and not can_publish_directly(env.user):
+        return _page(
+            env,
+            403,
+            error=_(
+                "Your account may not publish without review; upload as a draft "
+                "and submit it for review."
             ),
         )
     name = Path(file.filename or "upload.csv").name
@@ -131,9 +183,14 @@ def upload(
                 "%(file)s: %(problem)s. Fix: %(fix)s", file=name, problem=err.problem, fix=err.fix
             )
             return _page(env, 422, summary=summary, findings=[], file_name=name)
+    if status == "published" and report.import_id is not None:
+        from sdgcities.review.service import publish_import
+
+        publish_import(env.session, report.import_id, actor=env.user, comment=reason)
+        env.session.commit()
     env.cache.invalidate()
     logger.info("%s imported %s: %s rows", env.user.email, name, report.rows_read)
-    return _page(env, report=report, file_name=name)
+    return _page(env, report=report, file_name=name, published_now=status == "published")
 
 
 @router.get("/data/history", response_class=HTMLResponse)
@@ -144,10 +201,16 @@ def value_history(
     year: int | None = Query(None, ge=1900, le=2200),
     disaggregation: str = Query("", max_length=200),
 ) -> Response:
+    the_city = resolve_city(env.session, city)
+    staff = can_see_drafts(env.user, the_city.id, env.session)
     versions = history(
-        env.session, city=city, indicator=indicator, year=year, disaggregation=disaggregation
+        env.session,
+        city=the_city.id,
+        indicator=indicator,
+        year=year,
+        disaggregation=disaggregation,
+        include_drafts=staff,
     )
-    the_city = env.session.scalars(select(City).where(City.slug == city)).first()
     return render(
         env.request,
         "history.html",
@@ -158,11 +221,18 @@ def value_history(
             "indicator": indicator,
             "year": year,
             "disaggregation": disaggregation,
+            "staff": staff,
         },
     )
 
 
 @router.get("/data/provenance/{observation_id}", response_class=HTMLResponse)
 def provenance(observation_id: int, env: PageEnv = Depends(page_env)) -> Response:
-    prov = provenance_of(env.session, observation_id)
-    return render(env.request, "provenance.html", {"p": prov})
+    obs = env.session.get(Observation, observation_id)
+    staff = obs is not None and can_see_drafts(env.user, obs.city_id, env.session)
+    prov = provenance_of(env.session, observation_id, include_drafts=staff, personal=staff)
+    return render(
+        env.request,
+        "provenance.html",
+        {"p": prov, "details": provenance_fields(prov.get("provenance") or {}), "staff": staff},
+    )
