@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from sdgcities.cli._common import console, engine, err_console, handle_errors
-from sdgcities.spatial.kit import CityKit
-from sdgcities.spatial.result import IndicatorResult
+
+if TYPE_CHECKING:  # geopandas loads when a command runs, not for `sdgcities spatial --help`
+    from sdgcities.spatial.kit import CityKit
+    from sdgcities.spatial.result import IndicatorResult
 
 spatial_app = typer.Typer(
     help="Spatial SDG 11 indicators from local files (.osm.pbf, GTFS, population, rasters).\n\n"
@@ -138,6 +140,8 @@ def transit_access(
     Example: sdgcities spatial transit-access --osm city.osm.pbf --gtfs bus.zip
     --population population_h3.csv --layer access.gpkg --json access.json
     """
+    from sdgcities.spatial.kit import CityKit
+
     kit = CityKit(
         osm=_existing(osm, "OSM"),
         gtfs=[p for p in gtfs if _existing(p, "GTFS")],
@@ -185,6 +189,8 @@ def open_space(
     """SDG 11.7.1 — (a) open public space + streets as a share of the built-up area,
     (b) share of people within 400 m walk of an open public space.
     """
+    from sdgcities.spatial.kit import CityKit
+
     kit = CityKit(
         osm=_existing(osm, "OSM"),
         population=_existing(population, "population"),
@@ -214,6 +220,8 @@ def land_consumption(
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
     """SDG 11.3.1 — land consumption rate / population growth rate (LCRPGR)."""
+    from sdgcities.spatial.kit import CityKit
+
     kit = CityKit(
         built_up=_existing(built_up, "built-up"), boundary=_existing(boundary, "boundary")
     )
@@ -240,6 +248,8 @@ def air_quality(
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
     """SDG 11.6.2 — population-weighted annual mean PM2.5, against the WHO 2021 guideline."""
+    from sdgcities.spatial.kit import CityKit
+
     kit = CityKit(
         pm25=_existing(pm25, "PM2.5"),
         population=_existing(population, "population"),
