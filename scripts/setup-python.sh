@@ -15,7 +15,6 @@ PYTHON=${1:-${PYTHON:-python3}}
 VENV=.venv
 LOCK=requirements.lock
 export UV_PYTHON_DOWNLOADS=never          # use the Python given, never download one
-export UV_LINK_MODE=${UV_LINK_MODE:-copy} # the cache may sit on another file system
 
 if [ ! -x "$VENV/bin/python" ]; then
   echo "Creating $VENV with $("$PYTHON" --version 2>&1)"
