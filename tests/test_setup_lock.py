@@ -235,3 +235,23 @@ def test_the_stamp_follows_the_lock(tmp_path: Path) -> None:
     with (tmp_path / "requirements.lock").open("a", encoding="utf-8") as fh:
         fh.write("# refreshed\n")
     assert "setup-python.sh" in _make(tmp_path, "setup")  # the lock changed: re-sync
+
+
+def test_npm_assets_are_locked_with_integrity_and_no_host() -> None:
+    """``npm ci`` installs package-lock.json exactly: every package pinned with its integrity."""
+    import json
+
+    text = (ROOT / "package-lock.json").read_text(encoding="utf-8")
+    assert "://" not in text, (
+        "package-lock.json names a registry host: npm config omit-lockfile-registry-resolved"
+    )
+    lock = json.loads(text)
+    packages = {k: v for k, v in lock["packages"].items() if k}
+    assert packages
+    for path, entry in packages.items():
+        assert entry.get("version"), path
+        assert str(entry.get("integrity", "")).startswith("sha512-"), path
+    manifest = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    wanted = {**manifest.get("dependencies", {}), **manifest.get("devDependencies", {})}
+    for name in wanted:
+        assert f"node_modules/{name}" in packages, f"{name} is in package.json, not in the lock"
