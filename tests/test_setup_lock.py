@@ -202,41 +202,6 @@ def test_no_built_artefact_is_committed() -> None:
     assert built == [], f"built at set-up, never committed: git rm --cached {' '.join(built)}"
 
 
-def _make(folder: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["make", "-n", "--no-print-directory", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return proc.stdout + proc.stderr
-
-
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_the_stamp_follows_the_lock(tmp_path: Path) -> None:
-    """`make setup` re-syncs when the lock changes, and only then."""
-    for name in ("Makefile", "pyproject.toml", "requirements.lock"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    (tmp_path / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "setup-python.sh", tmp_path / "scripts" / "setup-python.sh")
-    (tmp_path / ".venv").mkdir()
-    assert "setup-python.sh" in _make(tmp_path, "setup")  # nothing installed yet
-    stamp = subprocess.run(
-        ["make", "-s", "--no-print-directory", "--eval", "stamp: ; @echo $(STAMP)", "stamp"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    (tmp_path / stamp).touch()
-    assert "setup-python.sh" not in _make(tmp_path, "setup")  # installed: nothing to do
-    with (tmp_path / "requirements.lock").open("a", encoding="utf-8") as fh:
-        fh.write("# refreshed\n")
-    assert "setup-python.sh" in _make(tmp_path, "setup")  # the lock changed: re-sync
-
-
 def test_npm_assets_are_locked_with_integrity_and_no_host() -> None:
     """``npm ci`` installs package-lock.json exactly: every package pinned with its integrity."""
     import json

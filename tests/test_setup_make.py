@@ -1,4 +1,4 @@
-"""The two README commands and their developer knobs: ``make demo PORT=…``, ``make test ARGS=…``."""
+"""The Makefile: the two README commands, their knobs (PORT=, ARGS=) and the set-up stamp."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
 
-def _dry_run(*args: str) -> str:
+def _dry_run(*args: str, cwd: Path = ROOT) -> str:
     """What ``make -n`` would run (nothing is executed)."""
     proc = subprocess.run(
         ["make", "-n", "--no-print-directory", *args],
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
@@ -46,3 +46,25 @@ def test_setup_builds_the_catalogues_and_assets() -> None:
     out = _dry_run("setup")
     assert "sdgcities.web.i18n compile" in out
     assert "scripts/vendor-assets.sh" in out
+
+
+def test_the_stamp_follows_the_lock(tmp_path: Path) -> None:
+    """`make setup` re-syncs when the lock changes, and only then."""
+    for name in ("Makefile", "pyproject.toml", "requirements.lock"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "setup-python.sh", tmp_path / "scripts" / "setup-python.sh")
+    (tmp_path / ".venv").mkdir()
+    assert "setup-python.sh" in _dry_run("setup", cwd=tmp_path)  # nothing installed yet
+    stamp = subprocess.run(
+        ["make", "-s", "--no-print-directory", "--eval", "stamp: ; @echo $(STAMP)", "stamp"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (tmp_path / stamp).touch()
+    assert "setup-python.sh" not in _dry_run("setup", cwd=tmp_path)  # installed: nothing to do
+    with (tmp_path / "requirements.lock").open("a", encoding="utf-8") as fh:
+        fh.write("# refreshed\n")
+    assert "setup-python.sh" in _dry_run("setup", cwd=tmp_path)  # the lock changed: re-sync
