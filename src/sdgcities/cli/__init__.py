@@ -140,6 +140,10 @@ app = typer.Typer(
     name="sdgcities",
     cls=LazyGroup,
     help="Measure, locate and report SDG 11 and the Urban Monitoring Framework for your city.",
+    epilog=(
+        "Examples: [bold]sdgcities init[/] · [bold]sdgcities indicators list --goal 11[/] · "
+        "[bold]sdgcities demo --port 8010[/] · [bold]sdgcities COMMAND --help[/]"
+    ),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     **_ROOT_SETTINGS,
