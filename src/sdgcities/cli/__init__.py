@@ -68,6 +68,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}
+#: the commands of each module already imported
+_LOADED: dict[str, dict[str, Command]] = {}
 
 
 def load_module_commands(module: str) -> dict[str, Command]:
@@ -85,9 +87,6 @@ def load_module_commands(module: str) -> dict[str, Command]:
         cached = dict(typer.main.get_group(scratch).commands)
         _LOADED[module] = cached
     return cached
-
-
-_LOADED: dict[str, dict[str, Command]] = {}
 
 
 class LazyGroup(TyperGroup):
