@@ -228,3 +228,8 @@ def test_core_and_web_offer_the_same_languages() -> None:
 
     assert tuple(i18n.LANGUAGES) == _i18n.LOCALES
     assert i18n.gettext is _i18n.gettext
+
+
+def test_compile_entry_point_rejects_a_wrong_action(capsys: pytest.CaptureFixture[str]) -> None:
+    assert i18n.main(["compil"]) == 2
+    assert "usage: python -m sdgcities.web.i18n [compile | extract]" in capsys.readouterr().err
