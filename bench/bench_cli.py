@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import time
@@ -27,17 +28,24 @@ ISSUE_BEFORE_S = 1.1
 COMMANDS: list[list[str]] = [["--help"], ["--version"], ["indicators", "list", "--help"]]
 
 
-def median_seconds(argv: list[str], runs: int) -> float:
-    """Median wall-clock seconds of ``argv`` as a whole process (output discarded)."""
+def median_seconds(argv: list[str], runs: int) -> tuple[float, float]:
+    """Median wall-clock and CPU (user + system) seconds of ``argv`` as a whole process.
+
+    On a shared machine the wall clock includes waiting for a core; the CPU time does not,
+    so both are reported. Output is discarded.
+    """
     env = {**os.environ, "COLUMNS": "100"}
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(
             argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True
         )
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        now = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(now.ru_utime - used.ru_utime + now.ru_stime - used.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def script(checkout: Path) -> Path:
@@ -55,18 +63,25 @@ def main() -> None:
 
     after = script(ROOT)
     before = script(args.before) if args.before else None
-    floor = median_seconds([str(after.with_name("python")), "-c", "pass"], args.runs)
-    print(f"python -c pass (the floor): {floor:.3f} s  (median of {args.runs})")
+    floor, floor_cpu = median_seconds([str(after.with_name("python")), "-c", "pass"], args.runs)
+    print(f"python -c pass (the floor): {floor:.3f} s wall, {floor_cpu:.3f} s CPU")
+    print(f"medians of {args.runs} runs; wall clock (CPU time in brackets)")
     label = "before" if before else f"before (issue 7, ≈{ISSUE_BEFORE_S} s)"
-    print(f"{'command':34} {label:>26} {'after':>8} {'ratio':>7}")
+    print(f"{'command':34} {label:>24} {'after':>18} {'ratio':>7}")
     for argv in COMMANDS:
-        now = median_seconds([str(after), *argv], args.runs)
-        then = median_seconds([str(before), *argv], args.runs) if before else ISSUE_BEFORE_S
+        now, now_cpu = median_seconds([str(after), *argv], args.runs)
+        if before:
+            then, then_cpu = median_seconds([str(before), *argv], args.runs)
+            then_text = f"{then:.3f} s ({then_cpu:.3f})"
+        else:
+            then, then_text = ISSUE_BEFORE_S, f"{ISSUE_BEFORE_S:.3f} s"
         name = "sdgcities " + " ".join(argv)
-        print(f"{name:34} {then:>24.3f} s {now:>6.3f} s {then / now:>6.1f}×")
+        print(f"{name:34} {then_text:>24} {f'{now:.3f} s ({now_cpu:.3f})':>18} {then / now:>6.1f}×")
         if argv == ["--help"]:
-            verdict = "met" if now <= TARGET_HELP_S else "NOT met"
-            print(f"  target --help ≤ {TARGET_HELP_S} s: {verdict}")
+            verdict = (
+                "met" if now <= TARGET_HELP_S else "NOT met (see the CPU time on a busy machine)"
+            )
+            print(f"  target --help ≤ {TARGET_HELP_S} s wall: {verdict}")
 
 
 if __name__ == "__main__":
