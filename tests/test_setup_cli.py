@@ -113,6 +113,22 @@ def test_table_matches_the_real_commands() -> None:
             assert first == COMMANDS[name][1], f"help of `{name}` changed: update COMMANDS"
 
 
+def test_every_command_module_is_in_the_table() -> None:
+    """A new ``cli/<domain>.py`` with ``register(app)`` is reachable only through COMMANDS."""
+    import sdgcities.cli as cli
+
+    folder = Path(cli.__file__).parent
+    modules = {
+        path.stem
+        for path in folder.glob("*.py")
+        if not path.stem.startswith("_") and "\ndef register(" in path.read_text(encoding="utf-8")
+    }
+    listed = {module for module, _help in COMMANDS.values()}
+    assert modules <= listed, (
+        f"add a line to COMMANDS in sdgcities/cli/__init__.py for {sorted(modules - listed)}"
+    )
+
+
 def test_root_help_shows_each_help_line() -> None:
     proc = subprocess.run(
         [*_script(), "--help"], capture_output=True, text=True, env=_env(), timeout=60
