@@ -3,29 +3,42 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package.json 2>/dev/null | sha1sum | cut -c1-12)
+LOCK := requirements.lock
+PORT ?= 8000
+ARGS ?=
+# the environment is re-synced whenever the lock, pyproject.toml or the installer changes
+STAMP := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml scripts/setup-python.sh 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: setup demo test lint typecheck serve bench clean assets browser
+.PHONY: setup demo test lint typecheck serve bench clean assets browser catalogues lock
 
-setup: $(STAMP) assets browser  ## create .venv and install everything (idempotent)
+setup: $(STAMP) catalogues assets browser  ## create .venv, install exactly the lock, build artefacts (idempotent)
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
-	@rm -f $(VENV)/.installed-*; touch $@
+$(STAMP): $(LOCK) pyproject.toml scripts/setup-python.sh
+	@rm -f $(VENV)/.installed-*
+	@bash scripts/setup-python.sh $(PYTHON)
+	@touch $@
 
-assets:  ## JS/CSS for the web pages, from the npm registry, served by the package itself
+catalogues: $(STAMP)  ## compile every locale/<lang>/LC_MESSAGES/*.po to .mo (built here, never committed)
+	@$(BIN)/python -m sdgcities.web.i18n compile
+
+assets:  ## JS/CSS for the web pages, from the npm registry (package-lock.json), served by the package itself
 	@bash scripts/vendor-assets.sh
 
 browser:  ## Debian's Chromium for the browser tests (installed when missing)
 	@bash scripts/install-chromium.sh
 
-demo: setup  ## set up a store with real bundled data and serve the platform
-	$(BIN)/sdgcities demo
+lock:  ## re-resolve requirements.lock from pyproject.toml (keeps pins that still fit; UPGRADE=1 takes the newest)
+	@bash scripts/setup-python.sh --uv-only $(PYTHON)
+	$(BIN)/uv pip compile pyproject.toml requirements-tools.in --extra test --universal \
+	  --python-version 3.11 --generate-hashes --custom-compile-command "make lock" --quiet \
+	  $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	@echo "$(LOCK) written; \`make setup\` installs it"
 
-test: setup  ## lint, type-check and run the whole suite on SQLite and PostgreSQL
-	@bash scripts/run-tests.sh
+demo: setup  ## set up a store with real bundled data and serve the platform (make demo PORT=8010)
+	$(BIN)/sdgcities demo --port $(PORT)
+
+test: setup  ## lint, type-check and run the whole suite on SQLite and PostgreSQL (make test ARGS="tests/web -x")
+	@bash scripts/run-tests.sh $(ARGS)
 
 lint:
 	$(BIN)/ruff check src tests bench
@@ -35,10 +48,11 @@ typecheck:
 	$(BIN)/mypy
 
 serve: setup
-	$(BIN)/sdgcities serve
+	$(BIN)/sdgcities serve --port $(PORT)
 
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules src/sdgcities/web/static/vendor .pytest_cache .mypy_cache
+	find src/sdgcities/locale -name '*.mo' -delete

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the web pages' JS/CSS from the npm registry (package-lock.json pins the versions)
 # and copies them into src/sdgcities/web/static/vendor, where the package serves them itself.
-# Nothing is loaded from a CDN at run time. Idempotent: a stamp of package-lock.json makes a
-# second run return at once. Needs only node/npm and the npm registry.
+# Nothing is loaded from a CDN at run time, and nothing copied here is committed (.gitignore).
+# Idempotent: a stamp of package.json, package-lock.json and this script makes a second run
+# return at once. The folder is built beside its place and moved in whole, so a failed run
+# leaves the previous copy (and no stamp). Needs only node/npm and the npm registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEST=src/sdgcities/web/static/vendor
 STAMP="$DEST/.stamp"
-want=$( (cat package-lock.json; cat "$0") | sha1sum | cut -c1-16)
+want=$( (cat package.json package-lock.json "$0") | sha1sum | cut -c1-16)
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -f node_modules/axe-core/axe.min.js ]; then
   exit 0
@@ -22,6 +24,8 @@ fi
 echo "Installing web assets from the npm registry (npm ci)"
 npm ci --no-audit --no-fund --loglevel=error
 
+FINAL=$DEST
+DEST=$FINAL.partial
 rm -rf "$DEST"
 mkdir -p "$DEST/leaflet/images" "$DEST/markercluster" "$DEST/htmx" "$DEST/uplot" "$DEST/world"
 cp node_modules/htmx.org/dist/htmx.min.js "$DEST/htmx/"
@@ -38,5 +42,7 @@ for pkg in htmx.org leaflet leaflet.markercluster uplot world-atlas topojson-cli
   lic=$(ls node_modules/$pkg/LICENSE* 2>/dev/null | head -1 || true)
   [ -n "$lic" ] && cp "$lic" "$DEST/LICENSE.$pkg.txt"
 done
-echo "$want" > "$STAMP"
-echo "Web assets copied to $DEST"
+echo "$want" > "$DEST/.stamp"
+rm -rf "$FINAL"
+mv "$DEST" "$FINAL"
+echo "Web assets copied to $FINAL"

@@ -8,8 +8,9 @@ with named ``{placeholders}`` filled *after* translation::
 
     _("score {score}/100 in {year}").format(score=81, year=2020)
 
-Catalogues: ``sdgcities/locale/<lang>/LC_MESSAGES/messages.mo``, shared with the web
-templates (``python -m sdgcities.web.i18n extract | compile`` refreshes them).
+Catalogues: ``sdgcities/locale/<lang>/LC_MESSAGES/messages.po`` (and one ``<domain>.po`` per
+domain), shared with the web templates; ``make setup`` compiles them to ``.mo``, which is
+never committed (``python -m sdgcities.web.i18n extract | compile`` refreshes them).
 """
 
 from __future__ import annotations

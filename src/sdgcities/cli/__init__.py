@@ -1,21 +1,161 @@
 """The ``sdgcities`` command line (Typer + Rich).
 
-Each sub-command group lives in its own module and registers here.
+Each command or sub-command group lives in its own module with a ``register(app)`` function.
+The root knows every top-level name, its module and its one-line help from :data:`COMMANDS`
+and imports a module only when one of its commands runs (or its own ``--help`` is asked for),
+so that ``sdgcities --help`` and ``sdgcities --version`` start without loading pandas,
+geopandas, SQLAlchemy or Dask. Adding a group is one line in :data:`COMMANDS`;
+``tests/test_setup_cli.py`` checks that each line's help matches the real command.
 """
 
 from __future__ import annotations
 
+import importlib
+from difflib import get_close_matches
+from typing import Any
+
 import typer
+from typer._click.core import Command, Context  # Typer ships its own copy of Click
+from typer._click.exceptions import UsageError
+from typer._click.formatting import HelpFormatter
+from typer.core import TyperCommand, TyperGroup
 
 from sdgcities import __version__
 from sdgcities.cli._common import configure_logging
 
+#: top-level name → (module under ``sdgcities.cli``, one-line help), in the order of ``--help``
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": (
+        "store",
+        "Create the store (or upgrade it to the current schema) and load the built-in catalogue.",
+    ),
+    "score": (
+        "scoring",
+        "Score cities (SDSN city-index method): from files, or from the store with colours.",
+    ),
+    "progress": ("scoring", "Progress of a city towards its 2030 targets (SDSN trend method)."),
+    "challenges": (
+        "scoring",
+        "A city's greatest challenges, ranked, with one explanation line each.",
+    ),
+    "batch": ("batch", "Compute the spatial indicators of many cities on Dask, one task per city."),
+    "serve": ("web", "Serve the web platform: pages, JSON API (/api/v1) and OGC API (/ogc)."),
+    "demo": (
+        "demo",
+        "Set up a store with real bundled data, print a dashboard and serve the platform.",
+    ),
+    "indicators": (
+        "catalogue",
+        "The indicator catalogue: SDG 11, the UN Urban Monitoring Framework (UMF) and the "
+        "indicators your city or hub adds.",
+    ),
+    "cities": (
+        "cities",
+        "Cities: find them in the gazetteer, add or import them, list them with their typology.",
+    ),
+    "import": ("observations", "Import cities, indicators or observations from files."),
+    "observations": ("observations", "List, trace and correct observations."),
+    "benchmarks": ("scoring", "Benchmark sets (bounds and colour thresholds) in the store."),
+    "export": ("exports", "Export observations and scores: CSV, XLSX, Open SDG, SDMX-ML."),
+    "spatial": (
+        "spatial",
+        "Spatial SDG 11 indicators from local files (.osm.pbf, GTFS, population, rasters).",
+    ),
+    "review": ("review", "Review drafts: submit, publish or return them with comments (hubs)."),
+    "hubs": ("review", "Hubs of the SDG Cities network: their cities and staff."),
+    "capacity": (
+        "capacity",
+        "Capacity building: the strategy's implementation plan, the catalogue, needs and matches.",
+    ),
+    "servicedesk": (
+        "servicedesk",
+        "The one-stop shop: requests answered within guaranteed business-hours targets.",
+    ),
+    "users": (
+        "users",
+        "Accounts: create them, give roles, grant cities to city editors, issue API tokens.",
+    ),
+}
+
+_ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}
+#: the commands of each module already imported
+_LOADED: dict[str, dict[str, Command]] = {}
+
+
+def load_module_commands(module: str) -> dict[str, Command]:
+    """The click commands that ``sdgcities.cli.<module>.register`` adds, by name (cached)."""
+    cached = _LOADED.get(module)
+    if cached is None:
+        mod = importlib.import_module(f"sdgcities.cli.{module}")
+        scratch = typer.Typer(**_ROOT_SETTINGS)
+
+        @scratch.callback()
+        def _scratch() -> None:  # a callback keeps a one-command module a group
+            """Scratch root."""
+
+        mod.register(scratch)
+        cached = dict(typer.main.get_group(scratch).commands)
+        _LOADED[module] = cached
+    return cached
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists :data:`COMMANDS` from the table, imports a module on first use."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*self.commands, *(name for name in COMMANDS if name not in self.commands)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module, short_help = entry
+        if self._listing:  # the root's help or completion: name and help line are enough
+            return TyperCommand(cmd_name, help=short_help, short_help=short_help)
+        return load_module_commands(module).get(cmd_name)
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as err:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches and "Did you mean" not in err.message:
+                suggestions = ", ".join(repr(m) for m in matches)
+                err.message = f"{err.message.rstrip('.')}. Did you mean {suggestions}?"
+            raise
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: Context, incomplete: str) -> list[Any]:
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
+
+
 app = typer.Typer(
     name="sdgcities",
+    cls=LazyGroup,
     help="Measure, locate and report SDG 11 and the Urban Monitoring Framework for your city.",
+    epilog=(
+        "Examples: [bold]sdgcities init[/] · [bold]sdgcities indicators list --goal 11[/] · "
+        "[bold]sdgcities demo --port 8010[/] · [bold]sdgcities COMMAND --help[/]"
+    ),
     no_args_is_help=True,
-    rich_markup_mode="rich",
     pretty_exceptions_show_locals=False,
+    **_ROOT_SETTINGS,
 )
 
 
@@ -34,46 +174,6 @@ def _root(
 ) -> None:
     """sdgcities — the SDG Cities platform."""
     configure_logging(verbose)
-
-
-def _register() -> None:
-    from sdgcities.cli import (
-        batch,
-        capacity,
-        catalogue,
-        cities,
-        demo,
-        exports,
-        observations,
-        review,
-        scoring,
-        servicedesk,
-        spatial,
-        store,
-        users,
-        web,
-    )
-
-    for module in (
-        store,
-        catalogue,
-        cities,
-        observations,
-        scoring,
-        exports,
-        spatial,
-        batch,
-        users,
-        capacity,
-        servicedesk,
-        web,
-        demo,
-        review,
-    ):
-        module.register(app)
-
-
-_register()
 
 
 def main() -> None:

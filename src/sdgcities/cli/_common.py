@@ -1,4 +1,8 @@
-"""Shared plumbing of the command-line interface: consoles, the store, error handling."""
+"""Shared plumbing of the command-line interface: consoles, the store, error handling.
+
+Every command imports this module, so it imports only the standard library, Typer and Rich's
+console at module level: heavier libraries load inside the functions that need them.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,15 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from sqlalchemy import Engine
 
 from sdgcities.errors import SdgCitiesError, ValidationError
+
+if TYPE_CHECKING:  # every command imports this module: keep SQLAlchemy out of start-up
+    from sqlalchemy import Engine
 
 
 def _width() -> int | None:
@@ -92,6 +89,16 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Callable[..., Any]]:
     """A Rich progress bar; yields ``advance(n=1, total=None)``. Quiet when not a terminal."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),

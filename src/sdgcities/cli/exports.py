@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.orm import Session
 
 from sdgcities.cli._common import console, engine, handle_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 export_app = typer.Typer(help="Export observations and scores: CSV, XLSX, Open SDG, SDMX-ML.")
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from sdgcities.cli._common import console, engine, err_console, handle_errors
-from sdgcities.spatial.kit import CityKit
-from sdgcities.spatial.result import IndicatorResult
+
+if TYPE_CHECKING:  # geopandas loads when a command runs, not for `sdgcities spatial --help`
+    from sdgcities.spatial.kit import CityKit
+    from sdgcities.spatial.result import IndicatorResult
 
 spatial_app = typer.Typer(
     help="Spatial SDG 11 indicators from local files (.osm.pbf, GTFS, population, rasters).\n\n"
@@ -164,6 +166,8 @@ def transit_access(
     Example: sdgcities spatial transit-access --osm city.osm.pbf --gtfs bus.zip
     --population population_h3.csv --layer access.gpkg --json access.json
     """
+    from sdgcities.spatial.kit import CityKit
+
     kit = CityKit(
         osm=_existing(osm, "OSM"),
         gtfs=[p for p in gtfs if _existing(p, "GTFS")],
@@ -223,6 +227,8 @@ def open_space(
     Example: sdgcities spatial open-space --osm city.osm.pbf --population pop.gpkg
     --boundary boundary.geojson --built-up-area urban_centre.gpkg --layer parks.gpkg
     """
+    from sdgcities.spatial.kit import CityKit
+
     _check_outputs(layer, json_out)
     kit = CityKit(
         osm=_existing(osm, "OSM"),
@@ -274,6 +280,8 @@ def land_consumption(
     --epochs 2000 2020 --population-start 4.1e6 --population-end 5.0e6
     --boundary aoi.geojson --json lcrpgr.json
     """
+    from sdgcities.spatial.kit import CityKit
+
     if len(built_up) > 2:
         raise typer.BadParameter(
             "pass one epochs raster or two surface rasters", param_hint="'--built-up'"
@@ -315,6 +323,8 @@ def air_quality(
     --population population_grid.gpkg --population-column population
     --boundary boundary.geojson --json pm25.json
     """
+    from sdgcities.spatial.kit import CityKit
+
     _check_outputs(None, json_out)
     kit = CityKit(
         pm25=_existing(pm25, "PM2.5"),

@@ -1,7 +1,8 @@
 """Languages of the web pages: gettext catalogues (Babel) and the choice of locale.
 
 English is the source language. Catalogues live in ``sdgcities/locale/<lang>/LC_MESSAGES/``
-as ``messages.po`` (edited by translators) and ``messages.mo`` (compiled, committed).
+as ``messages.po`` (edited by translators; other domains add ``<domain>.po`` beside it) and
+the compiled ``.mo`` files, built by ``make setup`` (``compile`` below) and never committed.
 The locale of a request is chosen from ``?lang=``, then the ``lang`` cookie, then the
 ``Accept-Language`` header, then English. The current locale and ``gettext`` live in the
 framework-free :mod:`sdgcities._i18n` (shared with the core services); this module
@@ -10,7 +11,7 @@ re-exports them and adds the web's language choice and the catalogue maintenance
 Maintenance::
 
     python -m sdgcities.web.i18n extract   # templates + python → locale/messages.pot, merge .po
-    python -m sdgcities.web.i18n compile   # .po → .mo
+    python -m sdgcities.web.i18n compile   # every <lang>/LC_MESSAGES/*.po → .mo
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
-from babel.messages.pofile import read_po
+from babel.messages.pofile import PoFileError, read_po
 
 from sdgcities._i18n import (
     DEFAULT_LOCALE,
@@ -128,16 +129,55 @@ def _extract(root: Path) -> None:
             write_po(fh, target, sort_output=True, ignore_obsolete=True)
 
 
-def _compile(root: Path) -> None:
-    for lang in LANGUAGES:
-        po = root / lang / "LC_MESSAGES" / "messages.po"
-        if po.exists():
-            po.with_suffix(".mo").write_bytes(compile_po(po))
+def compile_all(root: Path) -> list[Path]:
+    """Compile every ``<lang>/LC_MESSAGES/*.po`` under ``root`` to its ``.mo``.
+
+    Each domain's catalogue (``messages.po``, ``capacity.po`` …) is compiled. A ``.mo`` is
+    written only when its bytes change, through a temporary file renamed into place, so a
+    reader never sees half a catalogue; a ``.mo`` whose ``.po`` is gone is removed. Returns
+    the ``.mo`` files written.
+    """
+    for orphan in root.glob("*/LC_MESSAGES/*.mo"):
+        if not orphan.with_suffix(".po").exists():
+            orphan.unlink()
+    written = []
+    for po in sorted(root.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        data = compile_po(po)
+        if mo.exists() and mo.read_bytes() == data:
+            continue
+        tmp = mo.with_name(f".{mo.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(mo)
+        written.append(mo)
+    return written
+
+
+USAGE = """usage: python -m sdgcities.web.i18n [compile | extract]
+
+  compile  every locale/<lang>/LC_MESSAGES/*.po → .mo (what `make setup` runs)
+  extract  templates + python → locale/messages.pot, merged into each messages.po; then compile
+"""
+
+
+def main(argv: list[str]) -> int:
+    """The maintenance entry point; exit 2 on a wrong action, 1 on a broken catalogue."""
+    action = argv[0] if argv else "compile"
+    if action not in ("compile", "extract") or len(argv) > 1:
+        sys.stderr.write(USAGE)
+        return 2
+    where = locale_dir()
+    if action == "extract":
+        _extract(where)
+    try:
+        written = compile_all(where)
+    except (OSError, PoFileError) as err:
+        sys.stderr.write(f"✗ {err}\nfix the .po file named above and run again\n")
+        return 1
+    for mo in written:
+        print(f"compiled {mo.relative_to(where)}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point
-    where = locale_dir()
-    action = sys.argv[1] if len(sys.argv) > 1 else "compile"
-    if action == "extract":
-        _extract(where)
-    _compile(where)
+    sys.exit(main(sys.argv[1:]))

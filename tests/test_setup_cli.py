@@ -1,0 +1,158 @@
+"""The command line starts fast: the root lists its commands from a table, lazily.
+
+Whole processes, as a user runs them: ``sdgcities --help`` and ``--version`` must not import
+the heavy libraries, every command that existed keeps its name and help line, and each
+group's own ``--help`` works. Timings are measured in ``bench/bench_cli.py``, not here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sdgcities.cli import COMMANDS, load_module_commands
+
+#: the top-level commands before they were loaded lazily (none may disappear)
+BEFORE = (
+    "init",
+    "score",
+    "progress",
+    "challenges",
+    "batch",
+    "serve",
+    "demo",
+    "indicators",
+    "cities",
+    "import",
+    "observations",
+    "benchmarks",
+    "export",
+    "spatial",
+    "users",
+)
+HEAVY = ("geopandas", "pandas", "sqlalchemy", "dask", "numpy", "shapely", "pyproj")
+
+#: runs the real entry point, then prints which heavy modules got imported
+PROBE = """
+import json, sys
+from sdgcities.cli import main
+sys.argv = ["sdgcities", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)
+sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "heavy": heavy}) + "\\n")
+"""
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+
+
+def _probe(*args: str) -> tuple[str, dict[str, object]]:
+    script = f"HEAVY = {HEAVY!r}\n{PROBE}"
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+        check=False,
+    )
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("PROBE "))
+    return proc.stdout, json.loads(line.removeprefix("PROBE "))
+
+
+def _script() -> list[str]:
+    script = Path(sys.executable).with_name("sdgcities")
+    if not script.exists():  # pragma: no cover - the package is always installed in .venv
+        pytest.skip("the sdgcities console script is not installed beside this Python")
+    return [str(script)]
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ()])
+def test_root_does_not_import_heavy_libraries(args: tuple[str, ...]) -> None:
+    out, probe = _probe(*args)
+    assert probe["heavy"] == [], f"sdgcities {' '.join(args)} imported {probe['heavy']}"
+    if args == ("--version",):
+        assert probe["code"] in (0, None)
+        assert out.startswith("sdgcities ")
+    else:  # `sdgcities` alone shows the help, as before (exit 2 with no command: Click's rule)
+        assert probe["code"] in (0, 2, None)
+        for name in COMMANDS:
+            assert name in out
+
+
+def test_every_command_listed_before_is_still_there() -> None:
+    assert set(BEFORE) <= set(COMMANDS)
+    assert list(COMMANDS)[: len(BEFORE)] == list(BEFORE), "the order of --help is kept"
+
+
+def test_table_matches_the_real_commands() -> None:
+    """Each table line's help is the real command's help line; no module adds hidden names."""
+    modules = {module for module, _help in COMMANDS.values()}
+    for module in sorted(modules):
+        real = load_module_commands(module)
+        listed = {name for name, (mod, _h) in COMMANDS.items() if mod == module}
+        assert set(real) == listed, (
+            f"sdgcities.cli.{module}.register adds {sorted(real)}; "
+            f"COMMANDS in sdgcities/cli/__init__.py lists {sorted(listed)} for it"
+        )
+        for name in listed:
+            command = real[name]
+            text = (command.short_help or command.help or "").split("\n\n")[0]
+            first = " ".join(text.split())
+            assert first == COMMANDS[name][1], f"help of `{name}` changed: update COMMANDS"
+
+
+def test_every_command_module_is_in_the_table() -> None:
+    """A new ``cli/<domain>.py`` with ``register(app)`` is reachable only through COMMANDS."""
+    import sdgcities.cli as cli
+
+    folder = Path(cli.__file__).parent
+    modules = {
+        path.stem
+        for path in folder.glob("*.py")
+        if not path.stem.startswith("_") and "\ndef register(" in path.read_text(encoding="utf-8")
+    }
+    listed = {module for module, _help in COMMANDS.values()}
+    assert modules <= listed, (
+        f"add a line to COMMANDS in sdgcities/cli/__init__.py for {sorted(modules - listed)}"
+    )
+
+
+def test_root_help_shows_each_help_line() -> None:
+    proc = subprocess.run(
+        [*_script(), "--help"], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    flat = " ".join(proc.stdout.replace("│", " ").split())
+    for name, (_module, help_line) in COMMANDS.items():
+        assert f"{name} {help_line}" in flat, name
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_each_command_help_exits_zero(name: str) -> None:
+    proc = subprocess.run(
+        [*_script(), name, "--help"], capture_output=True, text=True, env=_env(), timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"sdgcities {name}" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_unknown_command_suggests_and_exits_2() -> None:
+    proc = subprocess.run(
+        [*_script(), "indicator"], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert proc.returncode == 2
+    assert "Did you mean 'indicators'" in proc.stderr
+    assert "Traceback" not in proc.stderr
