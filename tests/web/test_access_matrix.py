@@ -78,6 +78,8 @@ A_STAFF_LOGIN = (401, 404, 200, 404, 200, 200)
 B_STAFF_LOGIN = (401, 404, 404, 200, 404, 200)
 #: drafts of city A asked for explicitly (403 for those who may not)
 A_DRAFTS = (403, 403, 200, 403, 200, 200)
+#: hub staff and admins only
+HUB_STAFF = (401, 403, 403, 403, 200, 200)
 LOGIN_FORM = (200, 303, 303, 303, 303, 303)
 
 
@@ -144,6 +146,14 @@ MATRIX: dict[str, list[Case]] = {
     "/cities/{slug}": [case("/cities/{a_slug}"), case("/cities/{b_slug}")],
     "/cities/{slug}/challenges": [case("/cities/{a_slug}/challenges")],
     "/cities/{slug}/hexes/{layer_id}.geojson": [case("/cities/{a_slug}/hexes/{layer}.geojson")],
+    "/cities/{slug}/hexes/{layer_id}/outline.geojson": [
+        case("/cities/{a_slug}/hexes/{layer}/outline.geojson")
+    ],
+    # the matrix's layer has no spatial run behind it, so no streets: 404 for everyone
+    "/cities/{slug}/hexes/{layer_id}/streets.geojson": [
+        case("/cities/{a_slug}/hexes/{layer}/streets.geojson", (404,) * 6)
+    ],
+    "/cities/{slug}/boundary.geojson": [case("/cities/{a_slug}/boundary.geojson")],
     "/cities/{slug}/download/{name}": [
         case("/cities/{a_slug}/download/" + name)
         for name in (
@@ -175,6 +185,31 @@ MATRIX: dict[str, list[Case]] = {
         case("/review/{sub_a}", A_STAFF_LOGIN),
         case("/review/{sub_b}", B_STAFF_LOGIN),
     ],
+    # ---------------------------------------------------------------- one-stop shop
+    "/servicedesk": [case("/servicedesk", LOGGED_IN), case("/servicedesk?status=all", LOGGED_IN)],
+    "/servicedesk/new": [case("/servicedesk/new", LOGGED_IN)],
+    "/servicedesk/report": [case("/servicedesk/report", HUB_STAFF)],
+    "/servicedesk/report.csv": [case("/servicedesk/report.csv", HUB_STAFF)],
+    "/servicedesk/requests/{reference}": [case("/servicedesk/requests/{request_a}", A_STAFF_LOGIN)],
+    "/api/v1/servicedesk/requests": [case("/api/v1/servicedesk/requests", LOGGED_IN)],
+    "/api/v1/servicedesk/requests/{reference}": [
+        case("/api/v1/servicedesk/requests/{request_a}", A_STAFF_LOGIN)
+    ],
+    "/api/v1/servicedesk/report": [case("/api/v1/servicedesk/report", HUB_STAFF)],
+    "/api/v1/servicedesk/due": [
+        case(
+            "/api/v1/servicedesk/due?timezone=Africa/Nairobi&hours=Mon-Fri%2008:00-17:00"
+            "&received=2026-12-01T09:00:00&business_hours=2&country=KE"
+        )
+    ],
+    # ---------------------------------------------------------------- capacity building
+    "/capacity/catalogue": [
+        case("/capacity/catalogue"),
+        case("/capacity/catalogue?theme=mobility"),
+    ],
+    "/capacity/plan": [case("/capacity/plan")],
+    "/capacity/needs": [case("/capacity/needs", LOGGED_IN)],
+    "/capacity/needs/{need_id}": [case("/capacity/needs/{need_a}", A_STAFF_LOGIN)],
     # ---------------------------------------------------------------- OGC API – Features
     "/ogc/": [case("/ogc/")],
     "/ogc/openapi": [case("/ogc/openapi?f=json")],
@@ -236,6 +271,8 @@ class World:
     sub_b: int
     layer: int
     tokens: dict[str, str] = field(default_factory=dict)
+    request_a: str = ""
+    need_a: int = 0
 
     def fill(self, url: str) -> str:
         return url.format(**{k: v for k, v in vars(self).items() if k != "tokens"})
@@ -331,7 +368,56 @@ def _seed(engine: Engine, tmp: Path) -> World:
         review.submit(s, world.a_slug, actor=get_user(s, EMAILS["editor_a"]))
         world.sub_a = sub.id
         world.sub_b = review.submit(s, world.b_slug, actor=get_user(s, EMAILS["editor_b"])).id
+    _seed_capacity(engine, world)
     return world
+
+
+def _seed_capacity(engine: Engine, world: World) -> None:
+    """A one-stop-shop request and a capacity need of city A, filed by A's editor."""
+    from datetime import UTC, datetime
+
+    from sdgcities.accounts.users import get_user
+    from sdgcities.capacity.needs import open_need_from_indicator
+    from sdgcities.cities.service import get_city
+    from sdgcities.servicedesk import service as sd
+    from sdgcities.store.models import Hub
+
+    with transaction(engine) as s:
+        hub = s.query(Hub).filter_by(slug="lake-victoria").one()
+        office = sd.create_office(
+            s,
+            slug="kisumu-office",
+            name="Kisumu office",
+            timezone="Africa/Nairobi",
+            hours="Mon-Fri 08:00-17:00",
+            country="KE",
+            hub_id=hub.id,
+        )
+        sd.add_policy(
+            s,
+            name="standard",
+            first_response_hours=8,
+            resolution_hours=40,
+            valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        editor = get_user(s, EMAILS["editor_a"])
+        city = get_city(s, world.a_slug)
+        req = sd.file_request(
+            s,
+            office=office,
+            request_type="advisory",
+            priority="normal",
+            requester_category="city",
+            title="Transport access study",
+            city_id=city.id,
+            requester_email=editor.email,
+            created_by=editor.id,
+            actor=editor.email,
+        )
+        world.request_a = req.reference
+        world.need_a = open_need_from_indicator(
+            s, city_id=city.id, indicator_code="11.2.1", created_by=editor.email
+        ).id
 
 
 @pytest.fixture(scope="module")
