@@ -185,5 +185,5 @@ def test_ragged_csv_and_folder_without_feed(tmp_path: Path) -> None:
     with pytest.raises(SpatialInputError, match=r"routes\.txt.*not valid CSV"):
         read_gtfs(_feed(tmp_path, feed))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(SpatialInputError, match="folder without stops.txt"):
+    with pytest.raises(SpatialInputError, match=r"folder without stops\.txt"):
         read_gtfs(tmp_path / "empty")

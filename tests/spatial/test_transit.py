@@ -76,7 +76,7 @@ def test_snapping_distance_counts_or_not() -> None:
     stops = _gdf([0.0], [30.0], capacity=["low"])  # stop 30 m off the street
     pop = _pop([450.0], [40.0], [1.0])  # 40 m off, 450 along: 30 + 450 + 40 = 520
     assert transit_access(g, stops, pop).population_covered == 0
-    assert transit_access(g, stops, pop, include_snap=False).population_covered == 1
+    assert transit_access(g, stops, pop, count_access_walk=False).population_covered == 1
     near = _pop([420.0], [40.0], [1.0])  # 30 + 420 + 40 = 490
     r = transit_access(g, stops, near)
     assert r.population_covered == 1
@@ -101,16 +101,81 @@ def test_disaggregation_columns() -> None:
     assert r.disaggregation == {"pop_female": 20.0, "pop_male": 80.0}
 
 
-def test_frequency_filter_and_parameters() -> None:
+def test_frequency_shares_never_change_the_value() -> None:
     g = _line_graph()
     stops = _gdf([0.0, 1000.0], [0, 0], capacity=["low", "low"], frequency_class=["low", "high"])
-    pop = _pop([0, 1000], [0, 0], [1, 3])
+    pop = _pop([0, 1000, 500], [0, 0, 0], [1, 3, 4])  # 500: 500 m from both stops
+    plain = transit_access(g, stops, pop)
     r = transit_access(g, stops, pop, frequency="medium")
-    assert r.value == pytest.approx(75.0)
-    assert r.parameters["frequency_filter"] == "medium"
-    assert r.parameters["method_version"] == "1.0"
-    full = transit_access(g, stops, pop)
-    assert full.details["share_by_min_frequency"] == {"low": 100.0, "medium": 75.0, "high": 75.0}
+    assert r.value == plain.value == pytest.approx(100.0)
+    # best class within reach: x=0 low (1), x=1000 high (3), x=500 high (4)
+    assert r.details["share_by_frequency"] == {"high": 87.5, "medium": 0.0, "low": 12.5}
+    assert r.details["share_by_min_frequency"] == {"low": 100.0, "medium": 87.5, "high": 87.5}
+    assert sum(r.details["share_by_frequency"].values()) == pytest.approx(r.value)
+    assert r.parameters["frequency"] == "medium"
+    assert r.parameters["method_version"] == "1.1"
+    assert "share_by_frequency" not in plain.details
+
+
+def test_snapping_rule_recorded_and_node_rule() -> None:
+    g = _line_graph()
+    stops = _gdf([0.0], [0.0], capacity=["low"])
+    pop = _pop([380.0], [0.0], [1.0])  # nearest node at 250 m (seg: 380; node: 250)
+    seg = transit_access(g, stops, pop)
+    node = transit_access(g, stops, pop, snap="node", count_access_walk=False)
+    assert seg.parameters["snap"] == "segment"
+    assert seg.parameters["count_access_walk"] is True
+    assert node.parameters["snap"] == "node"
+    assert node.parameters["snapping"].startswith("nearest network node")
+    assert seg.hexes is not None
+    assert node.hexes is not None
+    assert seg.hexes["distance_m"].iloc[0] == pytest.approx(380.0, abs=0.5)
+    assert node.hexes["distance_m"].iloc[0] == pytest.approx(500.0, abs=0.5)
+    with_walk = transit_access(g, stops, pop, snap="node")  # + 120 m to the node
+    assert with_walk.hexes is not None
+    assert with_walk.hexes["distance_m"].iloc[0] == pytest.approx(620.0, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"low_capacity_m": -500.0}, "low_capacity_m is -500 m"),
+        ({"low_capacity_m": float("nan")}, "low_capacity_m is nan m"),
+        ({"high_capacity_m": 0.0}, "high_capacity_m is 0 m"),
+        ({"high_capacity_m": 1e9}, "at most 10,000"),
+        ({"low_capacity_m": 800.0, "high_capacity_m": 600.0}, "shorter than"),
+        ({"snap": "nearest"}, "snap 'nearest' is unknown"),
+        ({"frequency": "often"}, "frequency 'often' is unknown"),
+        ({"frequency": "high"}, "need GTFS stops with a frequency_class"),
+    ],
+)
+def test_meaningless_parameters_refused(kwargs: dict[str, object], match: str) -> None:
+    g = _line_graph()
+    stops = _gdf([0.0], [0.0], capacity=["low"])
+    with pytest.raises(SpatialInputError, match=match):
+        transit_access(g, stops, _pop([0.0], [0.0], [1.0]), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("pops", "match"),
+    [([1.0, float("nan")], "not counts of people"), ([0.0, 0.0], "adds up to 0")],
+)
+def test_meaningless_population_refused(pops: list[float], match: str) -> None:
+    g = _line_graph()
+    stops = _gdf([0.0], [0.0], capacity=["low"])
+    with pytest.raises(SpatialInputError, match=match):
+        transit_access(g, stops, _pop([0.0, 250.0], [0.0, 0.0], pops))
+
+
+def test_beyond_search_limit_is_reported() -> None:
+    g = _line_graph()
+    stops = _gdf([0.0], [0.0], capacity=["low"])
+    pop = _pop([0.0, 1000.0], [0.0, 0.0], [1.0, 2.0])
+    r = transit_access(g, stops, pop, nearest_limit_m=600.0)
+    assert r.details["population_beyond_nearest_limit"] == 2.0
+    assert any("farther than 600 m" in w for w in r.warnings)
+    assert r.hexes is not None
+    assert r.hexes["population_beyond_limit"].sum() == 2.0
 
 
 def test_stops_outside_network_raise() -> None:
@@ -145,7 +210,7 @@ def test_porto_alegre_fingerprint(shared_data: Path) -> None:
     assert 85 < r.value < 96  # sanity: ≈ 93 % in the kit's README
     assert r.hexes is not None
     assert len(r.hexes) == 1227
-    assert set(r.timings) == {"parse", "graph", "distances", "total"}
+    assert set(r.timings) == {"osm", "gtfs", "population", "parse", "graph", "distances", "total"}
     osm = transit_access_from_files(
         d / "osm.pbf", None, d / "population_h3_res9.csv", stop_source="osm"
     )
