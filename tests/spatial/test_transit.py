@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -258,3 +259,118 @@ def test_helsinki_bundled_pbf(shared_data: Path) -> None:
 
 HELSINKI_POP = 5374
 HELSINKI_VALUE = 99.05
+
+
+# ------------------------------------------------------------------ the CLI command
+
+
+def _tiny_kit(tmp: Path) -> dict[str, Path]:
+    """A 1 km street (11 nodes, ≈ 95 m apart) at Porto Alegre's latitude, a bus stop at
+    its west end, and population points along it: OSM XML, GTFS zip, CSV."""
+    import zipfile
+
+    lat, lon0 = -30.05, -51.2
+    dlon = 95 / (111_320 * np.cos(np.radians(lat)))  # ≈ 95 m: no point near 500 m
+    nodes = "".join(
+        f'<node id="{i + 1}" lat="{lat}" lon="{lon0 + i * dlon:.8f}"/>' for i in range(11)
+    )
+    refs = "".join(f'<nd ref="{i + 1}"/>' for i in range(11))
+    osm = tmp / "city.osm"
+    osm.write_text(
+        f'<?xml version="1.0"?><osm version="0.6">{nodes}<way id="1">{refs}'
+        '<tag k="highway" v="residential"/></way></osm>'
+    )
+    gtfs = tmp / "gtfs.zip"
+    with zipfile.ZipFile(gtfs, "w") as z:
+        z.writestr("stops.txt", f"stop_id,stop_lat,stop_lon\nS,{lat},{lon0}\n")
+        z.writestr("routes.txt", "route_id,route_type\nbus,3\n")
+        z.writestr("trips.txt", "route_id,service_id,trip_id\nbus,wk,t1\n")
+        z.writestr(
+            "stop_times.txt", "trip_id,stop_id,departure_time,arrival_time\nt1,S,08:00:00,\n"
+        )
+        z.writestr(
+            "calendar.txt",
+            "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,"
+            "end_date\nwk,1,1,1,1,1,0,0,20240101,20240131\n",
+        )
+    pop = tmp / "population.csv"
+    pop.write_text(
+        "lon,lat,population\n"
+        + "".join(f"{lon0 + i * dlon:.8f},{lat},{10 * (i + 1)}\n" for i in range(11))
+    )
+    return {"osm": osm, "gtfs": gtfs, "population": pop}
+
+
+def _run(args: list[str]) -> Any:
+    from typer.testing import CliRunner
+
+    from sdgcities.cli import app
+
+    return CliRunner(env={"COLUMNS": "200"}).invoke(app, ["spatial", "transit-access", *args])
+
+
+def _base(kit: dict[str, Path]) -> list[str]:
+    return ["--osm", str(kit["osm"]), "--gtfs", str(kit["gtfs"]), "--population",
+            str(kit["population"])]  # fmt: skip
+
+
+def test_cli_writes_valid_json_with_frequency_and_snapping(tmp_path: Path) -> None:
+    import json
+
+    kit = _tiny_kit(tmp_path)
+    out = tmp_path / "r.json"
+    res = _run([*_base(kit), "--json", str(out), "--frequency", "low", "--snap", "node",
+                "--no-count-access-walk"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    # points at 0…475 m: 10+20+…+60 = 210 of 660
+    d = json.loads(out.read_text(), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert d["value"] == pytest.approx(100 * 210 / 660)
+    assert d["parameters"]["snap"] == "node"
+    assert d["parameters"]["count_access_walk"] is False
+    assert d["details"]["share_by_frequency"]["low"] == pytest.approx(d["value"])
+    assert "nan" not in res.output.lower()
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--frequency", "often"], "'often' is not one of low, medium, high"),
+        (["--low-capacity-m", "-500"], "-500 is not a walk distance"),
+        (["--low-capacity-m", "nan"], "nan is not a walk distance"),
+        (["--high-capacity-m", "0"], "0 is not a walk distance"),
+        (["--high-capacity-m", "1e9"], "is not a walk distance"),
+        (["--low-capacity-m", "800", "--high-capacity-m", "600"], "shorter than"),
+        (["--snap", "closest"], "'closest' is not one of segment, node"),
+        (["--service-date", "monday"], "not a date"),
+    ],
+)
+def test_cli_usage_errors_exit_2(tmp_path: Path, extra: list[str], needle: str) -> None:
+    res = _run([*_base(_tiny_kit(tmp_path)), *extra])
+    assert res.exit_code == 2, res.output
+    assert needle in " ".join(res.output.split())
+    assert "Traceback" not in res.output
+
+
+def test_cli_folder_where_a_file_is_expected_exit_2(tmp_path: Path) -> None:
+    kit = _tiny_kit(tmp_path)
+    for flag in ("--osm", "--population"):
+        args = _base(kit)
+        args[args.index(flag) + 1] = str(tmp_path)
+        res = _run(args)
+        assert res.exit_code == 2, res.output
+        assert "is a directory" in " ".join(res.output.split())
+
+
+@pytest.mark.parametrize("which", ["osm", "gtfs"])
+def test_cli_truncated_input_exit_1(tmp_path: Path, which: str) -> None:
+    kit = _tiny_kit(tmp_path)
+    bad = tmp_path / ("broken.osm.pbf" if which == "osm" else "broken.zip")
+    bad.write_bytes(kit[which].read_bytes()[:40] if which == "gtfs" else b"\x00\x00\x00\x0dOSM" * 9)
+    args = _base(kit)
+    args[args.index(f"--{which}") + 1] = str(bad)
+    res = _run(args)
+    assert res.exit_code == 1, res.output
+    flat = " ".join(res.output.split())
+    assert "broken" in flat
+    assert "Fix:" in flat
+    assert "Traceback" not in res.output
