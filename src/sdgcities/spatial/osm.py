@@ -1,7 +1,10 @@
 """Reading an .osm.pbf extract: walk network, streets, stops, open spaces, buildings.
 
 One pass with pyosmium (``osmium.FileProcessor``) fills numpy arrays; C++ filters drop
-untagged objects before they reach Python, which keeps a city extract under a second.
+untagged objects before they reach Python, tags are read from pyosmium's tag list
+without copying them into dicts, and each way node is touched once (its id and
+fixed-point coordinates): node numbering and edges are built with numpy afterwards.
+``bench/bench_transit_cli.py`` times this read against a bare pyosmium pass.
 pyrosm would give the same ways but builds GeoDataFrames of every tag first, which is
 several times slower for what the indicators need.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -44,6 +48,14 @@ __all__ = [
     "is_walkable",
     "read_osm",
 ]
+
+
+class Tags(Protocol):
+    """What the tag rules need of a way's or node's tags: a ``dict`` or pyosmium's
+    ``TagList`` (read in place, never copied)."""
+
+    def get(self, key: str, default: str | None = None, /) -> str | None: ...
+
 
 _ALWAYS_EXCLUDED = {
     "abandoned",
@@ -87,7 +99,7 @@ def _multi_closed(value: str | None) -> bool:
     return any(part.strip() in _CLOSED for part in value.split(";"))
 
 
-def is_walkable(tags: dict[str, str]) -> bool:
+def is_walkable(tags: Tags) -> bool:
     """Whether a way with ``tags`` belongs to the walk network (pyrosm ``walking`` filter).
 
     >>> is_walkable({"highway": "residential"})
@@ -112,7 +124,7 @@ def is_walkable(tags: dict[str, str]) -> bool:
     return True
 
 
-def _stop_capacity(tags: dict[str, str]) -> str | None:
+def _stop_capacity(tags: Tags) -> str | None:
     """``"high"``/``"low"`` for a public-transport stop node, ``None`` otherwise."""
     pt = tags.get("public_transport")
     rw = tags.get("railway")
@@ -230,17 +242,20 @@ def read_osm(path: str | Path, *, buildings: bool = False, open_spaces: bool = T
         ) from exc
 
 
+_UNDEFINED = 2_147_483_647  # libosmium's coordinate of a node missing from the extract
+
+
 def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
-    node_index: dict[int, int] = {}
-    lons: list[float] = []
-    lats: list[float] = []
-    eu: list[int] = []
-    ev: list[int] = []
-    ewalk: list[bool] = []
-    ehw: list[str] = []
-    ewidth: list[float] = []
+    # Python touches each way once and each of its nodes once (id and fixed-point
+    # coordinates); node numbering and edges are then built with numpy.
+    way_nodes: list[tuple[int, int, int]] = []  # (osm id, x, y) of every way node, in order
+    way_len: list[int] = []
+    # per-way attributes, derived from the tags in this one place, repeated per edge below
+    w_walk: list[bool] = []
+    w_hw: list[str] = []
+    w_width: list[float] = []
     stop_rows: list[tuple[int, float, float, str, str]] = []
-    n_ways = n_walk_ways = n_missing = 0
+    n_ways = n_walk_ways = 0
 
     fp = (
         osmium.FileProcessor(str(p))
@@ -250,43 +265,52 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
     )
     for obj in fp:
         if isinstance(obj, osmium.osm.Node):
-            tags = dict(obj.tags)
+            tags = obj.tags  # a TagList: .get() without copying every tag into a dict
             cap = _stop_capacity(tags)
             if cap is not None and obj.location.valid():
                 stop_rows.append(
-                    (obj.id, obj.location.lon, obj.location.lat, cap, tags.get("name", ""))
+                    (obj.id, obj.location.lon, obj.location.lat, cap, tags.get("name") or "")
                 )
         elif isinstance(obj, osmium.osm.Way):
-            tags = dict(obj.tags)
+            tags = obj.tags
             hw = tags.get("highway")
             if hw is None or hw in _ALWAYS_EXCLUDED or tags.get("area") == "yes":
                 continue
             n_ways += 1
             walk = is_walkable(tags)
             n_walk_ways += walk
-            width = _parse_width(tags.get("width"))
-            prev = -1
-            for ref in obj.nodes:
-                loc = ref.location
-                if not loc.valid():  # node outside the extract: split the way here
-                    n_missing += 1
-                    prev = -1
-                    continue
-                idx = node_index.get(ref.ref)
-                if idx is None:
-                    idx = len(lons)
-                    node_index[ref.ref] = idx
-                    lons.append(loc.lon)
-                    lats.append(loc.lat)
-                if prev >= 0 and prev != idx:
-                    eu.append(prev)
-                    ev.append(idx)
-                    ewalk.append(walk)
-                    ehw.append(hw)
-                    ewidth.append(width)
-                prev = idx
+            w_walk.append(walk)
+            w_hw.append(hw)
+            w_width.append(_parse_width(tags.get("width")))
+            nodes = [(n.ref, n.x, n.y) for n in obj.nodes]
+            way_nodes.extend(nodes)
+            way_len.append(len(nodes))
 
-    if not any(ewalk):
+    wn = np.asarray(way_nodes, dtype=np.int64).reshape(-1, 3)
+    way_of = np.repeat(np.arange(len(way_len)), way_len)
+    present = wn[:, 1] != _UNDEFINED  # a node outside the extract splits its way there
+    n_missing = int((~present).sum())
+    # number the nodes in order of first appearance
+    ids = wn[present, 0]
+    uniq, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[order] = np.arange(len(uniq))
+    node_of = np.full(len(wn), -1, dtype=np.int64)
+    node_of[present] = rank[inverse]
+    coords = wn[present][first[order]]
+    lons = coords[:, 1] / 1e7
+    lats = coords[:, 2] / 1e7
+    # an edge per consecutive pair of present nodes of the same way
+    a, b = node_of[:-1], node_of[1:]
+    pair = (way_of[:-1] == way_of[1:]) & (a >= 0) & (b >= 0) & (a != b)
+    eu, ev = a[pair], b[pair]
+    edge_way = way_of[:-1][pair]
+    ewalk = np.asarray(w_walk, dtype=bool)[edge_way]
+    ehw = np.asarray(w_hw, dtype=object)[edge_way]
+    ewidth = np.asarray(w_width, dtype=float)[edge_way]
+
+    if not ewalk.any():
         raise SpatialInputError(
             p,
             f"no walkable ways found ({n_ways} highway ways, none passing the walk filter)",
@@ -309,13 +333,13 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
     opens, blds = _read_areas(p, want_buildings=want_buildings, want_open_spaces=want_open_spaces)
     data = OsmData(
         path=str(p),
-        node_lon=np.asarray(lons, dtype=float),
-        node_lat=np.asarray(lats, dtype=float),
-        edge_u=np.asarray(eu, dtype=np.int64),
-        edge_v=np.asarray(ev, dtype=np.int64),
-        edge_walk=np.asarray(ewalk, dtype=bool),
-        edge_highway=np.asarray(ehw, dtype=object),
-        edge_width=np.asarray(ewidth, dtype=float),
+        node_lon=lons,
+        node_lat=lats,
+        edge_u=eu,
+        edge_v=ev,
+        edge_walk=ewalk,
+        edge_highway=ehw,
+        edge_width=ewidth,
         stops=stops,
         open_spaces=opens,
         buildings=blds,
