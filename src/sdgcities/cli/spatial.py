@@ -175,6 +175,12 @@ def transit_access(
         max=1000.0,
         help="m² of floor area per person when estimating population from buildings.",
     ),
+    population_total: float | None = typer.Option(
+        None,
+        min=1.0,
+        help="Known total population to spread over the buildings when estimating "
+        "(e.g. a census figure); without it, floor area / --floor-area-per-person.",
+    ),
     layer: Path | None = typer.Option(None, help=_LAYER_HELP),
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
@@ -224,6 +230,7 @@ def transit_access(
             snap=snap,
             count_access_walk=count_access_walk,
             floor_area_per_person=floor_area_per_person,
+            population_total=population_total,
         )
     _summary([res], "SDG 11.2.1 convenient access to public transport")
     console.print(f"[dim]snapping: {res.parameters['snapping']}[/]")
