@@ -405,3 +405,28 @@ def test_cli_truncated_input_exit_1(tmp_path: Path, which: str) -> None:
     assert "broken" in flat
     assert "Fix:" in flat
     assert "Traceback" not in res.output
+
+
+def test_kit_options_choose_the_snapping_rule(tmp_path: Path) -> None:
+    import yaml
+
+    from sdgcities.spatial.kit import discover_kit
+    from sdgcities.spatial.registry import get_spatial_indicator
+
+    files = _tiny_kit(tmp_path)
+    (tmp_path / "kit.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "osm": files["osm"].name,
+                "gtfs": [files["gtfs"].name],
+                "population": files["population"].name,
+                "options": {"snap": "node", "count_access_walk": False},
+            }
+        )
+    )
+    kit = discover_kit(tmp_path)
+    ind = get_spatial_indicator("transit-access")
+    (res,) = ind.compute(kit, {**ind.defaults, **kit.options})
+    assert res.parameters["snap"] == "node"
+    assert res.parameters["count_access_walk"] is False
+    assert res.value == pytest.approx(100 * 210 / 660)
