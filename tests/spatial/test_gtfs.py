@@ -91,22 +91,31 @@ _CAL = (
 )
 
 
+def _bus_feed(stops: str, trips: str, stop_times: str, **more: str) -> dict[str, str]:
+    """A one-route bus feed on the ``_CAL`` calendar; ``more`` adds files (``_txt`` → ``.txt``)."""
+    return {
+        "stops.txt": "stop_id,stop_lat,stop_lon\n" + stops,
+        "routes.txt": "route_id,route_type\nbus,3\n",
+        "trips.txt": "route_id,service_id,trip_id\n" + trips,
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        + stop_times,
+        "calendar.txt": _CAL,
+        **{k.replace("_txt", ".txt"): v for k, v in more.items()},
+    }
+
+
 def test_headway_based_trips(tmp_path: Path) -> None:
     # one pattern A (+0 min) → B (+10 min); runs every 10 min 06:00–08:00 (12 runs, the
     # end is exclusive) and every 30 min 19:00–21:00 (19:00, 19:30, 20:00, 20:30).
     # A: 12 + 2 (19:00, 19:30) = 14 in 06:00–20:00; B: 12 + 2 (19:10, 19:40) = 14 → 1/h.
     # The pattern's own absolute times (07:00, 07:10) are not departures.
-    feed = {
-        "stops.txt": "stop_id,stop_lat,stop_lon\nA,-30.0,-51.2\nB,-30.01,-51.2\nT,-30.02,-51.2\n",
-        "routes.txt": "route_id,route_type\nbus,3\n",
-        "trips.txt": "route_id,service_id,trip_id\nbus,wk,f1\nbus,wk,t1\n",
-        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-        "f1,07:00:00,07:00:00,A,1\nf1,07:10:00,07:10:00,B,2\n"
-        "t1,08:00:00,08:00:00,T,1\n",
-        "frequencies.txt": "trip_id,start_time,end_time,headway_secs\n"
+    feed = _bus_feed(
+        "A,-30.0,-51.2\nB,-30.01,-51.2\nT,-30.02,-51.2\n",
+        "bus,wk,f1\nbus,wk,t1\n",
+        "f1,07:00:00,07:00:00,A,1\nf1,07:10:00,07:10:00,B,2\nt1,08:00:00,08:00:00,T,1\n",
+        frequencies_txt="trip_id,start_time,end_time,headway_secs\n"
         "f1,06:00:00,08:00:00,600\nf1,19:00:00,21:00:00,1800\n",
-        "calendar.txt": _CAL,
-    }
+    )
     s = read_gtfs(_feed(tmp_path, feed), frequency=True).set_index("stop_id")
     assert s.loc["A", "departures_per_hour"] == pytest.approx(14 / 14)
     assert s.loc["B", "departures_per_hour"] == pytest.approx(14 / 14)
@@ -117,15 +126,12 @@ def test_times_past_midnight_wrap_into_the_service_day(tmp_path: Path) -> None:
     # Tuesday 2024-01-02. Monday's trip m at 30:30 is Tuesday 06:30 → counts;
     # Tuesday's trip t at 25:00 is Wednesday 01:00 → does not; t at 19:59 counts.
     # Sunday-only trip s at 31:00 is Monday 07:00 → not on Tuesday.
-    feed = {
-        "stops.txt": "stop_id,stop_lat,stop_lon\nA,-30.0,-51.2\n",
-        "routes.txt": "route_id,route_type\nbus,3\n",
-        "trips.txt": "route_id,service_id,trip_id\nbus,wk,m\nbus,wk,t\nbus,sun,s\n",
-        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+    feed = _bus_feed(
+        "A,-30.0,-51.2\n",
+        "bus,wk,m\nbus,wk,t\nbus,sun,s\n",
         "m,30:30:00,30:30:00,A,1\nt,19:59:00,19:59:00,A,1\nt,25:00:00,25:00:00,A,2\n"
         "s,31:00:00,31:00:00,A,1\n",
-        "calendar.txt": _CAL,
-    }
+    )
     import datetime as dt
 
     tue = read_gtfs(_feed(tmp_path, feed), frequency=True, date=dt.date(2024, 1, 2))
