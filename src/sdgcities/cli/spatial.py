@@ -131,11 +131,13 @@ def transit_access(
     ),
     stop_source: str | None = typer.Option(
         None,
+        metavar="gtfs|osm|gtfs+osm",
         callback=lambda v: _choice(v, ("gtfs", "osm", "gtfs+osm"), "--stop-source"),
         help="Stops from 'gtfs', 'osm' or 'gtfs+osm' (default: gtfs if given, else osm).",
     ),
     frequency: str | None = typer.Option(
         None,
+        metavar="low|medium|high",
         callback=lambda v: _choice(v, ("low", "medium", "high"), "--frequency"),
         help="Add shares by GTFS service frequency class (departures/hour per station, "
         "06:00-20:00, normal weekday: high > 10, medium 4-10, low < 4); the value named is "
@@ -143,6 +145,7 @@ def transit_access(
     ),
     service_date: str | None = typer.Option(
         None,
+        metavar="YYYY-MM-DD",
         callback=lambda v: _date_option(v),
         help="Weekday whose timetable --frequency counts (YYYY-MM-DD; default: the feed's "
         "normal weekday, the Monday-Friday date with the most common number of trips).",
@@ -159,6 +162,7 @@ def transit_access(
     ),
     snap: str = typer.Option(
         "segment",
+        metavar="segment|node",
         callback=lambda v: _choice(v, ("segment", "node"), "--snap"),
         help="Where points and stops join the network: the nearest street 'segment' "
         "(default) or the nearest network 'node' (as OSMnx users do). Stored with the value.",
