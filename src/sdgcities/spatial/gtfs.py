@@ -483,13 +483,15 @@ def read_gtfs(
             "location in WGS 84",
             "give the stop's latitude and longitude in decimal degrees",
         )
-    # route types per stop (a stop may be served by several modes)
-    rt_pairs = pd.DataFrame(
-        {"stop": pair_stop[has_route], "rt": rtype[pair_route[has_route]].astype(int)}
-    ).drop_duplicates()
-    route_types = (
-        rt_pairs.sort_values("rt").groupby("stop")["rt"].agg(lambda s: ",".join(map(str, s)))
-    )
+    # route types per stop (a stop may be served by several modes), e.g. "2,3"
+    rt_code = rtype[pair_route[has_route]].astype(np.int64)
+    pair_key = np.unique(pair_stop[has_route] * (1 << 20) + rt_code)  # route types < 2^20
+    key_stop, key_rt = pair_key >> 20, pair_key & ((1 << 20) - 1)
+    with_rt, starts = np.unique(key_stop, return_index=True)
+    labels = {
+        int(stop): ",".join(map(str, group.tolist()))
+        for stop, group in zip(with_rt, np.split(key_rt, starts[1:]), strict=True)
+    }
     stop_ids = _column(stops, "stop_id")
     if "parent_station" in stops.column_names:
         parent_idx = _index_in(stops.column("parent_station"), stops.column("stop_id"))
@@ -503,7 +505,7 @@ def read_gtfs(
             "station_id": stop_ids[station[keep]],
             "feed": p.name,
             "capacity": np.where(high[keep], "high", "low"),
-            "route_types": route_types.reindex(keep).fillna("").to_numpy(),
+            "route_types": [labels.get(int(i), "") for i in keep],
         }
     )
     if frequency:
