@@ -379,7 +379,8 @@ def _piece_coordinates(
     """(fixed-point x/y of every way-piece vertex, its way, its piece), in file order."""
     wkb_at = [i for i, piece in enumerate(pieces) if isinstance(piece, str)]
     if wkb_at:
-        lines = shapely.from_wkb([pieces[i] for i in wkb_at])
+        # binary WKB parses several times faster than the hex text libosmium writes
+        lines = shapely.from_wkb([bytes.fromhex(pieces[i]) for i in wkb_at])  # type: ignore[arg-type]
         flat = np.rint(shapely.get_coordinates(lines) * 1e7).astype(np.int64)
         counts = shapely.get_num_coordinates(lines)
         for i, part in zip(wkb_at, np.split(flat, np.cumsum(counts)[:-1]), strict=True):
