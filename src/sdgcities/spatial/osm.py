@@ -60,6 +60,8 @@ class Tags(Protocol):
 
     def get(self, key: str, default: str | None = None, /) -> str | None: ...
 
+    def __contains__(self, key: str, /) -> bool: ...
+
 
 _ALWAYS_EXCLUDED = {
     "abandoned",
@@ -200,7 +202,7 @@ def _parse_width(value: str | None) -> float:
     return w if 0.5 <= w <= 100.0 else float("nan")
 
 
-def _open_space_kind(tags: dict[str, str]) -> str | None:
+def _open_space_kind(tags: Tags) -> str | None:
     """``"key=value"`` when ``tags`` describe an open public space, else ``None``.
 
     ``leisure=garden`` counts only when it is evidently public: it has a name, or
@@ -373,14 +375,18 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
     return data
 
 
+def _from_hex_wkb(hex_wkb: list[str]) -> np.ndarray:
+    """Geometries of libosmium's hex WKB (parsed as binary: several times faster)."""
+    return np.asarray(shapely.from_wkb([bytes.fromhex(h) for h in hex_wkb]))
+
+
 def _piece_coordinates(
     pieces: list[str | np.ndarray], piece_way: list[int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(fixed-point x/y of every way-piece vertex, its way, its piece), in file order."""
     wkb_at = [i for i, piece in enumerate(pieces) if isinstance(piece, str)]
     if wkb_at:
-        # binary WKB parses several times faster than the hex text libosmium writes
-        lines = shapely.from_wkb([bytes.fromhex(pieces[i]) for i in wkb_at])  # type: ignore[arg-type]
+        lines = _from_hex_wkb([str(pieces[i]) for i in wkb_at])
         flat = np.rint(shapely.get_coordinates(lines) * 1e7).astype(np.int64)
         counts = shapely.get_num_coordinates(lines)
         for i, part in zip(wkb_at, np.split(flat, np.cumsum(counts)[:-1]), strict=True):
@@ -428,7 +434,7 @@ def _read_areas(
     for obj in fp:
         if not isinstance(obj, osmium.osm.Area):
             continue
-        tags = dict(obj.tags)
+        tags = obj.tags  # read in place, never copied into a dict
         try:
             wkb = fab.create_multipolygon(obj)
         except RuntimeError:  # invalid ring / missing nodes at the extract's edge
@@ -438,16 +444,17 @@ def _read_areas(
             os_ids.append(obj.orig_id())
             os_kind.append(kind)
             os_wkb.append(wkb)
-        if want_buildings and "building" in tags and tags["building"] != "no":
+        building = tags.get("building") if want_buildings else None
+        if building is not None and building != "no":
             b_ids.append(obj.orig_id())
-            b_kind.append(tags["building"])
+            b_kind.append(building)
             b_levels.append(_parse_levels(tags.get("building:levels")))
             b_wkb.append(wkb)
     opens = empty_os
     if os_wkb:
         opens = gpd.GeoDataFrame(
             {"osm_id": np.asarray(os_ids, dtype=np.int64), "kind": os_kind},
-            geometry=shapely.make_valid(shapely.from_wkb(os_wkb)),
+            geometry=shapely.make_valid(_from_hex_wkb(os_wkb)),
             crs="EPSG:4326",
         )
     blds = empty_b
@@ -458,7 +465,7 @@ def _read_areas(
                 "building": b_kind,
                 "levels": np.asarray(b_levels, dtype=float),
             },
-            geometry=shapely.from_wkb(b_wkb),
+            geometry=_from_hex_wkb(b_wkb),
             crs="EPSG:4326",
         )
     return opens, blds
