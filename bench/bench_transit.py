@@ -84,8 +84,8 @@ def run_sdgcities(
         list(city["gtfs"]),  # type: ignore[call-overload]
         pop if pop.is_estimate else src,
         boundary=city["boundary"],
-        include_snap=include_snap,  # type: ignore[arg-type]
-        snapping=snapping,
+        count_access_walk=include_snap,  # type: ignore[arg-type]
+        snap=snapping,
     )
     return {"value": r.value, "timings": r.timings, "details": r.details}
 

@@ -38,3 +38,16 @@ def test_write_layer(tmp_path: Path, ext: str) -> None:
     assert len(back) == 2
     with pytest.raises(ValueError, match="unknown layer format"):
         write_layer(_layer(), tmp_path / "x.shp")
+
+
+def test_beyond_limit_is_said_not_capped() -> None:
+    from sdgcities.spatial.hexes import distance_label
+
+    hx = _layer().set_index("h3")
+    far = hx.loc[hx["population"] == 50].iloc[0]
+    assert far["population_beyond_limit"] == 50
+    assert np.isnan(far["distance_m"])
+    assert distance_label(far.to_dict(), 3000) == "> 3,000"
+    near = hx.loc[hx["population"] == 40].iloc[0]
+    assert near["population_beyond_limit"] == 0
+    assert distance_label(near.to_dict(), 3000) == "550"

@@ -63,7 +63,7 @@ def _json_payload(results: list[IndicatorResult]) -> dict[str, Any]:
 
 
 def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path | None) -> None:
-    from sdgcities.spatial.hexes import most_underserved, write_layer
+    from sdgcities.spatial.hexes import distance_label, most_underserved, write_layer
 
     with_hexes = [r for r in results if r.hexes is not None and len(r.hexes)]
     if with_hexes:
@@ -77,7 +77,7 @@ def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path 
                     str(row["h3"]),
                     f"{row.get('population', 0):,.0f}",
                     f"{row.get('population', 0) - row.get('population_covered', 0):,.0f}",
-                    "" if row.get("distance_m") is None else f"{row['distance_m']:,.0f}",
+                    distance_label(row, worst.attrs.get("limit_m")),
                 )
             console.print(t)
     if layer is not None:
@@ -87,7 +87,8 @@ def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path 
             write_layer(with_hexes[-1].hexes, layer)
             console.print(f"[green]✓[/] hex layer written to {layer}")
     if json_out is not None:
-        json_out.write_text(json.dumps(_json_payload(results), indent=2, default=str))
+        payload = _json_safe(_json_payload(results))
+        json_out.write_text(json.dumps(payload, indent=2, default=str, allow_nan=False))
         console.print(f"[green]✓[/] result written to {json_out}")
 
 
@@ -137,60 +138,146 @@ def _existing(path: Path | None, what: str) -> Path | None:
 @spatial_app.command("transit-access")
 @handle_errors
 def transit_access(
-    osm: Path = typer.Option(..., help="OpenStreetMap extract (.osm.pbf)."),
-    gtfs: list[Path] = typer.Option([], help="GTFS feed (.zip); repeat for several feeds."),
+    osm: Path = typer.Option(
+        ..., exists=True, dir_okay=False, help="OpenStreetMap extract (.osm.pbf)."
+    ),
+    gtfs: list[Path] = typer.Option(
+        [], exists=True, help="GTFS feed (.zip or unpacked folder); repeat for several feeds."
+    ),
     population: Path | None = typer.Option(
         None,
+        exists=True,
+        dir_okay=False,
         help="Population: GeoTIFF, grid (.gpkg/.geojson) or CSV of H3 cells / lon,lat points. "
         "Without it, population is estimated from OSM buildings (flagged as an estimate).",
     ),
     population_column: str | None = typer.Option(None, help="Population column name."),
-    boundary: Path | None = typer.Option(None, help="City boundary (.geojson/.gpkg)."),
+    boundary: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="City boundary (.geojson/.gpkg)."
+    ),
     stop_source: str | None = typer.Option(
-        None, help="Stops from 'gtfs', 'osm' or 'gtfs+osm' (default: gtfs if given, else osm)."
+        None,
+        metavar="gtfs|osm|gtfs+osm",
+        callback=lambda v: _choice(v, ("gtfs", "osm", "gtfs+osm"), "--stop-source"),
+        help="Stops from 'gtfs', 'osm' or 'gtfs+osm' (default: gtfs if given, else osm).",
     ),
     frequency: str | None = typer.Option(
-        None, help="Also compute shares by GTFS service frequency class (high/medium/low)."
+        None,
+        metavar="low|medium|high",
+        callback=lambda v: _choice(v, ("low", "medium", "high"), "--frequency"),
+        help="Add shares by GTFS service frequency class (departures/hour per station, "
+        "06:00-20:00, normal weekday: high > 10, medium 4-10, low < 4); the value named is "
+        "the class whose 'at least' share is printed. Never changes the headline value.",
     ),
-    low_capacity_m: float = typer.Option(500.0, help="Walk distance to bus/tram stops (m)."),
-    high_capacity_m: float = typer.Option(1000.0, help="Walk distance to rail/metro/ferry (m)."),
+    service_date: str | None = typer.Option(
+        None,
+        metavar="YYYY-MM-DD",
+        callback=lambda v: _date_option(v),
+        help="Weekday whose timetable --frequency counts (YYYY-MM-DD; default: the feed's "
+        "normal weekday, the Monday-Friday date with the most common number of trips).",
+    ),
+    low_capacity_m: float = typer.Option(
+        500.0,
+        callback=lambda v: _walk_m(v, "--low-capacity-m"),
+        help="Walk distance to bus/tram stops (m, official: 500).",
+    ),
+    high_capacity_m: float = typer.Option(
+        1000.0,
+        callback=lambda v: _walk_m(v, "--high-capacity-m"),
+        help="Walk distance to rail/metro/ferry (m, official: 1000).",
+    ),
+    snap: str = typer.Option(
+        "segment",
+        metavar="segment|node",
+        callback=lambda v: _choice(v, ("segment", "node"), "--snap"),
+        help="Where points and stops join the network: the nearest street 'segment' "
+        "(default) or the nearest network 'node' (as OSMnx users do). Stored with the value.",
+    ),
+    count_access_walk: bool = typer.Option(
+        True,
+        help="Count the straight walk from a population point (and a stop) to the street "
+        "as walked. Stored with the value.",
+    ),
     h3_resolution: int = typer.Option(9, min=5, max=12, help="H3 resolution of the hex layer."),
     floor_area_per_person: float | None = typer.Option(
-        None, help="m² of floor area per person when estimating population from buildings."
+        None,
+        min=1.0,
+        max=1000.0,
+        help="m² of floor area per person when estimating population from buildings.",
+    ),
+    population_total: float | None = typer.Option(
+        None,
+        min=1.0,
+        help="Known total population to spread over the buildings when estimating "
+        "(e.g. a census figure); without it, floor area / --floor-area-per-person.",
     ),
     layer: Path | None = typer.Option(None, help=_LAYER_HELP),
     json_out: Path | None = typer.Option(None, "--json", help=_JSON_HELP),
 ) -> None:
     """SDG 11.2.1 — share of people within 500 m walk of a bus/tram stop or 1 km of rail.
 
-    Example: sdgcities spatial transit-access --osm city.osm.pbf --gtfs bus.zip
-    --population population_h3.csv --layer access.gpkg --json access.json
-    """
-    from sdgcities.spatial.kit import CityKit
+    Examples:
 
-    kit = CityKit(
-        osm=_existing(osm, "OSM"),
-        gtfs=[p for p in gtfs if _existing(p, "GTFS")],
-        population=_existing(population, "population"),
-        population_column=population_column,
-        boundary=_existing(boundary, "boundary"),
-    )
-    params = {
-        "stop_source": stop_source,
-        "frequency": frequency,
-        "low_capacity_m": low_capacity_m,
-        "high_capacity_m": high_capacity_m,
-        "h3_resolution": h3_resolution,
-        "floor_area_per_person": floor_area_per_person,
-        "population_column": population_column,
-    }
-    results = _compute("transit-access", kit, params)
-    _summary(results, "SDG 11.2.1 convenient access to public transport")
-    for r in results:
-        if r.disaggregation:
-            console.print("by group / frequency: " + ", ".join(
-                f"{k} {v:.1f} %" for k, v in r.disaggregation.items()))  # fmt: skip
-    _outputs(results, layer, json_out)
+      sdgcities spatial transit-access --osm city.osm.pbf --gtfs bus.zip
+      --gtfs rail.zip --population population_h3.csv --layer access.gpkg --json access.json
+
+      sdgcities spatial transit-access --osm city.osm.pbf --gtfs bus.zip
+      --population pop.csv --frequency high --snap node --no-count-access-walk
+    """
+    import datetime as dt
+
+    from sdgcities.spatial.transit import transit_access_from_files
+
+    _check_outputs(layer, json_out)
+    if low_capacity_m > high_capacity_m:
+        raise typer.BadParameter(
+            f"{high_capacity_m:g} m is shorter than --low-capacity-m {low_capacity_m:g} m; "
+            "rail reaches at least as far as bus (official: 1000 and 500)",
+            param_hint="'--high-capacity-m'",
+        )
+    source = stop_source or ("gtfs" if gtfs else "osm")
+    if "gtfs" in source and not gtfs:
+        raise typer.BadParameter(
+            f"--stop-source {source} needs at least one --gtfs feed", param_hint="'--gtfs'"
+        )
+    if frequency is not None and "gtfs" not in source:
+        raise typer.BadParameter(
+            "shares by frequency need GTFS timetables; add --gtfs (OSM stops have none)",
+            param_hint="'--frequency'",
+        )
+    with console.status("computing 11.2.1 convenient access to public transport …"):
+        res = transit_access_from_files(
+            osm,
+            gtfs,
+            population,
+            boundary=boundary,
+            population_column=population_column,
+            stop_source=source,
+            frequency=frequency,
+            service_date=dt.date.fromisoformat(service_date) if service_date else None,
+            low_capacity_m=low_capacity_m,
+            high_capacity_m=high_capacity_m,
+            h3_resolution=h3_resolution,
+            snap=snap,
+            count_access_walk=count_access_walk,
+            floor_area_per_person=floor_area_per_person,
+            population_total=population_total,
+        )
+    _summary([res], "SDG 11.2.1 convenient access to public transport")
+    console.print(f"[dim]snapping: {res.parameters['snapping']}[/]")
+    if res.disaggregation:
+        console.print("by group: " + ", ".join(
+            f"{k} {v:.1f} %" for k, v in res.disaggregation.items()))  # fmt: skip
+    by_class = res.details.get("share_by_frequency")
+    if by_class:
+        at_least = res.details["share_by_min_frequency"]
+        console.print(
+            "by best service frequency within reach: "
+            + ", ".join(f"{k} {v:.1f} %" for k, v in by_class.items())
+            + f"; at least {frequency}: {at_least[frequency]:.1f} %"
+            + f" (service date {', '.join(map(str, _dates(res.details)))})"
+        )
+    _outputs([res], layer, json_out)
 
 
 @spatial_app.command("open-space")
@@ -457,6 +544,64 @@ def export_layer(
         gdf = load_hex_layer(session, city, indicator)
     write_layer(gdf, out)
     console.print(f"[green]✓[/] {len(gdf):,} hexes written to {out}")
+
+
+# ------------------------------------------------------------ option helpers (transit-access)
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:
+    """``value`` when it is one of ``allowed`` (or None); a usage error (exit 2) otherwise."""
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(
+            f"{value!r} is not one of {', '.join(allowed)}", param_hint=f"'{flag}'"
+        )
+    return value
+
+
+def _walk_m(value: float, flag: str) -> float:
+    """A walk distance in metres: finite, above 0, at most 10 km (else exit 2)."""
+    import math
+
+    if not math.isfinite(value) or value <= 0 or value > 10_000:
+        raise typer.BadParameter(
+            f"{value:g} is not a walk distance; give metres above 0 and at most 10000",
+            param_hint=f"'{flag}'",
+        )
+    return value
+
+
+def _date_option(value: str | None) -> str | None:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; write YYYY-MM-DD", param_hint="'--service-date'"
+        ) from None
+    return value
+
+
+def _dates(details: dict[str, Any]) -> list[str]:
+    dates = details.get("service_dates") or {}
+    return sorted(set(dates.values())) if isinstance(dates, dict) else list(dates)
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with NaN/±inf replaced by None, so the JSON written is valid JSON."""
+    import math
+
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _json_safe(value.item())
+    return value
 
 
 def register(app: typer.Typer) -> None:

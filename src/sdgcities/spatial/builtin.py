@@ -212,6 +212,8 @@ def transit_access(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult
         boundary=ctx.boundary,
         frequency=params.get("frequency"),
         stop_source=stop_source,
+        snap=str(params.get("snap", "segment")),
+        count_access_walk=bool(params.get("count_access_walk", True)),
     )
     _timings(res, ctx, fresh, t0, gtfs_s)
     _note_estimate(res, ctx.population, params)
@@ -408,8 +410,9 @@ def register_all(register: Callable[[SpatialIndicator], None]) -> None:
         name="transit-access", code="11.2.1",
         title="Convenient access to public transport (network walk)",
         requires=("osm",), uses=("osm", "gtfs", "population", "boundary"),
-        method_version="1.0", compute=transit_access,
-        defaults={"low_capacity_m": 500.0, "high_capacity_m": 1000.0, "h3_resolution": 9},
+        method_version="1.1", compute=transit_access,
+        defaults={"low_capacity_m": 500.0, "high_capacity_m": 1000.0, "h3_resolution": 9,
+                  "snap": "segment", "count_access_walk": True},
     ))  # fmt: skip
     register(SpatialIndicator(
         name="open-space", code="11.7.1",

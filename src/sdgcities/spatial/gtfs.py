@@ -21,34 +21,55 @@ water, 1300 aerial, 1400
 funicular
 ============================  ===========================================
 
-Frequency: departures per hour at a stop between 06:00 and 20:00 (14 h) on one normal
-weekday; high > 10, medium 4–10, low < 4. The *normal weekday* is, unless given, the
-Monday–Friday date in the feed's validity whose number of active trips is the most
-common one (ties: the larger count), i.e. a typical day rather than a holiday.
-Stop times without a departure (non-timepoints) take the previous stop's time in the
-same trip.
+Frequency (UN SDG metadata 11.2.1, optional disaggregation): departures per hour at a
+*station* between 06:00 and 20:00 (14 h) on one normal weekday; high > 10, medium 4–10,
+low < 4. Rules, in the order they apply:
+
+* **Normal weekday.** Unless a date is given, the Monday–Friday date in the feed's
+  validity whose number of active trips is the most common one (ties: the larger count,
+  then the earliest date) — a typical day, never a holiday with a reduced timetable.
+  The chosen date and this rule are returned with the stops (``service_date``).
+* **Service day.** GTFS times are measured from noon minus 12 h of the *service day* and
+  may pass 24:00 (``25:30:00`` is 01:30 the next morning). Departures of the chosen
+  date are the trips active on that date at ``t``, plus the trips active on the day
+  before at ``t − 24 h`` (a trip of the previous service day still running after
+  midnight); times ≥ 24:00 of the chosen date's own trips fall on the next day.
+* **Headway-based trips** (``frequencies.txt``): a trip listed there runs every
+  ``headway_secs`` from ``start_time`` while the start is before ``end_time``; each run
+  reaches a stop at ``start + (t_stop − t_first_stop)`` of its ``stop_times`` pattern
+  (the pattern's absolute times are not departures themselves).
+* **Stations, not platforms.** Departures are counted per station: a stop with a
+  ``parent_station`` counts for its parent, and every platform of a station carries the
+  station's rate (``station_id``, ``departures_per_hour``).
+* Stop times without a time (non-timepoints) take the previous stop's time in the trip.
+
+Feeds are read with pyarrow's multi-threaded CSV reader (every column as text), not
+pandas' parser: ``stop_times.txt`` of a city is millions of cells.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-import io
 import logging
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import shapely
 
 from sdgcities.errors import SpatialInputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pyarrow as pa
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "FREQUENCY_CLASSES",
+    "NORMAL_WEEKDAY_RULE",
     "capacity_of_route_type",
     "frequency_class",
     "read_gtfs",
@@ -58,8 +79,18 @@ __all__ = [
 #: minimum departures/hour of each class (high > 10, medium 4–10, low < 4)
 FREQUENCY_CLASSES: dict[str, float] = {"low": 0.0, "medium": 4.0, "high": 10.0 + 1e-9}
 
+#: how the service date is chosen when none is given (stated with every result)
+NORMAL_WEEKDAY_RULE = (
+    "the Monday-Friday date of the feed whose number of active trips is the most common "
+    "one (ties: larger count, then earliest date)"
+)
+
+_WINDOW = (6 * 3600, 20 * 3600)  # 06:00-20:00, 14 h
+_DAY = 24 * 3600
+_MAX_CALENDAR_DAYS = 3700  # a calendar row is expanded over at most ~10 years
 _HIGH_BASIC = {1, 2, 4, 6, 7, 12}
 _HIGH_RANGES = [(100, 199), (400, 499), (1000, 1299), (1300, 1399), (1400, 1499)]
+_TIME_RE = r"^\s*(?P<h>\d{1,3}):(?P<m>\d{2}):(?P<s>\d{2})\s*$"
 
 
 def capacity_of_route_type(route_type: int) -> str:
@@ -88,11 +119,20 @@ def frequency_class(departures_per_hour: float) -> str:
 
 
 class _Feed:
+    """A GTFS feed (zip or folder); tables come back as pyarrow tables of text columns."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._zip: zipfile.ZipFile | None = None
+        self._members: dict[str, str] = {}
         if path.is_dir():
-            self.names = {p.name for p in path.iterdir()}
+            self.names = {p.name for p in path.iterdir() if p.is_file()}
+            if "stops.txt" not in self.names:
+                raise SpatialInputError(
+                    path,
+                    "is a folder without stops.txt, not a GTFS feed",
+                    "pass the GTFS .zip itself (or the folder it was unpacked into)",
+                )
         elif path.is_file():
             try:
                 self._zip = zipfile.ZipFile(path)
@@ -109,89 +149,254 @@ class _Feed:
     def has(self, name: str) -> bool:
         return name in self.names
 
-    def read(self, name: str, usecols: Sequence[str] | None = None) -> pd.DataFrame:
+    def _bytes(self, name: str) -> bytes:
+        try:
+            if self._zip is not None:
+                return self._zip.read(self._members[name])
+            return (self.path / name).read_bytes()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise SpatialInputError(
+                self.path, f"cannot read {name} ({exc})", "re-download the feed"
+            ) from exc
+
+    def read(self, name: str, required: Sequence[str], optional: Sequence[str] = ()) -> pa.Table:
+        """``name`` as a table of ``required`` (must exist) and present ``optional`` columns."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
         if not self.has(name):
             raise SpatialInputError(
                 self.path, f"{name} is missing", f"use a complete GTFS feed that has {name}"
             )
-        try:
-            if self._zip is not None:
-                raw = self._zip.read(self._members[name])
-                src: io.BytesIO | Path = io.BytesIO(raw)
-            else:
-                src = self.path / name
-            cols = None if usecols is None else (lambda c: c.strip() in usecols)
-            df = pd.read_csv(src, dtype=str, usecols=cols, encoding="utf-8-sig")
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raw = self._bytes(name)
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        first = raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+        header = next(csv.reader([first]), [])
+        by_name = {h.strip(): h for h in header}
+        missing = [c for c in required if c not in by_name]
+        if missing:
             raise SpatialInputError(
-                self.path, f"cannot read {name} ({exc})", "re-download the feed"
+                f"{self.path} › {name}",
+                f"lacks column(s) {', '.join(missing)} (header: {', '.join(by_name) or 'empty'})",
+                "fix the feed so that it follows the GTFS reference",
+            )
+        wanted = [c for c in (*required, *optional) if c in by_name]
+        raw_cols = [by_name[c] for c in wanted]
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(raw),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=raw_cols,
+                    column_types={c: pa.string() for c in raw_cols},
+                    strings_can_be_null=True,
+                ),
+            )
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SpatialInputError(
+                f"{self.path} › {name}",
+                f"is not valid CSV ({exc})",
+                "re-download the feed; every row must have as many fields as the header",
             ) from exc
-        df.columns = [c.strip() for c in df.columns]
-        if usecols is not None:
-            missing = [c for c in usecols if c not in df.columns]
-            if missing:
-                raise SpatialInputError(
-                    self.path,
-                    f"{name} lacks column(s) {', '.join(missing)}",
-                    "fix the feed so that it follows the GTFS reference",
-                )
-        return df
+        return table.rename_columns(wanted)
 
 
-def _to_seconds(s: pd.Series) -> np.ndarray:
-    parts = s.str.strip().str.split(":", expand=True)
-    if parts.shape[1] < 2:
-        return np.full(len(s), np.nan)
-    h = pd.to_numeric(parts[0], errors="coerce")
-    m = pd.to_numeric(parts[1], errors="coerce")
-    sec = pd.to_numeric(parts[2], errors="coerce") if parts.shape[1] > 2 else 0
-    return np.asarray(h * 3600 + m * 60 + sec, dtype=float)
+def _column(table: pa.Table, name: str) -> np.ndarray:
+    """A text column as a numpy object array (None for empty cells)."""
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _seconds(col: pa.ChunkedArray, name: str, where: str) -> np.ndarray:
+    """``H:MM:SS`` times (hours may pass 24) as seconds; NaN for empty cells.
+
+    A malformed time raises, naming the row (1-based, the header is row 1) and column.
+    """
+    import pyarrow.compute as pc
+
+    parts = pc.extract_regex(col, _TIME_RE)
+    if parts.null_count > col.null_count:
+        bad = np.flatnonzero(
+            np.asarray(pc.is_null(parts).to_numpy(zero_copy_only=False))
+            & ~np.asarray(pc.is_null(col).to_numpy(zero_copy_only=False))
+        )[0]
+        raise SpatialInputError(
+            where,
+            f"row {bad + 2}, column {name!r}: {col[int(bad)].as_py()!r} is not a time",
+            "write times as HH:MM:SS (hours may pass 24 for trips after midnight)",
+        )
+    out = np.zeros(len(col))
+    for i, mult in enumerate((3600, 60, 1)):
+        field = pc.struct_field(parts, [i]).cast("float64").fill_null(np.nan)
+        out += mult * np.asarray(field.to_numpy(zero_copy_only=False), dtype=float)
+    return out
+
+
+def _index_in(values: pa.ChunkedArray, keys: pa.ChunkedArray) -> np.ndarray:
+    """Position of each value in ``keys`` (-1 when absent)."""
+    import pyarrow.compute as pc
+
+    idx = pc.index_in(values, value_set=keys.combine_chunks())
+    return np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(str(value).strip(), "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 def _active_services(feed: _Feed) -> dict[dt.date, set[str]]:
     by_date: dict[dt.date, set[str]] = {}
+    days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     if feed.has("calendar.txt"):
-        cal = feed.read("calendar.txt")
-        days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-        for r in cal.to_dict("records"):
-            try:
-                start = dt.datetime.strptime(str(r["start_date"]), "%Y%m%d").date()
-                end = dt.datetime.strptime(str(r["end_date"]), "%Y%m%d").date()
-            except ValueError:
+        cal = feed.read("calendar.txt", ["service_id", "start_date", "end_date"], days)
+        for r in cal.to_pylist():
+            start, end = _parse_date(r["start_date"]), _parse_date(r["end_date"])
+            if start is None or end is None:
                 continue
-            flags = [str(r.get(d, "0")).strip() == "1" for d in days]
+            flags = [str(r.get(d) or "0").strip() == "1" for d in days]
             day = start
-            while day <= end and (day - start).days < 800:
+            while day <= end and (day - start).days < _MAX_CALENDAR_DAYS:
                 if flags[day.weekday()]:
                     by_date.setdefault(day, set()).add(str(r["service_id"]))
                 day += dt.timedelta(days=1)
     if feed.has("calendar_dates.txt"):
         cd = feed.read("calendar_dates.txt", ["service_id", "date", "exception_type"])
-        for sid, d, ex in cd.itertuples(index=False):
-            try:
-                day = dt.datetime.strptime(str(d), "%Y%m%d").date()
-            except ValueError:
+        for r in cd.to_pylist():
+            day_ = _parse_date(r["date"])
+            if day_ is None:
                 continue
-            if str(ex).strip() == "1":
-                by_date.setdefault(day, set()).add(str(sid))
-            elif str(ex).strip() == "2":
-                by_date.get(day, set()).discard(str(sid))
+            ex = str(r["exception_type"] or "").strip()
+            if ex == "1":
+                by_date.setdefault(day_, set()).add(str(r["service_id"]))
+            elif ex == "2":
+                by_date.get(day_, set()).discard(str(r["service_id"]))
     return by_date
 
 
-def _normal_weekday(by_date: dict[dt.date, set[str]], trips: pd.DataFrame) -> dt.date | None:
-    per_service = trips.groupby("service_id").size()
-    counts = {
-        d: int(per_service.reindex(list(s)).fillna(0).sum())
-        for d, s in by_date.items()
-        if d.weekday() < 5
+def _normal_weekday(
+    by_date: dict[dt.date, set[str]], service_of_trip: np.ndarray
+) -> dt.date | None:
+    ids, counts = np.unique(service_of_trip.astype(str), return_counts=True)
+    per_service = dict(zip(ids.tolist(), counts.tolist(), strict=True))
+    trips_on = {
+        d: sum(per_service.get(s, 0) for s in svc) for d, svc in by_date.items() if d.weekday() < 5
     }
-    counts = {d: c for d, c in counts.items() if c > 0}
-    if not counts:
+    trips_on = {d: c for d, c in trips_on.items() if c > 0}
+    if not trips_on:
         return None
-    freq = pd.Series(list(counts.values())).value_counts()
-    best = max(freq.index, key=lambda c: (freq[c], c))
-    return min(d for d, c in counts.items() if c == best)
+    values, freq = np.unique(list(trips_on.values()), return_counts=True)
+    best = max(zip(freq.tolist(), values.tolist(), strict=True))[1]
+    return min(d for d, c in trips_on.items() if c == best)
+
+
+def _headway_runs(
+    feed: _Feed, trip_ids: pa.ChunkedArray, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(trip index, run start in seconds) of every run of ``frequencies.txt``."""
+    fr = feed.read("frequencies.txt", ["trip_id", "start_time", "end_time", "headway_secs"])
+    where_f = f"{where} › frequencies.txt"
+    start = _seconds(fr.column("start_time"), "start_time", where_f)
+    end = _seconds(fr.column("end_time"), "end_time", where_f)
+    head = np.array(
+        [float(v) if v not in (None, "") and v.strip().isdigit() else np.nan
+         for v in _column(fr, "headway_secs")]
+    )  # fmt: skip
+    trip = _index_in(fr.column("trip_id"), trip_ids)
+    bad = ~np.isfinite(head) | (head <= 0) | ~np.isfinite(start) | ~np.isfinite(end)
+    bad |= end < start
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SpatialInputError(
+            where_f,
+            f"row {i + 2}: headway_secs must be a positive whole number of seconds and "
+            "end_time ≥ start_time",
+            "fix the row (see the GTFS reference for frequencies.txt)",
+        )
+    keep = trip >= 0
+    n = np.ceil((end - start) / head).astype(np.int64)[keep]
+    trip, start, head = trip[keep], start[keep], head[keep]
+    row = np.repeat(np.arange(len(n)), n)
+    k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return trip[row], start[row] + k * head[row]
+
+
+def _departures_per_station(
+    feed: _Feed,
+    trips: pa.Table,
+    st: pa.Table,
+    st_trip: np.ndarray,
+    st_station: np.ndarray,
+    n_stations: int,
+    day: dt.date,
+    by_date: dict[dt.date, set[str]],
+    where: str,
+) -> np.ndarray:
+    """Departures per hour, 06:00–20:00 on ``day``, of each station (see module doc)."""
+    import pyarrow.compute as pc
+
+    where_st = f"{where} › stop_times.txt"
+    dep = pc.coalesce(st.column("departure_time"), st.column("arrival_time"))
+    sec = _seconds(dep, "departure_time", where_st)
+    seq = np.asarray(
+        pc.cast(st.column("stop_sequence"), "float64", safe=False).fill_null(np.nan).to_numpy()
+        if "stop_sequence" in st.column_names
+        else np.arange(len(sec), dtype=float)
+    )
+    order = np.lexsort((seq, st_trip))
+    trip_o, sec_o, station_o = st_trip[order], sec[order], st_station[order]
+    # forward-fill non-timepoints within each trip
+    valid = np.isfinite(sec_o)
+    last = np.where(valid, np.arange(len(sec_o)), -1)
+    np.maximum.accumulate(last, out=last)
+    filled = np.where(last >= 0, sec_o[np.maximum(last, 0)], np.nan)
+    new_trip = np.r_[True, trip_o[1:] != trip_o[:-1]]
+    trip_start_row = np.maximum.accumulate(np.where(new_trip, np.arange(len(trip_o)), 0))
+    filled[last < trip_start_row] = np.nan  # never fill across trips
+
+    service = _column(trips, "service_id").astype(str)
+    n_trips = len(service)
+    active = {
+        0: np.isin(service, list(by_date.get(day, set()))),
+        -1: np.isin(service, list(by_date.get(day - dt.timedelta(days=1), set()))),
+    }
+    headway = np.zeros(n_trips, dtype=bool)
+    run_trip = run_start = np.empty(0)
+    if feed.has("frequencies.txt"):
+        run_trip, run_start = _headway_runs(feed, trips.column("trip_id"), where)
+        headway[run_trip.astype(np.int64)] = True
+
+    lo, hi = _WINDOW
+    counts = np.zeros(n_stations)
+    ok = (trip_o >= 0) & (station_o >= 0) & np.isfinite(filled)
+    # timetabled trips
+    plain = ok & ~headway[np.maximum(trip_o, 0)]
+    for shift, act in active.items():
+        m = plain & act[np.maximum(trip_o, 0)]
+        t = filled[m] + shift * _DAY
+        w = (t >= lo) & (t < hi)
+        counts += np.bincount(station_o[m][w], minlength=n_stations)
+    # headway-based trips: every run repeats the trip's pattern of offsets
+    if len(run_trip):
+        first = np.full(n_trips, np.nan)
+        pat = ok & headway[np.maximum(trip_o, 0)]
+        idx = np.flatnonzero(pat)
+        # rows are sorted by trip then sequence: the first row of a trip is its start
+        tr = trip_o[idx]
+        head_row = np.r_[True, tr[1:] != tr[:-1]]
+        first[tr[head_row]] = filled[idx][head_row]
+        offset = filled[idx] - first[tr]
+        by_trip_rows = {int(t): idx[tr == t] for t in np.unique(tr)}
+        by_trip_off = {int(t): offset[tr == t] for t in np.unique(tr)}
+        for shift, act in active.items():
+            for t_i, start in zip(run_trip.astype(np.int64).tolist(), run_start, strict=True):
+                if not act[t_i] or t_i not in by_trip_rows:
+                    continue
+                t = start + by_trip_off[t_i] + shift * _DAY
+                w = (t >= lo) & (t < hi)
+                counts += np.bincount(station_o[by_trip_rows[t_i]][w], minlength=n_stations)
+    return counts / ((hi - lo) / 3600)
 
 
 def read_gtfs(
@@ -199,76 +404,144 @@ def read_gtfs(
 ) -> gpd.GeoDataFrame:
     """Served stops of one GTFS feed (EPSG:4326) with ``capacity`` and route types.
 
-    Columns: ``stop_id``, ``feed``, ``capacity`` (low/high), ``route_types``; with
-    ``frequency=True`` also ``departures_per_hour`` (06:00–20:00 on ``date`` or the
-    normal weekday) and ``frequency_class``. Stops that no trip serves are dropped.
+    Columns: ``stop_id``, ``station_id`` (the ``parent_station``, else the stop itself),
+    ``feed``, ``capacity`` (low/high), ``route_types``; with ``frequency=True`` also
+    ``departures_per_hour`` of the stop's station (06:00–20:00 on ``date`` or the normal
+    weekday), ``frequency_class`` and ``service_date``. Stops that no trip serves are
+    dropped. A stop with unusable coordinates raises, naming its row.
+
+    On the Porto Alegre kit (EPTC bus feed, normal weekday 2019-04-15)::
+
+        >>> bus = read_gtfs("gtfs_eptc_bus.zip", frequency=True)  # doctest: +SKIP
+        >>> bus["frequency_class"].value_counts().to_dict()  # doctest: +SKIP
+        {'low': 3388, 'medium': 460, 'high': 138}
     """
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
     p = Path(path)
     feed = _Feed(p)
-    stops = feed.read("stops.txt", ["stop_id", "stop_lat", "stop_lon"])
-    lat = pd.to_numeric(stops["stop_lat"], errors="coerce")
-    lon = pd.to_numeric(stops["stop_lon"], errors="coerce")
-    good = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
-    stops = stops.loc[good].assign(lat=lat[good], lon=lon[good])
-    if stops.empty:
-        raise SpatialInputError(p, "stops.txt has no stop with valid coordinates", "fix stops.txt")
+    where = str(p)
+    stops = feed.read(
+        "stops.txt", ["stop_id", "stop_lat", "stop_lon"], ["parent_station", "location_type"]
+    )
+    lat_a = np.array([_num(v) for v in _column(stops, "stop_lat")])
+    lon_a = np.array([_num(v) for v in _column(stops, "stop_lon")])
+    loc_type = (
+        _column(stops, "location_type")
+        if "location_type" in stops.column_names
+        else np.full(stops.num_rows, None, dtype=object)
+    )
+    needs_xy = np.isin(loc_type.astype(str), ["None", "", "0", "1", "2"])
+    bad_xy = needs_xy & (
+        ~(np.abs(lat_a) <= 90) | ~(np.abs(lon_a) <= 180) | ((lat_a == 0) & (lon_a == 0))
+    )
     routes = feed.read("routes.txt", ["route_id", "route_type"])
     trips = feed.read("trips.txt", ["route_id", "service_id", "trip_id"])
-    st_cols = ["trip_id", "stop_id"] + (["departure_time", "arrival_time"] if frequency else [])
-    st = feed.read("stop_times.txt", st_cols)
-    routes["route_type"] = pd.to_numeric(routes["route_type"], errors="coerce").fillna(3)
-    routes["capacity"] = [capacity_of_route_type(int(v)) for v in routes["route_type"]]
-    trip_cap = trips.merge(routes, on="route_id", how="left")
-    trip_cap["capacity"] = trip_cap["capacity"].fillna("low")
-    pairs = (
-        st[["trip_id", "stop_id"]]
-        .drop_duplicates()
-        .merge(trip_cap[["trip_id", "capacity", "route_type"]], on="trip_id")
+    st_cols = ["trip_id", "stop_id"]
+    st_opt = ["departure_time", "arrival_time", "stop_sequence"] if frequency else []
+    st = feed.read("stop_times.txt", st_cols, st_opt)
+    if frequency:
+        missing = [c for c in ("departure_time", "arrival_time") if c not in st.column_names]
+        if missing:
+            raise SpatialInputError(
+                f"{where} › stop_times.txt",
+                f"lacks column(s) {', '.join(missing)} needed for service frequency",
+                "use a feed with timed stop_times.txt, or leave out --frequency",
+            )
+
+    rtype = np.array([_num(v) for v in _column(routes, "route_type")])
+    if np.isnan(rtype).any():
+        i = int(np.flatnonzero(np.isnan(rtype))[0])
+        raise SpatialInputError(
+            f"{where} › routes.txt",
+            f"row {i + 2}, column 'route_type': {_column(routes, 'route_type')[i]!r} is not a "
+            "GTFS route type",
+            "use a route_type code of the GTFS reference (e.g. 3 bus, 1 metro, 2 rail)",
+        )
+    route_high = np.array([capacity_of_route_type(int(v)) == "high" for v in rtype], dtype=bool)
+    trip_route = _index_in(trips.column("route_id"), routes.column("route_id"))
+    st_trip = _index_in(st.column("trip_id"), trips.column("trip_id"))
+    st_stop = _index_in(st.column("stop_id"), stops.column("stop_id"))
+    served = (st_trip >= 0) & (st_stop >= 0)
+    n_stops = stops.num_rows
+    pair_stop = st_stop[served]
+    pair_route = trip_route[st_trip[served]]
+    has_route = pair_route >= 0
+    is_served = np.bincount(pair_stop, minlength=n_stops) > 0
+    high = (
+        np.bincount(pair_stop[has_route], weights=route_high[pair_route[has_route]],
+                    minlength=n_stops) > 0
+    )  # fmt: skip
+    if (bad_xy & is_served).any():
+        i = int(np.flatnonzero(bad_xy & is_served)[0])
+        raise SpatialInputError(
+            f"{where} › stops.txt",
+            f"row {i + 2} (stop_id {_column(stops, 'stop_id')[i]!r}): stop_lat/stop_lon "
+            f"{_column(stops, 'stop_lat')[i]!r}, {_column(stops, 'stop_lon')[i]!r} is not a "
+            "location in WGS 84",
+            "give the stop's latitude and longitude in decimal degrees",
+        )
+    # route types per stop (a stop may be served by several modes), e.g. "2,3"
+    rt_code = rtype[pair_route[has_route]].astype(np.int64)
+    pair_key = np.unique(pair_stop[has_route] * (1 << 20) + rt_code)  # route types < 2^20
+    key_stop, key_rt = pair_key >> 20, pair_key & ((1 << 20) - 1)
+    with_rt, starts = np.unique(key_stop, return_index=True)
+    labels = {
+        int(stop): ",".join(map(str, group.tolist()))
+        for stop, group in zip(with_rt, np.split(key_rt, starts[1:]), strict=True)
+    }
+    stop_ids = _column(stops, "stop_id")
+    if "parent_station" in stops.column_names:
+        parent_idx = _index_in(stops.column("parent_station"), stops.column("stop_id"))
+    else:
+        parent_idx = np.full(n_stops, -1, dtype=np.int64)
+    station = np.where(parent_idx >= 0, parent_idx, np.arange(n_stops))
+    keep = np.flatnonzero(is_served)
+    out = pd.DataFrame(
+        {
+            "stop_id": stop_ids[keep],
+            "station_id": stop_ids[station[keep]],
+            "feed": p.name,
+            "capacity": np.where(high[keep], "high", "low"),
+            "route_types": [labels.get(int(i), "") for i in keep],
+        }
     )
-    per_stop = pairs.groupby("stop_id").agg(
-        high=("capacity", lambda s: bool((s == "high").any())),
-        route_types=("route_type", lambda s: ",".join(str(int(v)) for v in sorted(set(s)))),
-    )
-    out = stops.merge(per_stop, left_on="stop_id", right_index=True, how="inner")
-    n_unserved = len(stops) - len(out)
-    out = out.assign(capacity=np.where(out["high"], "high", "low"), feed=p.name)
-    cols = ["stop_id", "feed", "capacity", "route_types"]
     if frequency:
         by_date = _active_services(feed)
-        day = date or _normal_weekday(by_date, trips)
+        day = date or _normal_weekday(by_date, _column(trips, "service_id"))
         if day is None:
             raise SpatialInputError(
                 p,
                 "no weekday with service in calendar.txt/calendar_dates.txt",
-                "use a feed with a valid calendar, or pass date=",
+                "use a feed with a valid calendar, or pass a service date",
             )
-        active = by_date.get(day, set())
-        trips_on = set(trips.loc[trips["service_id"].isin(active), "trip_id"])
-        times = st.loc[st["trip_id"].isin(trips_on)].copy()
-        dep = times["departure_time"].where(
-            times["departure_time"].notna() & (times["departure_time"].str.strip() != ""),
-            times["arrival_time"],
+        st_station = np.where(st_stop >= 0, station[np.maximum(st_stop, 0)], -1)
+        dph = _departures_per_station(
+            feed, trips, st, st_trip, st_station, n_stops, day, by_date, where
         )
-        times["sec"] = _to_seconds(dep.fillna(""))
-        times["sec"] = times.groupby("trip_id")["sec"].ffill()
-        win = times.loc[(times["sec"] >= 6 * 3600) & (times["sec"] < 20 * 3600)]
-        dph = win.groupby("stop_id").size() / 14.0
-        out["departures_per_hour"] = out["stop_id"].map(dph).fillna(0.0).to_numpy()
+        out["departures_per_hour"] = dph[station[keep]]
         out["frequency_class"] = [frequency_class(v) for v in out["departures_per_hour"]]
         out["service_date"] = day.isoformat()
-        cols += ["departures_per_hour", "frequency_class", "service_date"]
-    logger.info("%s: %d served stops (%d unserved dropped)", p, len(out), n_unserved)
-    return gpd.GeoDataFrame(
-        out[cols].reset_index(drop=True),
-        geometry=shapely.points(out["lon"].to_numpy(), out["lat"].to_numpy()),
-        crs="EPSG:4326",
-    )
+    logger.info("%s: %d served stops (%d unserved dropped)", p, len(out), n_stops - len(out))
+    return gpd.GeoDataFrame(out, geometry=shapely.points(lon_a[keep], lat_a[keep]), crs="EPSG:4326")
+
+
+def _num(value: Any) -> float:
+    try:
+        return float(str(value).strip())
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def read_gtfs_feeds(
     paths: Sequence[str | Path], *, frequency: bool = False, date: dt.date | None = None
 ) -> gpd.GeoDataFrame:
     """:func:`read_gtfs` on each feed, concatenated (``stop_id`` stays per feed)."""
+    import geopandas as gpd
+    import pandas as pd
+
     if not paths:
         raise SpatialInputError("<gtfs>", "no GTFS feed given", "pass one or more GTFS zips")
     frames = [read_gtfs(p, frequency=frequency, date=date) for p in paths]

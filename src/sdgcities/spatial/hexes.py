@@ -4,7 +4,11 @@ Population points are binned into H3 cells (h3 v4, default resolution 9 ≈ 0.1 
 Per cell: ``population``, ``population_covered``, ``share`` (percent), ``uncovered``
 (people not covered), and ``distance_m`` — the *population-weighted mean* network
 distance of the cell's points to the nearest stop / open space (points beyond the search
-limit are left out of the mean; NaN when none is within it) — plus ``distance_min_m``.
+limit are left out of the mean; NaN when none is within it) — plus ``distance_min_m``
+and ``population_beyond_limit``, the people whose nearest stop / open space is farther
+than the search limit (or cut off from it). Where that is above 0 the mean is a lower
+bound; :func:`distance_label` renders it as "> …" and never as a number that looks
+measured.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import shapely
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["hex_layer", "most_underserved", "write_layer"]
+__all__ = ["distance_label", "hex_layer", "most_underserved", "write_layer"]
 
 
 def hex_layer(
@@ -29,6 +33,7 @@ def hex_layer(
     distance_m: np.ndarray,
     *,
     resolution: int = 9,
+    limit_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Aggregate population ``points`` (EPSG:4326) to H3 cells of ``resolution``.
 
@@ -38,6 +43,8 @@ def hex_layer(
     >>> hx = hex_layer(pts, np.array([True, False]), np.array([100.0, 700.0]))
     >>> hx[["population", "population_covered", "share", "distance_m"]].values.tolist()
     [[40.0, 10.0, 25.0, 550.0]]
+
+    ``limit_m`` (the distance search limit) is stored in ``attrs["limit_m"]``.
     """
     if not 0 <= resolution <= 15:
         raise ValueError(f"h3 resolution must be 0–15, got {resolution}")
@@ -56,6 +63,7 @@ def hex_layer(
             "_w": np.where(fin, pop, 0.0),
             "_dmin": np.where(fin, dist, np.nan),
             "_n": fin.astype(int),
+            "_beyond": np.where(fin, 0.0, pop),
         }
     )
     g = df.groupby("h3", sort=True).agg(
@@ -65,6 +73,7 @@ def hex_layer(
         _w=("_w", "sum"),
         distance_min_m=("_dmin", "min"),
         _n=("_n", "sum"),
+        population_beyond_limit=("_beyond", "sum"),
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         g["share"] = np.where(
@@ -83,8 +92,34 @@ def hex_layer(
         "uncovered",
         "distance_m",
         "distance_min_m",
+        "population_beyond_limit",
     ]
-    return gpd.GeoDataFrame(g[cols], geometry=geoms, crs="EPSG:4326")
+    out = gpd.GeoDataFrame(g[cols], geometry=geoms, crs="EPSG:4326")
+    out.attrs["limit_m"] = limit_m
+    return out
+
+
+def distance_label(row: dict[str, object], limit_m: float | None = None) -> str:
+    """A hex's distance for people to read: "420", "> 380" when some of its people are
+    beyond the search limit, "> 3,000" when all are, "—" when unknown (never "nan").
+
+    >>> distance_label({"distance_m": 420.4, "population_beyond_limit": 0.0})
+    '420'
+    >>> distance_label({"distance_m": 380.0, "population_beyond_limit": 5.0})
+    '> 380'
+    >>> distance_label({"distance_m": float("nan"), "population_beyond_limit": 5.0}, 3000)
+    '> 3,000'
+    >>> distance_label({"distance_m": None})
+    '—'
+    """
+    d = row.get("distance_m")
+    b = row.get("population_beyond_limit")
+    beyond = float(b) if isinstance(b, int | float) and np.isfinite(b) else 0.0
+    if isinstance(d, int | float) and np.isfinite(d):
+        return f"> {d:,.0f}" if beyond > 0 else f"{d:,.0f}"
+    if beyond > 0 and limit_m is not None:
+        return f"> {limit_m:,.0f}"
+    return "—"
 
 
 def most_underserved(hexes: gpd.GeoDataFrame, n: int = 10) -> gpd.GeoDataFrame:
@@ -95,6 +130,7 @@ def most_underserved(hexes: gpd.GeoDataFrame, n: int = 10) -> gpd.GeoDataFrame:
     )
     ranked = ranked.loc[ranked["uncovered"] > 0].head(n).reset_index(drop=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    ranked.attrs["limit_m"] = hexes.attrs.get("limit_m")
     return ranked
 
 

@@ -1,7 +1,11 @@
 """Reading an .osm.pbf extract: walk network, streets, stops, open spaces, buildings.
 
 One pass with pyosmium (``osmium.FileProcessor``) fills numpy arrays; C++ filters drop
-untagged objects before they reach Python, which keeps a city extract under a second.
+untagged objects before they reach Python, tags are read from pyosmium's tag list
+without copying them into dicts, and each way's coordinates come from libosmium in one
+call (WKB), so Python never walks a way node by node (unless one is missing from the
+extract); node numbering and edges are built with numpy afterwards.
+``bench/bench_transit_cli.py`` times this read against a bare pyosmium pass.
 pyrosm would give the same ways but builds GeoDataFrames of every tag first, which is
 several times slower for what the indicators need.
 
@@ -20,7 +24,10 @@ sidewalks are mapped separately but not joined to the crossing streets, the netw
 fall apart into islands; the snapping distances in the result show it.
 
 Every consecutive pair of way nodes becomes one straight edge, so the network needs no
-simplification and snapping onto it is exact.
+simplification and snapping onto it is exact. A network node is a *position* on OSM's
+1e-7° grid (about 1 cm): two OSM nodes at exactly the same position — "duplicated
+nodes", which OSM validators report as errors to merge — are one node (Las Palmas: 5 of
+87,692; Porto Alegre: none; the 11.2.1 values are unchanged).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +53,16 @@ __all__ = [
     "is_walkable",
     "read_osm",
 ]
+
+
+class Tags(Protocol):
+    """What the tag rules need of a way's or node's tags: a ``dict`` or pyosmium's
+    ``TagList`` (read in place, never copied)."""
+
+    def get(self, key: str, default: str | None = None, /) -> str | None: ...
+
+    def __contains__(self, key: str, /) -> bool: ...
+
 
 _ALWAYS_EXCLUDED = {
     "abandoned",
@@ -88,7 +106,7 @@ def _multi_closed(value: str | None) -> bool:
     return any(part.strip() in _CLOSED for part in value.split(";"))
 
 
-def is_walkable(tags: dict[str, str]) -> bool:
+def is_walkable(tags: Tags) -> bool:
     """Whether a way with ``tags`` belongs to the walk network (pyrosm ``walking`` filter).
 
     >>> is_walkable({"highway": "residential"})
@@ -113,7 +131,7 @@ def is_walkable(tags: dict[str, str]) -> bool:
     return True
 
 
-def _stop_capacity(tags: dict[str, str]) -> str | None:
+def _stop_capacity(tags: Tags) -> str | None:
     """``"high"``/``"low"`` for a public-transport stop node, ``None`` otherwise."""
     pt = tags.get("public_transport")
     rw = tags.get("railway")
@@ -187,7 +205,7 @@ def _parse_width(value: str | None) -> float:
     return w if 0.5 <= w <= 100.0 else float("nan")
 
 
-def _open_space_kind(tags: dict[str, str]) -> str | None:
+def _open_space_kind(tags: Tags) -> str | None:
     """``"key=value"`` when ``tags`` describe an open public space, else ``None``.
 
     ``leisure=garden`` counts only when it is evidently public: it has a name, or
@@ -233,16 +251,23 @@ def read_osm(path: str | Path, *, buildings: bool = False, open_spaces: bool = T
         ) from exc
 
 
+_UNDEFINED = 2_147_483_647  # libosmium's coordinate of a node missing from the extract
+
+
 def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
-    node_index: dict[int, int] = {}
-    lons: list[float] = []
-    lats: list[float] = []
-    eu: list[int] = []
-    ev: list[int] = []
-    ewalk: list[bool] = []
-    ehw: list[str] = []
-    ewidth: list[float] = []
-    estreet: list[str] = []
+    # Each way's coordinates come from libosmium in one call (WKB); Python never touches
+    # a way's nodes one by one unless one of them is missing from the extract. A network
+    # node is a position (OSM's 1e-7° grid, about 1 cm): nodes are numbered and edges
+    # built with numpy afterwards.
+    fab = osmium.geom.WKBFactory()
+    every_node = osmium.geom.use_nodes.ALL
+    pieces: list[str | np.ndarray] = []  # per way piece: WKB, or (k, 2) fixed-point x/y
+    piece_way: list[int] = []
+    # per-way attributes, derived from the tags in this one place, repeated per edge below
+    w_walk: list[bool] = []
+    w_hw: list[str] = []
+    w_width: list[float] = []
+    w_street: list[str] = []
     stop_rows: list[tuple[int, float, float, str, str]] = []
     n_ways = n_walk_ways = n_missing = 0
 
@@ -254,45 +279,60 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
     )
     for obj in fp:
         if isinstance(obj, osmium.osm.Node):
-            tags = dict(obj.tags)
+            tags = obj.tags  # a TagList: .get() without copying every tag into a dict
             cap = _stop_capacity(tags)
             if cap is not None and obj.location.valid():
                 stop_rows.append(
-                    (obj.id, obj.location.lon, obj.location.lat, cap, tags.get("name", ""))
+                    (obj.id, obj.location.lon, obj.location.lat, cap, tags.get("name") or "")
                 )
         elif isinstance(obj, osmium.osm.Way):
-            tags = dict(obj.tags)
+            tags = obj.tags
             hw = tags.get("highway")
             if hw is None or hw in _ALWAYS_EXCLUDED or tags.get("area") == "yes":
                 continue
+            way = n_ways
             n_ways += 1
             walk = is_walkable(tags)
             n_walk_ways += walk
-            width = _parse_width(tags.get("width"))
-            street = street_rule(tags)
-            prev = -1
-            for ref in obj.nodes:
-                loc = ref.location
-                if not loc.valid():  # node outside the extract: split the way here
-                    n_missing += 1
-                    prev = -1
-                    continue
-                idx = node_index.get(ref.ref)
-                if idx is None:
-                    idx = len(lons)
-                    node_index[ref.ref] = idx
-                    lons.append(loc.lon)
-                    lats.append(loc.lat)
-                if prev >= 0 and prev != idx:
-                    eu.append(prev)
-                    ev.append(idx)
-                    ewalk.append(walk)
-                    ehw.append(hw)
-                    ewidth.append(width)
-                    estreet.append(street)
-                prev = idx
+            w_walk.append(walk)
+            w_hw.append(hw)
+            w_width.append(_parse_width(tags.get("width")))
+            w_street.append(street_rule(dict(tags)))
+            try:
+                pieces.append(fab.create_linestring(obj, every_node))
+                piece_way.append(way)
+            except (osmium.InvalidLocationError, RuntimeError):  # node outside the extract
+                xy = np.array([(n.x, n.y) for n in obj.nodes], dtype=np.int64).reshape(-1, 2)
+                gone = xy[:, 0] == _UNDEFINED
+                n_missing += int(gone.sum())
+                for part in np.split(xy, np.flatnonzero(gone)):
+                    part = part[part[:, 0] != _UNDEFINED]
+                    if len(part):
+                        pieces.append(part)
+                        piece_way.append(way)
 
-    if not any(ewalk):
+    xy, way_of, piece_of = _piece_coordinates(pieces, piece_way)
+    # number the positions in order of first appearance
+    key = xy[:, 0] * (1 << 32) + xy[:, 1]
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[order] = np.arange(len(uniq))
+    node_of = rank[inverse]
+    coords = xy[first[order]]
+    lons = coords[:, 0] / 1e7
+    lats = coords[:, 1] / 1e7
+    # an edge per consecutive pair of positions of the same way piece
+    a, b = node_of[:-1], node_of[1:]
+    pair = (piece_of[:-1] == piece_of[1:]) & (a != b)
+    eu, ev = a[pair], b[pair]
+    edge_way = way_of[:-1][pair]
+    ewalk = np.asarray(w_walk, dtype=bool)[edge_way]
+    ehw = np.asarray(w_hw, dtype=object)[edge_way]
+    ewidth = np.asarray(w_width, dtype=float)[edge_way]
+    estreet = np.asarray(w_street, dtype=object)[edge_way]
+
+    if not ewalk.any():
         raise SpatialInputError(
             p,
             f"no walkable ways found ({n_ways} highway ways, none passing the walk filter)",
@@ -315,14 +355,14 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
     opens, blds = _read_areas(p, want_buildings=want_buildings, want_open_spaces=want_open_spaces)
     data = OsmData(
         path=str(p),
-        node_lon=np.asarray(lons, dtype=float),
-        node_lat=np.asarray(lats, dtype=float),
-        edge_u=np.asarray(eu, dtype=np.int64),
-        edge_v=np.asarray(ev, dtype=np.int64),
-        edge_walk=np.asarray(ewalk, dtype=bool),
-        edge_highway=np.asarray(ehw, dtype=object),
-        edge_width=np.asarray(ewidth, dtype=float),
-        edge_street=np.asarray(estreet, dtype=object),
+        node_lon=lons,
+        node_lat=lats,
+        edge_u=eu,
+        edge_v=ev,
+        edge_walk=ewalk,
+        edge_highway=ehw,
+        edge_width=ewidth,
+        edge_street=estreet,
         stops=stops,
         open_spaces=opens,
         buildings=blds,
@@ -340,6 +380,30 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
     )
     logger.info("read %s: %s", p, data.counts)
     return data
+
+
+def _from_hex_wkb(hex_wkb: list[str]) -> np.ndarray:
+    """Geometries of libosmium's hex WKB (parsed as binary: several times faster)."""
+    return np.asarray(shapely.from_wkb([bytes.fromhex(h) for h in hex_wkb]))
+
+
+def _piece_coordinates(
+    pieces: list[str | np.ndarray], piece_way: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fixed-point x/y of every way-piece vertex, its way, its piece), in file order."""
+    wkb_at = [i for i, piece in enumerate(pieces) if isinstance(piece, str)]
+    if wkb_at:
+        lines = _from_hex_wkb([str(pieces[i]) for i in wkb_at])
+        flat = np.rint(shapely.get_coordinates(lines) * 1e7).astype(np.int64)
+        counts = shapely.get_num_coordinates(lines)
+        for i, part in zip(wkb_at, np.split(flat, np.cumsum(counts)[:-1]), strict=True):
+            pieces[i] = part
+    arrays = [np.asarray(piece, dtype=np.int64).reshape(-1, 2) for piece in pieces]
+    sizes = np.array([len(a) for a in arrays], dtype=np.int64)
+    xy = np.concatenate(arrays) if arrays else np.empty((0, 2), dtype=np.int64)
+    piece_of = np.repeat(np.arange(len(arrays)), sizes)
+    way_of = np.repeat(np.asarray(piece_way, dtype=np.int64), sizes)
+    return xy, way_of, piece_of
 
 
 def _read_areas(
@@ -377,7 +441,7 @@ def _read_areas(
     for obj in fp:
         if not isinstance(obj, osmium.osm.Area):
             continue
-        tags = dict(obj.tags)
+        tags = obj.tags  # read in place, never copied into a dict
         try:
             wkb = fab.create_multipolygon(obj)
         except RuntimeError:  # invalid ring / missing nodes at the extract's edge
@@ -387,16 +451,17 @@ def _read_areas(
             os_ids.append(obj.orig_id())
             os_kind.append(kind)
             os_wkb.append(wkb)
-        if want_buildings and "building" in tags and tags["building"] != "no":
+        building = tags.get("building") if want_buildings else None
+        if building is not None and building != "no":
             b_ids.append(obj.orig_id())
-            b_kind.append(tags["building"])
+            b_kind.append(building)
             b_levels.append(_parse_levels(tags.get("building:levels")))
             b_wkb.append(wkb)
     opens = empty_os
     if os_wkb:
         opens = gpd.GeoDataFrame(
             {"osm_id": np.asarray(os_ids, dtype=np.int64), "kind": os_kind},
-            geometry=shapely.make_valid(shapely.from_wkb(os_wkb)),
+            geometry=shapely.make_valid(_from_hex_wkb(os_wkb)),
             crs="EPSG:4326",
         )
     blds = empty_b
@@ -407,7 +472,7 @@ def _read_areas(
                 "building": b_kind,
                 "levels": np.asarray(b_levels, dtype=float),
             },
-            geometry=shapely.from_wkb(b_wkb),
+            geometry=_from_hex_wkb(b_wkb),
             crs="EPSG:4326",
         )
     return opens, blds

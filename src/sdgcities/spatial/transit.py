@@ -10,8 +10,19 @@ Formula (UN SDG metadata 11.2.1; EC DG REGIO Working Paper WP 01/2020)::
 multi-source Dijkstra run on the walk graph: low-capacity stops enter with an offset of
 ``high_capacity_m − low_capacity_m`` (500 m), high-capacity stops with 0, limit
 ``high_capacity_m`` — so ``min(d_low + 500, d_high) ≤ 1000`` decides (see
-:mod:`sdgcities.spatial.network`). Stops and points are snapped onto the nearest street
-segment; both snapping distances count as walked.
+:mod:`sdgcities.spatial.network`).
+
+Snapping rule (``snap``, ``count_access_walk``; stored with every value): by default
+stops and population points are projected onto the nearest street *segment* and the
+straight walk from the point to the street counts as walked. ``snap="node"`` moves them
+to the nearest network *node* instead, as OSMnx users do with ``nearest_nodes``;
+``count_access_walk=False`` leaves the off-street walk out. ``docs/methods.md`` shows
+how much each choice moves the value on the real kits.
+
+Frequency (optional, GTFS only): shares of the population whose best-served stop within
+reach is of high (> 10 departures/h), medium (4–10) or low (< 4) frequency, 06:00–20:00
+on a normal weekday, counted per station (:mod:`sdgcities.spatial.gtfs`). They add up
+to the value, which they never change.
 
 The hex layer's ``distance_m`` is the distance to the nearest stop of either class (a
 second run, limited to ``nearest_limit_m``).
@@ -39,7 +50,7 @@ import pandas as pd
 
 from sdgcities.errors import SpatialInputError
 from sdgcities.spatial._access import points_xy, snap_population, summarise
-from sdgcities.spatial.gtfs import read_gtfs_feeds
+from sdgcities.spatial.gtfs import NORMAL_WEEKDAY_RULE, read_gtfs_feeds
 from sdgcities.spatial.hexes import hex_layer
 from sdgcities.spatial.network import WalkGraph
 from sdgcities.spatial.osm import OsmData, read_osm
@@ -48,16 +59,83 @@ from sdgcities.spatial.result import IndicatorResult
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["METHOD_VERSION", "transit_access", "transit_access_from_files"]
+__all__ = [
+    "FREQUENCY_LEVELS",
+    "METHOD_VERSION",
+    "SNAP_RULES",
+    "check_distances",
+    "transit_access",
+    "transit_access_from_files",
+]
 
-METHOD_VERSION = "1.0"
+METHOD_VERSION = "1.1"  # 1.1: frequency never filters; departures per station
 _FREQ_ORDER = {"low": 0, "medium": 1, "high": 2}
+_TOL = 1e-3  # 1 mm: reprojection round-off at the thresholds
+
+
+SNAP_RULES = ("segment", "node")
+FREQUENCY_LEVELS = tuple(_FREQ_ORDER)
+#: the longest walk a threshold may ask for: beyond it no "walk" is meant
+MAX_WALK_M = 10_000.0
 
 
 def _as_population(population: Population | gpd.GeoDataFrame) -> Population:
     if isinstance(population, Population):
         return population
     return population_from_frame(population, source="<population>")
+
+
+def check_distances(**distances: float) -> None:
+    """Refuse walk distances no method can mean: NaN, infinite, ≤ 0 or > 10 km.
+
+    >>> check_distances(low_capacity_m=500, high_capacity_m=1000)
+    >>> check_distances(low_capacity_m=-5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sdgcities.errors.SpatialInputError: <parameters>: low_capacity_m is -5 m, not a walk ...
+    """
+    for name, value in distances.items():
+        v = float(value)
+        if not np.isfinite(v) or v <= 0 or v > MAX_WALK_M:
+            raise SpatialInputError(
+                "<parameters>",
+                f"{name} is {value:g} m, not a walk distance",
+                f"give a distance in metres above 0 and at most {MAX_WALK_M:,.0f} (the "
+                "official thresholds are 500 and 1000)",
+            )
+    low, high = distances.get("low_capacity_m"), distances.get("high_capacity_m")
+    if low is not None and high is not None and high < low:
+        raise SpatialInputError(
+            "<parameters>",
+            f"high_capacity_m ({high:g} m) is shorter than low_capacity_m ({low:g} m)",
+            "rail, metro and ferry stops reach at least as far as bus stops (1000 ≥ 500)",
+        )
+
+
+def _check_population(pop: Population) -> None:
+    """Every weight must be a finite count ≥ 0 and the total above 0 (else no share)."""
+    w = pop.points["population"].to_numpy(dtype=float)
+    bad = ~np.isfinite(w) | (np.nan_to_num(w) < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SpatialInputError(
+            pop.source,
+            f"{int(bad.sum())} population point(s) are not counts of people (point {i + 1}: "
+            f"{w[i]!r})",
+            "give every point a population ≥ 0",
+        )
+    if float(w.sum()) <= 0:
+        raise SpatialInputError(
+            pop.source,
+            "the population adds up to 0 inside the area, so no share can be computed",
+            "pass the layer (or population_column) that holds the people counts",
+        )
+
+
+def _snap_text(snap: str, count_access_walk: bool) -> str:
+    where = "nearest street segment" if snap == "segment" else "nearest network node"
+    walked = "counted" if count_access_walk else "not counted"
+    return f"{where}; walk from a point or stop to the network {walked}"
 
 
 def transit_access(
@@ -72,40 +150,59 @@ def transit_access(
     frequency: str | None = None,
     stop_source: str = "gtfs",
     max_stop_snap_m: float = 200.0,
-    include_snap: bool = True,
-    snapping: str = "segment",
+    snap: str = "segment",
+    count_access_walk: bool = True,
     nearest_limit_m: float = 3000.0,
 ) -> IndicatorResult:
     """SDG 11.2.1 from a walk graph, stops and population points (pure, no I/O).
 
-    ``stops`` needs a ``capacity`` column (``low``/``high``) and, with ``frequency``
-    (``"low"``, ``"medium"`` or ``"high"``: keep stops of at least that class), a
-    ``frequency_class`` column (from :func:`sdgcities.spatial.gtfs.read_gtfs` with
-    ``frequency=True``). Stops farther than ``max_stop_snap_m`` from a walkable street
-    (e.g. outside the extract) are dropped and counted in ``details``. ``snapping`` is
-    ``"segment"`` (default: nearest street segment) or ``"node"`` (nearest network node,
-    as OSMnx users do with ``nearest_nodes``); ``include_snap`` counts the snap distance
-    as walked.
+    ``stops`` needs a ``capacity`` column (``low``/``high``). ``frequency`` (``"low"``,
+    ``"medium"`` or ``"high"``) adds shares by service-frequency class to ``details``
+    and never changes the headline value; it needs a ``frequency_class`` column (from
+    :func:`sdgcities.spatial.gtfs.read_gtfs` with ``frequency=True``):
+
+    * ``share_by_frequency[c]`` — share of the population whose best-served stop within
+      the walk thresholds is of class ``c`` (high, medium, low); they add up to the value;
+    * ``share_by_min_frequency[c]`` — share within reach of a stop of at least class ``c``.
+
+    Stops farther than ``max_stop_snap_m`` from a walkable street (e.g. outside the
+    extract) are dropped and counted in ``details``. ``snap`` is ``"segment"`` (default:
+    the nearest street segment) or ``"node"`` (the nearest network node, as OSMnx users
+    do with ``nearest_nodes``); ``count_access_walk`` counts the straight walk from the
+    point (and the stop) to where it meets the network as walked. Both are stored in
+    ``parameters``. Hex distances farther than ``nearest_limit_m`` are not measured: the
+    hex layer's ``population_beyond_limit`` says how many people that concerns.
     """
-    if high_capacity_m < low_capacity_m:
-        raise ValueError("high_capacity_m must be ≥ low_capacity_m")
+    check_distances(
+        low_capacity_m=low_capacity_m,
+        high_capacity_m=high_capacity_m,
+        nearest_limit_m=nearest_limit_m,
+    )
+    if snap not in SNAP_RULES:
+        raise SpatialInputError(
+            "<parameters>", f"snap {snap!r} is unknown", "use 'segment' or 'node'"
+        )
     pop = _as_population(population).clip(boundary)
+    _check_population(pop)
     if "capacity" not in stops.columns:
         raise SpatialInputError("<stops>", "stops lack a 'capacity' column", "add low/high")
-    st = stops
     if frequency is not None:
         if frequency not in _FREQ_ORDER:
-            raise ValueError(f"frequency must be one of {list(_FREQ_ORDER)}, got {frequency!r}")
-        if "frequency_class" not in st.columns:
+            raise SpatialInputError(
+                "<parameters>",
+                f"frequency {frequency!r} is unknown",
+                f"use one of {', '.join(_FREQ_ORDER)}",
+            )
+        if "frequency_class" not in stops.columns or stops["frequency_class"].isna().any():
             raise SpatialInputError(
                 "<stops>",
-                "a frequency filter needs GTFS stops with frequency_class",
-                "read the feeds with frequency=True (OSM stops carry no timetable)",
+                "shares by frequency need GTFS stops with a frequency_class",
+                "read the feeds with frequency=True (OSM stops carry no timetable; use "
+                "stop_source='gtfs')",
             )
-        keep = st["frequency_class"].map(_FREQ_ORDER) >= _FREQ_ORDER[frequency]
-        st = st.loc[keep.to_numpy()]
+    st = stops
     sx, sy = points_xy(st, network)
-    s_snap = network.snap_points(sx, sy, how=snapping, max_snap_m=max_stop_snap_m)
+    s_snap = network.snap_points(sx, sy, how=snap, max_snap_m=max_stop_snap_m)
     n_used = int(s_snap.ok.sum())
     if n_used == 0:
         raise SpatialInputError(
@@ -118,25 +215,40 @@ def transit_access(
     offsets = np.where(high, 0.0, high_capacity_m - low_capacity_m)
 
     t0 = time.perf_counter()
-    node_d = network.node_distances(
-        s_snap, offsets=offsets, limit=high_capacity_m, include_snap=include_snap
-    )
     notes: list[str] = []
-    p_snap = snap_population(network, pop, notes, how=snapping)
-    eq_d = network.point_distances(
-        node_d, p_snap, sources=s_snap, offsets=offsets, include_snap=include_snap
+    p_snap = snap_population(network, pop, notes, how=snap)
+
+    def reach(mask: np.ndarray) -> np.ndarray:
+        sub = s_snap.subset(mask)
+        nd = network.node_distances(
+            sub, offsets=offsets[mask], limit=high_capacity_m + _TOL, include_snap=count_access_walk
+        )
+        return network.point_distances(
+            nd, p_snap, sources=sub, offsets=offsets[mask], include_snap=count_access_walk
+        )
+
+    every = np.ones(len(st), dtype=bool)
+    covered = reach(every) <= high_capacity_m + _TOL
+    near_node = network.node_distances(
+        s_snap, limit=nearest_limit_m, include_snap=count_access_walk
     )
-    covered = eq_d <= high_capacity_m + 1e-3  # 1 mm: reprojection round-off
-    near_node = network.node_distances(s_snap, limit=nearest_limit_m, include_snap=include_snap)
-    near = network.point_distances(near_node, p_snap, sources=s_snap, include_snap=include_snap)
+    near = network.point_distances(
+        near_node, p_snap, sources=s_snap, include_snap=count_access_walk
+    )
     near[near > nearest_limit_m] = np.inf
     t_dist = time.perf_counter() - t0
 
     value, total, cov, dis = summarise(pop, covered)
-    hexes = hex_layer(pop.points, covered, near, resolution=h3_resolution)
+    hexes = hex_layer(pop.points, covered, near, resolution=h3_resolution, limit_m=nearest_limit_m)
+    beyond = float(hexes["population_beyond_limit"].sum())
+    if beyond > 0:
+        notes.append(
+            f"{beyond:,.0f} people ({100 * beyond / total:.1f} %) are farther than "
+            f"{nearest_limit_m:,.0f} m from any stop (or cut off from them): their hexes' "
+            "distance is shown as beyond the search limit, not measured"
+        )
     details: dict[str, Any] = {
         "stops_given": len(stops),
-        "stops_after_frequency_filter": len(st),
         "stops_used": n_used,
         "stops_dropped_off_network": len(st) - n_used,
         "stops_low_capacity": int((~high & s_snap.ok).sum()),
@@ -146,21 +258,38 @@ def transit_access(
         "population_points": len(pop.points),
         "population_snap_m_median": float(np.median(p_snap.snap_m)),
         "population_snap_m_p95": float(np.percentile(p_snap.snap_m, 95)),
+        "population_beyond_nearest_limit": beyond,
         "crs": network.crs.to_string(),
         "distances_s": round(t_dist, 4),
     }
-    if "frequency_class" in stops.columns and frequency is None:
-        details["share_by_min_frequency"] = _shares_by_frequency(
-            network,
-            stops,
-            pop,
-            p_snap,
-            low_capacity_m,
-            high_capacity_m,
-            max_stop_snap_m,
-            include_snap,
-            snapping,
-        )
+    if frequency is not None:
+        weights = pop.points["population"].to_numpy(dtype=float)
+        rank = st["frequency_class"].map(_FREQ_ORDER).to_numpy()
+        at_least: dict[str, float] = {}
+        for cls, r in _FREQ_ORDER.items():
+            mask = rank >= r
+            if r == 0:
+                hit = covered
+            elif (mask & s_snap.ok).any():
+                hit = reach(mask) <= high_capacity_m + _TOL
+            else:
+                hit = np.zeros(len(weights), dtype=bool)
+            at_least[cls] = 100 * float(weights[hit].sum()) / total
+        details["share_by_min_frequency"] = {k: round(v, 4) for k, v in at_least.items()}
+        details["share_by_frequency"] = {
+            "high": round(at_least["high"], 4),
+            "medium": round(at_least["medium"] - at_least["high"], 4),
+            "low": round(at_least["low"] - at_least["medium"], 4),
+        }
+        details["stops_by_frequency"] = {
+            c: int(((st["frequency_class"] == c).to_numpy() & s_snap.ok).sum()) for c in _FREQ_ORDER
+        }
+        if "service_date" in st.columns:
+            details["service_dates"] = (
+                {str(f): str(d) for f, d in st.groupby("feed")["service_date"].first().items()}
+                if "feed" in st.columns
+                else sorted(set(st["service_date"].dropna()))
+            )
     return IndicatorResult(
         indicator="11.2.1",
         value=value,
@@ -172,12 +301,15 @@ def transit_access(
             "distance": "network",
             "network_type": "walk (pyrosm 'walking' filter, undirected)",
             "stop_source": stop_source,
-            "snapping": "nearest street segment; snap distance counted as walked"
-            if include_snap
-            else "nearest street segment; snap distance not counted",
+            "snap": snap,
+            "count_access_walk": count_access_walk,
+            "snapping": _snap_text(snap, count_access_walk),
             "max_stop_snap_m": max_stop_snap_m,
-            "frequency_filter": frequency,
-            "frequency_window": "06:00-20:00 normal weekday" if frequency else None,
+            "frequency": frequency,
+            "frequency_window": "06:00-20:00, " + NORMAL_WEEKDAY_RULE if frequency else None,
+            "frequency_classes": "high > 10, medium 4-10, low < 4 departures/hour per station"
+            if frequency
+            else None,
             "h3_resolution": h3_resolution,
             "hex_distance": "population-weighted mean network distance to nearest stop",
             "nearest_limit_m": nearest_limit_m,
@@ -193,37 +325,10 @@ def transit_access(
     )
 
 
-def _shares_by_frequency(
-    network: WalkGraph,
-    stops: gpd.GeoDataFrame,
-    pop: Population,
-    p_snap: Any,
-    low_m: float,
-    high_m: float,
-    max_snap: float,
-    include_snap: bool,
-    snapping: str,
-) -> dict[str, float]:
-    out: dict[str, float] = {}
-    weights = pop.points["population"].to_numpy(dtype=float)
-    for cls, rank in _FREQ_ORDER.items():
-        st = stops.loc[(stops["frequency_class"].map(_FREQ_ORDER) >= rank).to_numpy()]
-        if st.empty:
-            out[cls] = 0.0
-            continue
-        sx, sy = points_xy(st, network)
-        sn = network.snap_points(sx, sy, how=snapping, max_snap_m=max_snap)
-        off = np.where(st["capacity"].to_numpy() == "high", 0.0, high_m - low_m)
-        nd = network.node_distances(sn, offsets=off, limit=high_m, include_snap=include_snap)
-        d = network.point_distances(nd, p_snap, sources=sn, offsets=off, include_snap=include_snap)
-        out[cls] = round(100 * float(weights[d <= high_m + 1e-3].sum()) / float(weights.sum()), 4)
-    return out
-
-
 def transit_access_from_files(
     osm: str | Path,
     gtfs: Sequence[str | Path] | None,
-    population: str | Path | Population,
+    population: str | Path | Population | None,
     *,
     boundary: str | Path | gpd.GeoDataFrame | None = None,
     population_column: str | None = None,
@@ -233,40 +338,71 @@ def transit_access_from_files(
     low_capacity_m: float = 500.0,
     high_capacity_m: float = 1000.0,
     h3_resolution: int = 9,
-    include_snap: bool = True,
-    snapping: str = "segment",
+    snap: str = "segment",
+    count_access_walk: bool = True,
+    floor_area_per_person: float | None = None,
+    population_total: float | None = None,
 ) -> IndicatorResult:
     """11.2.1 from an .osm.pbf, GTFS feeds (or OSM stops) and a population file.
 
     ``stop_source`` is ``"gtfs"`` (stops of ``gtfs``), ``"osm"`` (PT stops of the extract)
-    or ``"gtfs+osm"``. ``timings`` holds seconds for parse, graph, distances, total.
+    or ``"gtfs+osm"``. Without ``population`` the people are estimated from the extract's
+    buildings (flagged as an estimate; ``population_total`` or ``floor_area_per_person``
+    set the total). ``timings`` holds seconds for osm, gtfs, population, graph,
+    distances and total. Distances and rules are checked before any file is read.
     """
     if stop_source not in {"gtfs", "osm", "gtfs+osm"}:
-        raise ValueError(f"stop_source must be 'gtfs', 'osm' or 'gtfs+osm', got {stop_source!r}")
+        raise SpatialInputError(
+            "<parameters>",
+            f"stop_source {stop_source!r} is unknown",
+            "use 'gtfs', 'osm' or 'gtfs+osm'",
+        )
+    check_distances(low_capacity_m=low_capacity_m, high_capacity_m=high_capacity_m)
+    if "gtfs" in stop_source and not gtfs:
+        raise SpatialInputError(
+            "<gtfs>",
+            "stop_source includes gtfs but no feed given",
+            "pass gtfs=[...] or stop_source='osm'",
+        )
+    if frequency is not None and "gtfs" not in stop_source:
+        raise SpatialInputError(
+            "<parameters>",
+            "shares by frequency need GTFS timetables",
+            "pass GTFS feeds (stop_source='gtfs'), or leave out frequency",
+        )
     t0 = time.perf_counter()
-    data: OsmData = read_osm(osm, open_spaces=False)
+    estimate = population is None
+    data: OsmData = read_osm(osm, open_spaces=False, buildings=estimate)
+    t_osm = time.perf_counter() - t0
+    t1 = time.perf_counter()
     frames = []
     if "gtfs" in stop_source:
-        if not gtfs:
-            raise SpatialInputError(
-                "<gtfs>",
-                "stop_source includes gtfs but no feed given",
-                "pass gtfs=[...] or stop_source='osm'",
-            )
+        assert gtfs
         frames.append(read_gtfs_feeds(gtfs, frequency=frequency is not None, date=service_date))
     if "osm" in stop_source:
         frames.append(data.stops)
-    stops = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
-    pop = (
-        population
-        if isinstance(population, Population)
-        else read_population(population, column=population_column)
-    )
+    stops = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    stops = gpd.GeoDataFrame(stops, geometry="geometry", crs="EPSG:4326")
+    t_gtfs = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    params: dict[str, Any] = {
+        "floor_area_per_person": floor_area_per_person,
+        "population_total": population_total,
+    }
+    params = {k: v for k, v in params.items() if v is not None}
+    if population is None:
+        from sdgcities.spatial.builtin import estimate_population
+
+        pop: Population = estimate_population(data, params)
+    elif isinstance(population, Population):
+        pop = population
+    else:
+        pop = read_population(population, column=population_column)
     bnd = _read_boundary(boundary)
-    t_parse = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    t_pop = time.perf_counter() - t2
+    t3 = time.perf_counter()
     graph = WalkGraph.from_osm(data)
-    t_graph = time.perf_counter() - t1
+    t_graph = time.perf_counter() - t3
     res = transit_access(
         graph,
         stops,
@@ -277,12 +413,19 @@ def transit_access_from_files(
         boundary=bnd,
         frequency=frequency,
         stop_source=stop_source,
-        include_snap=include_snap,
-        snapping=snapping,
+        snap=snap,
+        count_access_walk=count_access_walk,
     )
+    if pop.is_estimate:
+        from sdgcities.spatial.builtin import _note_estimate
+
+        _note_estimate(res, pop, params)
     total = time.perf_counter() - t0
     res.timings = {
-        "parse": round(t_parse, 4),
+        "osm": round(t_osm, 4),
+        "gtfs": round(t_gtfs, 4),
+        "population": round(t_pop, 4),
+        "parse": round(t_osm + t_gtfs + t_pop, 4),
         "graph": round(t_graph, 4),
         "distances": res.details.pop("distances_s"),
         "total": round(total, 4),
@@ -291,7 +434,9 @@ def transit_access_from_files(
     res.parameters["inputs"] = {
         "osm": Path(osm).name,
         "gtfs": [Path(g).name for g in (gtfs or [])],
-        "population": pop.source if isinstance(population, Population) else Path(population).name,
+        "population": pop.source
+        if isinstance(population, Population) or population is None
+        else Path(population).name,
     }
     return res
 
