@@ -61,8 +61,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "spatial",
         "Spatial SDG 11 indicators from local files (.osm.pbf, GTFS, population, rasters).",
     ),
-    "review": ("review", "Review drafts: submit, publish or return them with comments (hubs)."),
-    "hubs": ("review", "Hubs of the SDG Cities network: their cities and staff."),
+    "users": (
+        "users",
+        "Accounts: create them, give roles, grant cities to city editors, issue API tokens.",
+    ),
+    "review": (
+        "review",
+        "Review draft values: submit them, publish them or return them with comments.",
+    ),
+    "hubs": ("review", "Hubs of the network: the cities each serves and its staff (reviewers)."),
     "capacity": (
         "capacity",
         "Capacity building: the strategy's implementation plan, the catalogue, needs and matches.",
@@ -70,10 +77,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "servicedesk": (
         "servicedesk",
         "The one-stop shop: requests answered within guaranteed business-hours targets.",
-    ),
-    "users": (
-        "users",
-        "Accounts: create them, give roles, grant cities to city editors, issue API tokens.",
     ),
 }
 

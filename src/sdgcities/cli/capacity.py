@@ -11,7 +11,8 @@ from rich.markup import escape
 from sdgcities.cli._common import console, handle_errors
 
 app = typer.Typer(
-    help="Capacity building: the strategy's implementation plan.", no_args_is_help=True
+    help="Capacity building: the strategy's implementation plan, the catalogue, needs and matches.",
+    no_args_is_help=True,
 )
 plan_app = typer.Typer(help="The strategy's implementation plan 2021–2024.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
