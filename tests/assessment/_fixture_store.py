@@ -74,6 +74,7 @@ def build_store(engine: Engine) -> dict[str, int]:
                             value=float(value),
                             unit=inds[code].unit,
                             source=f"survey {year}",
+                            is_public=True,
                         )
                     )
         s.add(Target(city_id=ids["Alpha"], indicator_id=inds["C"].id, value=10.0, year=2030))

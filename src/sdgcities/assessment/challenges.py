@@ -20,6 +20,7 @@ current language of :mod:`sdgcities._i18n` (English unless a caller chose anothe
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from sdgcities._i18n import N_, _
 from sdgcities.assessment import _store
 from sdgcities.assessment.peers import PeerGroup, peer_group
-from sdgcities.assessment.scores import city_scores
+from sdgcities.assessment.scores import city_scores, reader_scope
 from sdgcities.store.models import BenchmarkSet
 
 RED_PENALTY = 20.0
@@ -81,23 +82,28 @@ def city_challenges(
     city: str | int,
     *,
     limit: int | None = 10,
-    published_only: bool = False,
+    published_only: bool | None = None,
     benchmark_set: str | BenchmarkSet | None = None,
     min_peers: int = 3,
+    draft_cities: Collection[int] | None = (),
 ) -> list[Challenge]:
     """The ``limit`` greatest challenges of ``city`` (id, slug or name), ranked 1, 2, …
 
     See the module docstring for the priority. Indicators without a value or without a
     score (bounds that could not be derived) are not challenges; an empty list means the
-    city has no scored indicator.
+    city has no scored indicator. Values read: the public versions by default; with
+    ``draft_cities`` those cities' current versions and the public versions of all
+    others (peers never contribute drafts), as in
+    :func:`sdgcities.assessment.scores.city_scores`.
     """
     target_city = _store.get_city(session, city)
     group = peer_group(session, target_city.id, min_peers=min_peers)
+    drafts = reader_scope(published_only, draft_cities)
     scores = city_scores(
         session,
         [target_city.id, *group.city_ids],
         benchmark_set=benchmark_set,
-        published_only=published_only,
+        draft_cities=drafts,
     )
     ind = scores.indicators
     mine = ind[(ind["city_id"] == target_city.id) & ind["value"].notna() & ind["score"].notna()]
@@ -110,12 +116,11 @@ def city_challenges(
         peer_count=("value", "size"),
     )
     bench = scores.benchmarks.table.set_index("indicator")
-    obs = _store.current_observations(
+    obs = _store.visible_observations(
         session,
         city_ids=[target_city.id],
         indicator_codes=list(mine["indicator"].astype(str)),
-        published_only=published_only,
-        disaggregation="",
+        draft_cities=drafts,
     )
     latest_obs: dict[tuple[str, int], dict[str, Any]] = {
         (str(r["indicator"]), int(r["year"])): {str(k): v for k, v in r.items()}
