@@ -121,6 +121,17 @@ def city_scores(
     return _label(result, cities, city_targets, wanted)
 
 
+def city_values(
+    session: Session, city_id: int, *, draft_cities: Collection[int] | None = ()
+) -> pd.DataFrame:
+    """A city's totals as this reader sees them (same rule as :func:`city_scores`).
+
+    Columns ``city_id, indicator, year, value, unit, source, status, observation_id``,
+    sorted by indicator and year; ``status`` says which values are drafts.
+    """
+    return _store.visible_observations(session, city_ids=[city_id], draft_cities=draft_cities)
+
+
 def _city_frame(session: Session, obs: pd.DataFrame) -> pd.DataFrame:
     ids = sorted({int(i) for i in obs["city_id"].unique()})
     rows = session.execute(select(City.id, City.slug, City.name).where(City.id.in_(ids))).all()

@@ -6,12 +6,16 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
+from sdgcities.accounts import permissions
+from sdgcities.errors import PermissionDeniedError
+from sdgcities.scoring.scores import Scores
+from sdgcities.store.models import User
 from sdgcities.web.api._common import (
     DbSession,
     OptionalUser,
     get_city_or_404,
-    published_only_for,
     text_query,
 )
 from sdgcities.web.api._schemas import (
@@ -35,20 +39,62 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
+Drafts = Annotated[
+    bool,
+    Query(description="include draft values of this city (needs the right to see them)"),
+]
+
+
+def _drafts_scope(
+    session: Session, user: User | None, city_id: int, drafts: bool
+) -> set[int] | None:
+    """Whose drafts to read: none by default; ``drafts=true`` needs the right to see them.
+
+    With the right, the city's current versions are read beside the *public* versions
+    of every other city (derived bounds and peers never use other cities' drafts).
+    """
+    if not drafts:
+        return set()
+    allowed = permissions.draft_city_ids(user, session)
+    if allowed is None or city_id in allowed:
+        return allowed if allowed is None else set(allowed)
+    raise PermissionDeniedError(
+        "you may not see draft values of this city; leave out drafts=true (published "
+        "values are the default)"
+    )
+
+
+def _scores_for(
+    session: Session, city_id: int, benchmark_set: str | None, drafts: set[int] | None
+) -> Scores:
+    """Stored public scores, or — drafts asked for — the city scored on the fly."""
+    from sdgcities.assessment.scores import city_scores as _scores
+    from sdgcities.assessment.stored import stored_scores
+
+    if drafts is not None and not drafts:
+        found = stored_scores(session, [city_id], benchmark_set=benchmark_set or None)
+        if found is not None:
+            return found
+    return _scores(session, [city_id], benchmark_set=benchmark_set or None, draft_cities=drafts)
+
+
 @router.get("/{city}/scores", response_model=CityScores, summary="Indicator, goal, index scores")
 def city_scores(
     city: CityKey,
     session: DbSession,
     user: OptionalUser,
     benchmark_set: str | None = text_query("benchmark set name (default: the shipped set)"),
+    drafts: Drafts = False,
 ) -> CityScores:
-    from sdgcities.assessment.scores import city_scores as _scores
+    """A city's scores from its published values (stored, refreshed on every change).
 
+    ``drafts=true`` scores the city's current versions instead, for readers allowed
+    to see its drafts; ``published_only`` in the answer says which.
+    """
     found = get_city_or_404(session, city)
-    published_only = published_only_for(user, found.id, session)
-    result = _scores(
-        session, [found.id], benchmark_set=benchmark_set or None, published_only=published_only
-    )
+    scope = _drafts_scope(session, user, found.id, drafts)
+    published_only = scope is not None and not scope
+    result = _scores_for(session, found.id, benchmark_set, scope)
     indicators = [
         IndicatorScore(
             indicator=str(r["indicator"]),
@@ -100,7 +146,9 @@ def city_challenges(
     user: OptionalUser,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     benchmark_set: str | None = text_query("benchmark set name (default: the shipped set)"),
+    drafts: Drafts = False,
 ) -> list[ChallengeOut]:
+    """The city's greatest challenges from published values (``drafts=true``: current)."""
     from sdgcities.assessment.challenges import city_challenges as _challenges
 
     found = get_city_or_404(session, city)
@@ -108,7 +156,7 @@ def city_challenges(
         session,
         found.id,
         limit=limit,
-        published_only=published_only_for(user, found.id, session),
+        draft_cities=_drafts_scope(session, user, found.id, drafts),
         benchmark_set=benchmark_set or None,
     )
     return [

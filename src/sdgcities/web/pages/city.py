@@ -13,13 +13,13 @@ from markupsafe import Markup
 from sdgcities.accounts.permissions import can_see_drafts, draft_city_ids
 from sdgcities.assessment.challenges import city_challenges
 from sdgcities.assessment.peers import peer_group
-from sdgcities.assessment.scores import city_scores
+from sdgcities.assessment.scores import city_scores, city_values
+from sdgcities.assessment.stored import stored_scores
 from sdgcities.cities.service import city_typology, get_city
 from sdgcities.errors import NotFoundError
 from sdgcities.exports.opensdg import export_open_sdg_bytes
 from sdgcities.exports.sdmx import export_sdmx_bytes
 from sdgcities.exports.tabular import export_observations_bytes, export_scores_bytes
-from sdgcities.observations.service import current_observations
 from sdgcities.scoring.scores import Scores
 from sdgcities.store.models import City, HexLayer, Indicator
 from sdgcities.web import _queries, i18n
@@ -45,11 +45,19 @@ DOWNLOADS: dict[str, tuple[str, str]] = {
 
 
 def all_scores(env: PageEnv, *, published_only: bool = True) -> Scores | None:
-    """Scores of every city (cached until the data change); None when nothing is scorable."""
+    """Scores of every city; None when nothing is scorable.
+
+    The public view reads the stored scores (``sdgcities.assessment.stored``, refreshed
+    by every change); ``published_only=False`` (admins, global hubs) scores the current
+    versions of every city on the fly. Kept in the page cache until the data change.
+    """
 
     def compute() -> Scores | None:
         try:
-            return city_scores(env.session, published_only=published_only)
+            if published_only:
+                found = stored_scores(env.session)
+                return found if found is not None else city_scores(env.session)
+            return city_scores(env.session, draft_cities=None)
         except NotFoundError:
             return None  # no benchmark set stored yet
 
@@ -69,26 +77,41 @@ def _scores_of(scores: Scores | None, city_id: int) -> dict[str, Any]:
     }
 
 
-def _peer_medians(
-    env: PageEnv, scores: Scores | None, city_id: int
-) -> tuple[dict[str, float], str]:
+def _city_and_peer_scores(
+    env: PageEnv, city: City, drafts: set[int] | None, peer_ids: list[int]
+) -> Scores | None:
+    """Scores of the city and its peers as this reader may see them.
+
+    The public view (and anyone without draft rights for this city) reads the stored
+    public scores; a reader with draft rights for the city gets it scored on the fly
+    from its current versions, beside the *public* values of every other city.
+    """
+    ids = [city.id, *peer_ids]
+    try:
+        if drafts is None or city.id in drafts:
+            return city_scores(env.session, ids, draft_cities=drafts)
+        found = stored_scores(env.session, ids)
+        return found if found is not None else city_scores(env.session, ids)
+    except NotFoundError:
+        return None  # no benchmark set stored yet
+
+
+def _peer_medians(scores: Scores | None, peer_ids: list[int]) -> dict[str, float]:
     if scores is None:
-        return {}, ""
-    group = peer_group(env.session, city_id)
+        return {}
     ind = scores.indicators
-    peers = ind[ind["city_id"].isin(group.city_ids) & ind["value"].notna()]
+    peers = ind[ind["city_id"].isin(peer_ids) & ind["value"].notna()]
     med = peers.groupby("indicator")["value"].median()
-    return {str(k): float(v) for k, v in med.items()}, group.description
+    return {str(k): float(v) for k, v in med.items()}
 
 
-def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, Any]:
-    """Everything the city page shows."""
-    scores = all_scores(env, published_only=published_only)
+def _city_data(env: PageEnv, city: City, *, drafts: set[int] | None) -> dict[str, Any]:
+    """Everything the city page shows, from the values this reader may see."""
+    group = peer_group(env.session, city.id)
+    scores = _city_and_peer_scores(env, city, drafts, group.city_ids)
     scored = _scores_of(scores, city.id)
-    peer_median, peer_desc = _peer_medians(env, scores, city.id)
-    obs = current_observations(
-        env.session, city_ids=[city.id], disaggregation="", published_only=published_only
-    )
+    peer_median = _peer_medians(scores, group.city_ids)
+    obs = city_values(env.session, city.id, draft_cities=drafts)
     codes = sorted(set(obs["indicator"].astype(str))) if len(obs) else []
     info = {
         i.code: i
@@ -97,7 +120,6 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, Any]] = {}
     if len(obs):
-        obs = obs.sort_values(["indicator", "year"])
         for code, grp in obs.groupby("indicator", sort=True):
             code = str(code)
             last = grp.iloc[-1]
@@ -112,6 +134,7 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
                     "unit": clean(last["unit"]) or (ind.unit if ind else ""),
                     "year": int(last["year"]),
                     "source": clean(last["source"]) or "",
+                    "status": str(last["status"]),
                     "observation_id": int(last["observation_id"]),
                     "target": sc.get("target_value"),
                     "score": sc.get("score"),
@@ -131,7 +154,8 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
         "scores": scored,
         "rows": rows,
         "series": series,
-        "peer_group": peer_desc,
+        "peer_group": group.description,
+        "shows_drafts": drafts is None or city.id in drafts,
         "years": (
             min(min(v["years"]) for v in series.values()),
             max(max(v["years"]) for v in series.values()),
@@ -176,11 +200,12 @@ def city_page(slug: str, env: PageEnv = Depends(page_env)) -> Response:
 
 def _city_page(slug: str, env: PageEnv) -> Response:
     city = _city(env, slug)
-    published_only = not can_see_drafts(env.user, city.id, env.session)
+    drafts = draft_city_ids(env.user, env.session)
+    own_drafts = drafts is None or city.id in drafts
     lang = i18n.get_locale()
 
     def body() -> tuple[Markup, list[str]]:
-        data = _city_data(env, city, published_only=published_only)
+        data = _city_data(env, city, drafts=drafts)
         layers = _queries.hex_layers(env.session, city.id)
         ctx = {
             "city": city,
@@ -195,7 +220,7 @@ def _city_page(slug: str, env: PageEnv) -> Response:
         return render_fragment("partials/city_body.html", ctx), attributions
 
     html, attributions = env.cache.get_or_compute(
-        env.session, ("city_html", city.id, published_only, lang), body
+        env.session, ("city_html", city.id, own_drafts, lang), body
     )
     return render(
         env.request, "city.html", {"city": city, "body": html, "attributions": attributions}
@@ -206,11 +231,12 @@ def _city_page(slug: str, env: PageEnv) -> Response:
 def city_challenges_panel(slug: str, env: PageEnv = Depends(page_env)) -> Response:
     """The greatest-challenges panel (loaded after the page, as it compares with peers)."""
     city = _city(env, slug)
-    published_only = not can_see_drafts(env.user, city.id, env.session)
+    drafts = draft_city_ids(env.user, env.session)
+    own_drafts = drafts is None or city.id in drafts
     challenges = env.cache.get_or_compute(
         env.session,
-        ("challenges", city.id, published_only, i18n.get_locale()),  # reasons are worded
-        lambda: city_challenges(env.session, city.id, limit=5, published_only=published_only),
+        ("challenges", city.id, own_drafts, i18n.get_locale()),  # reasons are worded
+        lambda: city_challenges(env.session, city.id, limit=5, draft_cities=drafts),
     )
     partial = bool(env.request.headers.get("HX-Request"))
     name = "partials/challenges.html" if partial else "challenges_page.html"
