@@ -63,9 +63,14 @@ def test_correction_refreshes_before_commit(hand_store: Store) -> None:
 
 def test_rolled_back_correction_changes_nothing(hand_store: Store) -> None:
     engine, ids = hand_store
-    with pytest.raises(RuntimeError), transaction(engine) as s:
-        record_value(s, city_id=ids["Alpha"], indicator_code="A", year=2020, value=80.0)
-        raise RuntimeError("abort")
+
+    def abort() -> None:
+        with transaction(engine) as s:
+            record_value(s, city_id=ids["Alpha"], indicator_code="A", year=2020, value=80.0)
+            raise RuntimeError("abort")
+
+    with pytest.raises(RuntimeError):
+        abort()
     assert _index(engine, ids["Alpha"]) == pytest.approx(47.5)
 
 
