@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import OrderedDict
 from importlib import resources
 from pathlib import Path
 
@@ -241,6 +242,22 @@ def to_engine_set(bset: BenchmarkSet) -> engine.BenchmarkSet:
         )
     frame = pd.DataFrame(records, columns=[*engine.REQUIRED_COLUMNS, *engine.OPTIONAL_COLUMNS])
     return engine.BenchmarkSet.from_frame(frame, name=bset.name)
+
+
+_ENGINE_SETS: OrderedDict[tuple[object, ...], engine.BenchmarkSet] = OrderedDict()
+_ENGINE_SETS_MAX = 32
+
+
+def cached_engine_set(bset: BenchmarkSet) -> engine.BenchmarkSet:
+    """:func:`to_engine_set`, remembered per set id and version (rows never change in
+    place: a replaced set is a new row, a parameter change bumps the version)."""
+    key = (int(bset.id), int(bset.version or 1), bset.name, str(bset.created_at))
+    found = _ENGINE_SETS.get(key)
+    if found is None:
+        found = _ENGINE_SETS[key] = to_engine_set(bset)
+        while len(_ENGINE_SETS) > _ENGINE_SETS_MAX:
+            _ENGINE_SETS.popitem(last=False)
+    return found
 
 
 def benchmark_table(bset: BenchmarkSet) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sdgcities.assessment import _store
-from sdgcities.assessment.benchmarksets import get_benchmark_set, to_engine_set
+from sdgcities.assessment.benchmarksets import cached_engine_set, get_benchmark_set
 from sdgcities.scoring.progress import check_progress_method
 from sdgcities.scoring.scores import TARGET_GIVEN, Scores, score
 from sdgcities.store.models import BenchmarkSet, City, Indicator, Target
@@ -82,7 +82,7 @@ def city_scores(
     """
     scope_drafts = reader_scope(published_only, draft_cities)
     bset = resolve_benchmark_set(session, benchmark_set)
-    eng = to_engine_set(bset)
+    eng = cached_engine_set(bset)
     method = check_progress_method(progress_method or bset.progress_method or "cagr-ratio")
     wanted = None if city_ids is None else sorted(set(city_ids))
     scope = None if eng.needs_derivation else wanted

@@ -33,7 +33,11 @@ import pandas as pd
 from sqlalchemy import Connection, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
-from sdgcities.assessment.benchmarksets import get_benchmark_set, list_benchmark_sets
+from sdgcities.assessment.benchmarksets import (
+    cached_engine_set,
+    get_benchmark_set,
+    list_benchmark_sets,
+)
 from sdgcities.assessment.scores import city_scores
 from sdgcities.scoring.benchmarks import BenchmarkSet as EngineSet
 from sdgcities.scoring.scores import METHOD_VERSION, Scores
@@ -126,15 +130,16 @@ def refresh_scores(
 def _refresh_set(
     session: Session, bset: BenchmarkSet, wanted: list[int] | None, max_id: int
 ) -> tuple[int, bool]:
-    # derived bounds need every city's values anyway, so the whole set is scored once
-    result = city_scores(session, None, benchmark_set=bset, draft_cities=())
-    bounds = _bounds_of(result.benchmarks)
-    moved = bset.derived_bounds is not None and bset.derived_bounds != bounds
     stale_version = session.scalar(
         select(func.count())
         .select_from(CityScore)
         .where(CityScore.set_id == bset.id, CityScore.set_version != bset.version)
     )
+    needs_all = wanted is None or bool(stale_version) or cached_engine_set(bset).needs_derivation
+    # derived bounds need every city's values anyway, so then the whole set is scored
+    result = city_scores(session, None if needs_all else wanted, benchmark_set=bset)
+    bounds = _bounds_of(result.benchmarks)
+    moved = bset.derived_bounds is not None and bset.derived_bounds != bounds
     targets = None if (wanted is None or moved or stale_version) else wanted
     bset.derived_bounds = bounds
     scored = {int(c) for c in result.index["city_id"].dropna()}
@@ -155,6 +160,34 @@ def _refresh_set(
     return len(rows), moved
 
 
+def _columns(frame: pd.DataFrame, cols: tuple[str, ...]) -> list[list[Any]]:
+    """Each column as a JSON-ready list (NaN → None, numpy scalars → Python)."""
+    out: list[list[Any]] = []
+    for c in cols:
+        col = frame[c]
+        if col.dtype.kind in "fiu":
+            arr = col.to_numpy(dtype=float)
+            out.append([None if x != x else x for x in arr.tolist()])
+        else:
+            out.append([_clean(v) for v in col.tolist()])
+    return out
+
+
+def _by_city(frame: pd.DataFrame, cols: tuple[str, ...]) -> dict[int, dict[str, list[Any]]]:
+    """city id → {column: values} (column-oriented: compact and quick to encode)."""
+    frame = frame.sort_values("city_id", kind="stable")
+    ids = frame["city_id"].to_numpy(dtype=np.int64)
+    columns = _columns(frame, cols)
+    cuts = np.flatnonzero(np.diff(ids)) + 1
+    starts = np.concatenate([[0], cuts]).tolist()
+    ends = np.concatenate([cuts, [ids.size]]).tolist()
+    return {
+        int(ids[a]): {c: values[a:b] for c, values in zip(cols, columns, strict=True)}
+        for a, b in zip(starts, ends, strict=True)
+        if b > a
+    }
+
+
 def _rows(result: Scores, keep: set[int], bset: BenchmarkSet, max_id: int) -> list[dict[str, Any]]:
     if not keep:
         return []
@@ -162,18 +195,9 @@ def _rows(result: Scores, keep: set[int], bset: BenchmarkSet, max_id: int) -> li
     ind = ind[ind["city_id"].isin(keep)]
     goals = result.goals[result.goals["city_id"].isin(keep)]
     index = result.index[result.index["city_id"].isin(keep)]
-    by_city_ind: dict[int, list[dict[str, Any]]] = {}
-    cols = [c for c in INDICATOR_FIELDS if c in ind.columns]
-    values = [ind[c].to_numpy(dtype=object) for c in cols]
-    for pos, cid in enumerate(ind["city_id"].to_numpy()):
-        by_city_ind.setdefault(int(cid), []).append(
-            {c: _clean(v[pos]) for c, v in zip(cols, values, strict=True)}
-        )
-    by_city_goal: dict[int, list[dict[str, Any]]] = {}
-    for rec in goals.to_dict("records"):
-        by_city_goal.setdefault(int(rec["city_id"]), []).append(
-            {k: _clean(rec[k]) for k in GOAL_FIELDS}
-        )
+    ind_cols = tuple(c for c in INDICATOR_FIELDS if c in ind.columns)
+    by_city_ind = _by_city(ind, ind_cols)
+    by_city_goal = _by_city(goals, GOAL_FIELDS)
     now = utcnow()
     out = []
     for rec in index.to_dict("records"):
@@ -186,8 +210,8 @@ def _rows(result: Scores, keep: set[int], bset: BenchmarkSet, max_id: int) -> li
                 "missing_share": _clean(rec["missing_share"]),
                 "n_goals": int(rec["n_goals"]),
                 "reason": str(rec["reason"] or ""),
-                "goals": by_city_goal.get(cid, []),
-                "indicators": by_city_ind.get(cid, []),
+                "goals": by_city_goal.get(cid, {}),
+                "indicators": by_city_ind.get(cid, {}),
                 "set_version": int(bset.version or 1),
                 "max_observation_id": max_id,
                 "method_version": METHOD_VERSION,
@@ -263,16 +287,21 @@ def stored_scores(
     found = session.execute(stmt).all()
     if not found and bset.derived_bounds is None:
         return None
-    ind_rows: list[dict[str, Any]] = []
-    goal_rows: list[dict[str, Any]] = []
+    ind_cols: dict[str, list[Any]] = {
+        c: [] for c in ("city_id", "city_slug", "city", *INDICATOR_FIELDS)
+    }
+    goal_cols: dict[str, list[Any]] = {
+        c: [] for c in ("city_id", "city_slug", "city", *GOAL_FIELDS)
+    }
     index_rows: list[dict[str, Any]] = []
     for row, slug, name in found:
-        label = {"city_id": row.city_id, "city_slug": slug, "city": name}
-        ind_rows.extend({**label, **r} for r in row.indicators)
-        goal_rows.extend({**label, **g} for g in row.goals)
+        _extend(ind_cols, row.indicators, row.city_id, slug, name)
+        _extend(goal_cols, row.goals, row.city_id, slug, name)
         index_rows.append(
             {
-                **label,
+                "city_id": row.city_id,
+                "city_slug": slug,
+                "city": name,
                 "score": row.index_score,
                 "missing_share": row.missing_share,
                 "n_goals": row.n_goals,
@@ -283,8 +312,8 @@ def stored_scores(
             }
         )
     label_cols = ["city_id", "city_slug", "city"]
-    indicators = pd.DataFrame(ind_rows, columns=[*label_cols, *INDICATOR_FIELDS])
-    goals = pd.DataFrame(goal_rows, columns=[*label_cols, *GOAL_FIELDS])
+    indicators = pd.DataFrame(ind_cols)
+    goals = pd.DataFrame(goal_cols)
     index = pd.DataFrame(
         index_rows,
         columns=[
@@ -306,9 +335,7 @@ def stored_scores(
     ):
         for c in cols:
             frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
-    from sdgcities.assessment.benchmarksets import to_engine_set
-
-    engine_set = to_engine_set(bset)
+    engine_set = cached_engine_set(bset)
     params = {
         "benchmark_set": bset.name,
         "benchmark_set_version": int(bset.version or 1),
@@ -321,20 +348,35 @@ def stored_scores(
     return Scores(indicators, goals, index, _with_bounds(engine_set, bset), params)
 
 
+def _extend(
+    out: dict[str, list[Any]], stored: dict[str, Any], city_id: int, slug: str, name: str
+) -> None:
+    """Append one city's column-oriented stored table to ``out`` (missing columns: None)."""
+    n = len(next(iter(stored.values()))) if stored else 0
+    for col, values in out.items():
+        if col == "city_id":
+            values.extend([city_id] * n)
+        elif col == "city_slug":
+            values.extend([slug] * n)
+        elif col == "city":
+            values.extend([name] * n)
+        else:
+            values.extend(stored.get(col) or [None] * n)
+
+
 def _with_bounds(engine_set: EngineSet, bset: BenchmarkSet) -> EngineSet:
     """The engine set with the stored derived bounds filled in (as at the last refresh)."""
     if not bset.derived_bounds:
         return engine_set
     from dataclasses import replace
 
-    table = engine_set.table.copy().set_index("indicator")
-    for b in bset.derived_bounds:
-        code = str(b["indicator"])
-        if code not in table.index:
-            continue
-        for k in ("best", "worst"):
-            table.loc[code, k] = np.nan if b[k] is None else float(b[k])
-        table.loc[code, "higher_is_better"] = b["higher_is_better"]
-        table.loc[code, "derived"] = True
-        table.loc[code, "derivation"] = str(b["derivation"] or "")
-    return replace(engine_set, table=table.reset_index())
+    bounds = pd.DataFrame(bset.derived_bounds).set_index("indicator")
+    table = engine_set.table.copy()
+    hit = table["indicator"].isin(bounds.index).to_numpy()
+    codes = table.loc[hit, "indicator"]
+    for k in ("best", "worst"):
+        table.loc[hit, k] = pd.to_numeric(codes.map(bounds[k]), errors="coerce").to_numpy()
+    table.loc[hit, "higher_is_better"] = codes.map(bounds["higher_is_better"]).to_numpy()
+    table.loc[hit, "derivation"] = codes.map(bounds["derivation"]).fillna("").to_numpy()
+    table.loc[hit, "derived"] = True
+    return replace(engine_set, table=table)

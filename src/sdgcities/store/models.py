@@ -232,8 +232,10 @@ class CityScore(Base):
     missing_share: Mapped[float | None] = mapped_column(Float)
     n_goals: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(Text, default="")
-    goals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: column-oriented: {"goal": [...], "score": [...], ...}
+    goals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: column-oriented: {"indicator": [...], "score": [...], "colour": [...], ...}
+    indicators: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     set_version: Mapped[int] = mapped_column(Integer, default=1)
     max_observation_id: Mapped[int] = mapped_column(Integer, default=0)
     method_version: Mapped[str] = mapped_column(String(64), default="")
