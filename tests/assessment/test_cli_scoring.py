@@ -151,7 +151,9 @@ def test_score_file_mode_warns_and_strict_refuses(tmp_path: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert "warning:" in text and "row 2" in text and "column 'yellow'" in text
+    assert "warning:" in text
+    assert "row 2" in text
+    assert "column 'yellow'" in text
     assert "no colour" in text
     sheets = pd.read_excel(out, sheet_name=None)  # a real workbook
     scores = sheets["scores"]
@@ -160,7 +162,8 @@ def test_score_file_mode_warns_and_strict_refuses(tmp_path: Path) -> None:
     out.unlink()
     strict = runner.invoke(app, [*args, "--strict"])
     assert strict.exit_code == 1
-    assert "yellow" in strict.output and "Traceback" not in strict.output
+    assert "yellow" in strict.output
+    assert "Traceback" not in strict.output
     assert not out.exists()
     bad = runner.invoke(app, [*args, "--progress-method", "fast"])
     assert bad.exit_code == 2
@@ -195,10 +198,12 @@ def test_benchmarks_set_parameters(cli_store: dict[str, int]) -> None:
         app, ["benchmarks", "set", "hand", "--no-red-share-rule", "--progress-method", "sdr-trend"]
     )
     assert result.exit_code == 0, result.output
-    assert "red-share rule off" in result.output and "version 2" in result.output
+    assert "red-share rule off" in result.output
+    assert "version 2" in result.output
     listed = runner.invoke(app, ["benchmarks", "list"])
     assert "sdr-trend" in listed.output
     prog = runner.invoke(app, ["progress", "alpha", "--benchmark-set", "hand"])
     assert "on track or maintaining" in " ".join(prog.output.split())
     bad = runner.invoke(app, ["benchmarks", "set", "hand", "--missing-threshold", "3"])
-    assert bad.exit_code in (1, 2) and "Traceback" not in bad.output
+    assert bad.exit_code in (1, 2)
+    assert "Traceback" not in bad.output
