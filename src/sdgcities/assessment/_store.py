@@ -136,27 +136,36 @@ def get_city(session: Session, key: str | int) -> City:
     return city_service.get_city(session, key)
 
 
+_IN_LIMIT = 200
+
+
 def typology_of(session: Session, city_ids: Sequence[int]) -> pd.DataFrame:
     """City id → size_class, sdg_region, income_group (typology rows, then City columns)."""
-    cities = list(session.scalars(select(City).where(City.id.in_(list(city_ids)))))
-    rows = session.execute(
-        select(CityTypology.city_id, CityTypology.kind, CityTypology.value).where(
-            CityTypology.city_id.in_(list(city_ids))
-        )
-    ).all()
+    # plain rows, no ORM objects: this runs on every city page over every city
+    ids = list(city_ids)
+    city_stmt = select(City.id, City.name, City.slug, City.population, City.sdg_region)
+    typ_stmt = select(CityTypology.city_id, CityTypology.kind, CityTypology.value).where(
+        CityTypology.kind.in_(("size_class", "sdg_region", "income_group"))
+    )
+    if len(ids) <= _IN_LIMIT:  # long IN lists cost more to compile than to filter here
+        city_stmt = city_stmt.where(City.id.in_(ids))
+        typ_stmt = typ_stmt.where(CityTypology.city_id.in_(ids))
+    wanted = set(ids)
+    cities = [r for r in session.execute(city_stmt).all() if int(r[0]) in wanted]
+    rows = [r for r in session.execute(typ_stmt).all() if int(r[0]) in wanted]
     kinds: dict[int, dict[str, str]] = {}
     for cid, kind, value in rows:
         kinds.setdefault(int(cid), {})[str(kind)] = str(value)
     out = []
-    for c in cities:
-        k = kinds.get(c.id, {})
+    for cid, name, slug, population, region in cities:
+        k = kinds.get(int(cid), {})
         out.append(
             {
-                "city_id": c.id,
-                "city": c.name,
-                "city_slug": c.slug,
-                "size_class": k.get("size_class") or _size_class(c.population),
-                "sdg_region": k.get("sdg_region") or c.sdg_region,
+                "city_id": int(cid),
+                "city": name,
+                "city_slug": slug,
+                "size_class": k.get("size_class") or _size_class(population),
+                "sdg_region": k.get("sdg_region") or region,
                 "income_group": k.get("income_group"),
             }
         )
