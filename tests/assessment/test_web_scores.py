@@ -89,3 +89,35 @@ def test_city_page_public_and_editor(web: tuple[TestClient, Seed]) -> None:
     assert "99" not in rows["11.2.1"]
     other = _indicator_rows(client.get("/cities/mombasa").text)
     assert "99" not in other["11.2.1"]
+
+
+def test_benchmark_set_parameters_from_the_web(web: tuple[TestClient, Seed]) -> None:
+    client, data = web
+    sets = client.get("/api/v1/benchmark-sets").json()
+    default = next(b for b in sets if b["name"] == "sdg11-default")
+    assert default["red_share_rule"] is True
+    assert default["progress_method"] == "cagr-ratio"
+    body = {"red_share_rule": False, "progress_method": "sdr-trend"}
+    anon = client.patch("/api/v1/benchmark-sets/sdg11-default", json=body)
+    assert anon.status_code == 401
+    editor = client.patch(
+        "/api/v1/benchmark-sets/sdg11-default", json=body, headers=_bearer(data.editor_token)
+    )
+    assert editor.status_code == 403
+    bad = client.patch(
+        "/api/v1/benchmark-sets/sdg11-default",
+        json={"progress_method": "fast"},
+        headers=_bearer(data.admin_token),
+    )
+    assert bad.status_code in (400, 422)
+    assert "error" in bad.json()
+    ok = client.patch(
+        "/api/v1/benchmark-sets/sdg11-default", json=body, headers=_bearer(data.admin_token)
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["red_share_rule"] is False
+    assert ok.json()["version"] == default["version"] + 1
+    missing = client.patch(
+        "/api/v1/benchmark-sets/nope", json=body, headers=_bearer(data.admin_token)
+    )
+    assert missing.status_code == 404

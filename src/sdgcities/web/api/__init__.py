@@ -16,5 +16,6 @@ from sdgcities.web.errors import ERROR_RESPONSES
 router = APIRouter(responses=ERROR_RESPONSES)
 for _module in (cities, scores, layers, indicators, observations, exports, me):
     router.include_router(_module.router)
+router.include_router(scores.benchmark_router)
 
 __all__ = ["router"]

@@ -1,11 +1,13 @@
-"""``/cities/{city}/scores`` and ``/cities/{city}/challenges``: the assessment of a city."""
+"""``/cities/{city}/scores``, ``/cities/{city}/challenges`` and ``/benchmark-sets``: the assessment."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from sdgcities.accounts import permissions
@@ -29,6 +31,7 @@ from sdgcities.web.api._schemas import (
     clean_str,
 )
 from sdgcities.web.api.cities import CityKey
+from sdgcities.web.auth import require_role
 
 router = APIRouter(prefix="/cities", tags=["assessment"])
 
@@ -178,3 +181,80 @@ def city_challenges(
         )
         for c in found_list
     ]
+
+
+benchmark_router = APIRouter(prefix="/benchmark-sets", tags=["assessment"])
+
+
+class BenchmarkSetOut(BaseModel):
+    """A stored benchmark set and the parameters its scores are computed with."""
+
+    name: str
+    description: str
+    indicators: int
+    aggregation: str
+    missing_threshold: float
+    red_share_rule: bool = Field(
+        description="a goal is red when more than a third of its rated indicators are red"
+    )
+    progress_method: str = Field(description="cagr-ratio or sdr-trend")
+    version: int
+
+
+class BenchmarkSetChange(BaseModel):
+    """Parameters to change; those left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    red_share_rule: bool | None = None
+    progress_method: Literal["cagr-ratio", "sdr-trend"] | None = None
+    missing_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    aggregation: Literal["arithmetic", "geometric"] | None = None
+
+
+def _set_out(bset: Any) -> BenchmarkSetOut:
+    return BenchmarkSetOut(
+        name=bset.name,
+        description=bset.description,
+        indicators=len(bset.rows),
+        aggregation=bset.aggregation,
+        missing_threshold=float(bset.missing_threshold),
+        red_share_rule=bool(bset.red_share_rule),
+        progress_method=bset.progress_method,
+        version=int(bset.version or 1),
+    )
+
+
+@benchmark_router.get("", response_model=list[BenchmarkSetOut], summary="Benchmark sets")
+def list_sets(session: DbSession) -> list[BenchmarkSetOut]:
+    """The stored benchmark sets with their parameters."""
+    from sdgcities.assessment.benchmarksets import list_benchmark_sets
+
+    return [_set_out(b) for b in list_benchmark_sets(session)]
+
+
+@benchmark_router.patch(
+    "/{name}", response_model=BenchmarkSetOut, summary="Change a benchmark set's parameters"
+)
+def change_set(
+    name: Annotated[str, PathParam(max_length=200)],
+    change: BenchmarkSetChange,
+    session: DbSession,
+    user: Annotated[User, Depends(require_role("global_hub"))],
+) -> BenchmarkSetOut:
+    """Admins and the global hub change a set's parameters, e.g. switch off the
+    "more than a third red" goal rule to reproduce a published dashboard. The version
+    goes up and the stored scores are refreshed in the same transaction."""
+    from sdgcities.assessment.benchmarksets import update_benchmark_set
+
+    bset = update_benchmark_set(
+        session,
+        name,
+        red_share_rule=change.red_share_rule,
+        progress_method=change.progress_method,
+        missing_threshold=change.missing_threshold,
+        aggregation=change.aggregation,
+        description=None,
+    )
+    del user
+    return _set_out(bset)
