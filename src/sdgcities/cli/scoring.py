@@ -74,6 +74,7 @@ def _values_note(include_drafts: bool) -> str:
 
 
 INCLUDE_DRAFTS_HELP = "Store mode: use draft values too (default: published values only)."
+RED_SHARE_HELP = "a goal is red when more than a third of its indicators are red."
 PROGRESS_METHOD_HELP = (
     "Progress method: cagr-ratio (observed/required compound growth, Eurostat) or "
     "sdr-trend (SDSN Sustainable Development Report linear trend). Store mode "
@@ -114,7 +115,7 @@ def score(
     red_share_rule: bool = typer.Option(
         True,
         "--red-share-rule/--no-red-share-rule",
-        help="File mode: a goal is red when more than a third of its indicators are red.",
+        help="File mode: " + RED_SHARE_HELP,
     ),
     progress_method: str | None = typer.Option(
         None, "--progress-method", help=PROGRESS_METHOD_HELP
@@ -522,7 +523,7 @@ def benchmarks_load(
     red_share_rule: bool = typer.Option(
         True,
         "--red-share-rule/--no-red-share-rule",
-        help="A goal is red when more than a third of its indicators are red.",
+        help=RED_SHARE_HELP[0].upper() + RED_SHARE_HELP[1:],
     ),
     progress_method: str = typer.Option(
         "cagr-ratio", "--progress-method", help="cagr-ratio or sdr-trend."
@@ -575,7 +576,7 @@ def benchmarks_set(
     red_share_rule: bool | None = typer.Option(
         None,
         "--red-share-rule/--no-red-share-rule",
-        help="A goal is red when more than a third of its indicators are red.",
+        help=RED_SHARE_HELP[0].upper() + RED_SHARE_HELP[1:],
     ),
     progress_method: str | None = typer.Option(
         None, "--progress-method", help="cagr-ratio or sdr-trend."

@@ -1,4 +1,4 @@
-"""``/cities/{city}/scores``, ``/cities/{city}/challenges`` and ``/benchmark-sets``: the assessment."""
+"""City scores and challenges (``/cities/{city}/...``) and ``/benchmark-sets``."""
 
 from __future__ import annotations
 
