@@ -121,3 +121,12 @@ def test_benchmark_set_parameters_from_the_web(web: tuple[TestClient, Seed]) -> 
         "/api/v1/benchmark-sets/nope", json=body, headers=_bearer(data.admin_token)
     )
     assert missing.status_code == 404
+
+
+def test_score_api_progress_method(web: tuple[TestClient, Seed]) -> None:
+    client, data = web
+    url = f"/api/v1/cities/{data.nairobi}/scores"
+    assert client.get(url, params={"progress_method": "sdr-trend"}).status_code == 200
+    bad = client.get(url, params={"progress_method": "fast"})
+    assert bad.status_code in (400, 422)
+    assert "error" in bad.json()

@@ -67,18 +67,35 @@ def _drafts_scope(
     )
 
 
+ProgressMethodQuery = Annotated[
+    Literal["cagr-ratio", "sdr-trend"] | None,
+    Query(description="progress method (default: the benchmark set's)"),
+]
+
+
 def _scores_for(
-    session: Session, city_id: int, benchmark_set: str | None, drafts: set[int] | None
+    session: Session,
+    city_id: int,
+    benchmark_set: str | None,
+    drafts: set[int] | None,
+    progress_method: str | None = None,
 ) -> Scores:
-    """Stored public scores, or — drafts asked for — the city scored on the fly."""
+    """Stored public scores, or — drafts or another progress method asked for — the
+    city scored on the fly."""
     from sdgcities.assessment.scores import city_scores as _scores
     from sdgcities.assessment.stored import stored_scores
 
-    if drafts is not None and not drafts:
+    if drafts is not None and not drafts and progress_method is None:
         found = stored_scores(session, [city_id], benchmark_set=benchmark_set or None)
         if found is not None:
             return found
-    return _scores(session, [city_id], benchmark_set=benchmark_set or None, draft_cities=drafts)
+    return _scores(
+        session,
+        [city_id],
+        benchmark_set=benchmark_set or None,
+        draft_cities=drafts,
+        progress_method=progress_method,
+    )
 
 
 @router.get("/{city}/scores", response_model=CityScores, summary="Indicator, goal, index scores")
@@ -88,6 +105,7 @@ def city_scores(
     user: OptionalUser,
     benchmark_set: str | None = text_query("benchmark set name (default: the shipped set)"),
     drafts: Drafts = False,
+    progress_method: ProgressMethodQuery = None,
 ) -> CityScores:
     """A city's scores from its published values (stored, refreshed on every change).
 
@@ -97,7 +115,7 @@ def city_scores(
     found = get_city_or_404(session, city)
     scope = _drafts_scope(session, user, found.id, drafts)
     published_only = scope is not None and not scope
-    result = _scores_for(session, found.id, benchmark_set, scope)
+    result = _scores_for(session, found.id, benchmark_set, scope, progress_method)
     indicators = [
         IndicatorScore(
             indicator=str(r["indicator"]),
