@@ -119,37 +119,40 @@ def _city_data(env: PageEnv, city: City, *, drafts: set[int] | None) -> dict[str
     }
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, Any]] = {}
-    if len(obs):
-        for code, grp in obs.groupby("indicator", sort=True):
-            code = str(code)
-            last = grp.iloc[-1]
-            ind = info.get(code)
-            sc = scored["by_indicator"].get(code, {})
-            rows.append(
-                {
-                    "code": code,
-                    "name": ind.name if ind else code,
-                    "goal": (ind.goal if ind else None) or "",
-                    "value": clean(last["value"]),
-                    "unit": clean(last["unit"]) or (ind.unit if ind else ""),
-                    "year": int(last["year"]),
-                    "source": clean(last["source"]) or "",
-                    "status": str(last["status"]),
-                    "observation_id": int(last["observation_id"]),
-                    "target": sc.get("target_value"),
-                    "score": sc.get("score"),
-                    "colour": sc.get("colour") or "grey",
-                    "progress": sc.get("progress") or "",
-                    "peer_median": peer_median.get(code),
-                    "n_years": len(grp),
-                }
-            )
-            series[code] = {
+    # plain records grouped in order (sorted by indicator, year): no per-group pandas work
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for rec in obs.to_dict("records"):
+        groups.setdefault(str(rec["indicator"]), []).append({str(k): v for k, v in rec.items()})
+    for code in sorted(groups):
+        grp = groups[code]
+        last = grp[-1]
+        ind = info.get(code)
+        sc = scored["by_indicator"].get(code, {})
+        rows.append(
+            {
+                "code": code,
                 "name": ind.name if ind else code,
-                "unit": rows[-1]["unit"] or "",
-                "years": [int(y) for y in grp["year"]],
-                "values": [None if pd.isna(v) else float(v) for v in grp["value"]],
+                "goal": (ind.goal if ind else None) or "",
+                "value": clean(last["value"]),
+                "unit": clean(last["unit"]) or (ind.unit if ind else ""),
+                "year": int(last["year"]),
+                "source": clean(last["source"]) or "",
+                "status": str(last["status"]),
+                "observation_id": int(last["observation_id"]),
+                "target": sc.get("target_value"),
+                "score": sc.get("score"),
+                "colour": sc.get("colour") or "grey",
+                "progress": sc.get("progress") or "",
+                "peer_median": peer_median.get(code),
+                "n_years": len(grp),
             }
+        )
+        series[code] = {
+            "name": ind.name if ind else code,
+            "unit": rows[-1]["unit"] or "",
+            "years": [int(r["year"]) for r in grp],
+            "values": [None if pd.isna(r["value"]) else float(r["value"]) for r in grp],
+        }
     return {
         "scores": scored,
         "rows": rows,
