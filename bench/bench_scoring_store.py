@@ -10,7 +10,12 @@ written to a fresh SQLite store in a temporary folder. Timed:
   ``pandas.read_sql`` of the joined tables, then the pure engine ``score()`` — the
   ratio shows the store plumbing's overhead;
 * ``city_scores(session, [one city])`` and ``city_challenges`` for one city (both read
-  every city's observations when bounds must be derived; here they need not).
+  every city's observations when bounds must be derived; here they need not);
+* the stored scores (``sdgcities.assessment.stored``): ``refresh_scores`` of every city
+  (what a benchmark change costs), of one city (what an import or a correction of one
+  city adds to its transaction), both for the set with fixed bounds and for the same set
+  with every ``worst`` left blank (derived from all cities: SDSN 2.5th percentile), and
+  reading one city's stored scores (what a page does) vs scoring it on the fly.
 
 Run: ``.venv/bin/python bench/bench_scoring_store.py [n_cities]``
 """
@@ -29,6 +34,7 @@ from sqlalchemy import insert
 from sdgcities.assessment.benchmarksets import load_benchmark_set
 from sdgcities.assessment.challenges import city_challenges
 from sdgcities.assessment.scores import city_scores
+from sdgcities.assessment.stored import refresh_scores, stored_scores
 from sdgcities.scoring import score
 from sdgcities.store.db import make_engine, migrate, transaction
 from sdgcities.store.models import City, CityTypology, Indicator, Observation
@@ -74,12 +80,16 @@ def fill_store(db: Path, n_cities: int) -> tuple[float, int]:
                 "disaggregation": "",
                 "version": 1,
                 "is_current": True,
+                "is_public": True,
                 "status": "published",
             }
             for c, i, y, v in obs.itertuples(index=False)
         ]
         s.execute(insert(Observation), rows)
-        load_benchmark_set(s, "generated", csv)
+        load_benchmark_set(s, "generated", csv, refresh=False)
+        derive = db.with_name("derive.csv")
+        table.assign(worst="").to_csv(derive, index=False)
+        load_benchmark_set(s, "derived", derive, refresh=False)
     engine.dispose()
     return time.perf_counter() - t0, len(rows)
 
@@ -124,6 +134,23 @@ def main() -> None:
             t0 = time.perf_counter()
             found = city_challenges(s, 1, benchmark_set="generated")
             t_chal = time.perf_counter() - t0
+        refresh: dict[str, tuple[float, float]] = {}
+        for name in ("generated", "derived"):
+            with transaction(engine) as s:
+                t0 = time.perf_counter()
+                refresh_scores(s, benchmark_set=name)
+                t_all = time.perf_counter() - t0
+            with transaction(engine) as s:
+                t0 = time.perf_counter()
+                refresh_scores(s, [1], benchmark_set=name)
+                t_city = time.perf_counter() - t0
+            refresh[name] = (t_all, t_city)
+        with transaction(engine) as s:
+            t0 = time.perf_counter()
+            stored = stored_scores(s, [1], benchmark_set="generated")
+            t_read = time.perf_counter() - t0
+        assert stored is not None, "no stored scores"
+        assert len(stored.index) == 1, "no stored scores of city 1"
         engine.dispose()
         t0 = time.perf_counter()
         ref = by_hand(url)
@@ -139,6 +166,12 @@ def main() -> None:
     print(f"{'ratio store / by hand':<58}{t_store / t_hand:>10.2f}x")
     print(f"{'city_scores(session, [one city])':<58}{t_one:>10.2f}")
     print(f"{'city_challenges(session, one city) (peers: all 999)':<58}{t_chal:>10.2f}")
+    for name, (t_all, t_city) in refresh.items():
+        bounds = "fixed bounds" if name == "generated" else "worst derived"
+        print(f"{f'refresh_scores, every city ({bounds})':<58}{t_all:>10.2f}")
+        print(f"{f'refresh_scores, one city ({bounds})':<58}{t_city:>10.2f}")
+    print(f"{'stored_scores(session, [one city]) (a page read)':<58}{t_read:>10.3f}")
+    print(f"{'ratio on-the-fly one city / stored read':<58}{t_one / t_read:>10.0f}x")
 
 
 if __name__ == "__main__":

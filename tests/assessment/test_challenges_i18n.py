@@ -28,7 +28,7 @@ def test_challenge_reasons_in_french(hand_store: Store) -> None:
     assert a.reasons[0] == "score 30/100 : 30 % en 2020, meilleur 100, pire 0"
     assert a.reasons[1] == "rouge : moins bon que le seuil orange 40 %"
     assert a.reasons[2] == "en dégradation : 50 (2015) → 30 (2020)"
-    assert a.reasons[3].startswith("cible 2030 : 100 %")
+    assert a.reasons[3].startswith("cible 2030 : 80 %")
     assert a.reasons[3].endswith("progrès : dégradation")
     assert a.reasons[4].startswith(
         "écart défavorable de 40 % par rapport à la médiane des pairs 70 % (score médian 70 sur 3"

@@ -132,3 +132,78 @@ def test_progress_and_benchmarks_commands(cli_store: dict[str, int], tmp_path: P
     result = runner.invoke(app, ["benchmarks", "list"])
     assert "hand" in result.output
     assert "sdg11-default" in result.output
+
+
+BAD_BENCH = """indicator,goal,best,worst,green,yellow,orange
+A,g1,100,0,80,90,40
+B,g1,0,50,10,20,30
+C,g2,10,0,8,6,4
+"""
+
+
+def test_score_file_mode_warns_and_strict_refuses(tmp_path: Path) -> None:
+    obs = tmp_path / "obs.csv"
+    obs.write_text(OBS, encoding="utf-8")
+    bench = tmp_path / "bad.csv"
+    bench.write_text(BAD_BENCH, encoding="utf-8")
+    out = tmp_path / "scores.xlsx"
+    args = ["score", "--observations", str(obs), "--benchmarks", str(bench), "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "warning:" in text
+    assert "row 2" in text
+    assert "column 'yellow'" in text
+    assert "no colour" in text
+    sheets = pd.read_excel(out, sheet_name=None)  # a real workbook
+    scores = sheets["scores"]
+    a = scores[(scores["level"] == "indicator") & (scores["code"] == "A")]
+    assert set(a["colour"]) == {"grey"}
+    out.unlink()
+    strict = runner.invoke(app, [*args, "--strict"])
+    assert strict.exit_code == 1
+    assert "yellow" in strict.output
+    assert "Traceback" not in strict.output
+    assert not out.exists()
+    bad = runner.invoke(app, [*args, "--progress-method", "fast"])
+    assert bad.exit_code == 2
+
+
+def test_store_mode_published_by_default(cli_store: dict[str, int], tmp_path: Path) -> None:
+    from sdgcities.config import load_settings
+    from sdgcities.observations.service import record_value
+    from sdgcities.store.db import make_engine, transaction
+
+    engine = make_engine(load_settings().database_url)
+    with transaction(engine) as s:
+        record_value(
+            s, city_id=cli_store["Alpha"], indicator_code="A", year=2020, value=100.0,
+            status="draft",
+        )  # fmt: skip
+    public = runner.invoke(app, ["score", "--city", "Alpha", "--benchmark-set", "hand"])
+    assert public.exit_code == 0, public.output
+    assert "47.5" in public.output
+    assert "published only" in " ".join(public.output.split())
+    drafts = runner.invoke(
+        app, ["score", "--city", "Alpha", "--benchmark-set", "hand", "--include-drafts"]
+    )
+    assert "65.0" in drafts.output  # A 100: g1 (100 + 60)/2 = 80, index 65
+    assert "drafts included" in " ".join(drafts.output.split())
+    ch = runner.invoke(app, ["challenges", "Alpha", "--benchmark-set", "hand"])
+    assert "30 % in 2020" in " ".join(ch.output.split())  # the published A, not the draft
+
+
+def test_benchmarks_set_parameters(cli_store: dict[str, int]) -> None:
+    result = runner.invoke(
+        app, ["benchmarks", "set", "hand", "--no-red-share-rule", "--progress-method", "sdr-trend"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "red-share rule off" in result.output
+    assert "version 2" in result.output
+    listed = runner.invoke(app, ["benchmarks", "list"])
+    assert "sdr-trend" in listed.output
+    prog = runner.invoke(app, ["progress", "alpha", "--benchmark-set", "hand"])
+    assert "on track or maintaining" in " ".join(prog.output.split())
+    bad = runner.invoke(app, ["benchmarks", "set", "hand", "--missing-threshold", "3"])
+    assert bad.exit_code in (1, 2)
+    assert "Traceback" not in bad.output

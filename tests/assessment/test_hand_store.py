@@ -9,7 +9,7 @@ Alpha by hand:
   C: 100·5/10 = 50, orange (≥ 4, < 6).
 * g1 = (30 + 60)/2 = 45; red, since 1 of its 2 rated indicators is red (> a third);
   g2 = 50, orange (dashboard scale 1.25); index = (45 + 50)/2 = 47.5.
-* Progress: A 50 → 30 against the default target best = 100: CAGR < 0 → deterioration;
+* Progress: A 50 → 30 against the default target, green = 80: CAGR < 0 → deterioration;
   C 2 → 5 (2015–2020) against the city target 10: actual (5/2)^(1/5) − 1 = 0.20112,
   needed (10/2)^(1/15) − 1 = 0.11326, ratio 1.7757 → on track; B has one year only.
 * Peers: Beta, Gamma, Delta (same size class and region). Peer medians: A 70 (score 70),
@@ -34,8 +34,9 @@ from sdgcities.assessment.benchmarksets import (
 from sdgcities.assessment.challenges import city_challenges
 from sdgcities.assessment.peers import peer_cities, peer_group
 from sdgcities.assessment.progress import city_progress
-from sdgcities.assessment.scores import TARGET_BENCH_BEST, city_scores
+from sdgcities.assessment.scores import city_scores
 from sdgcities.errors import ConflictError, NotFoundError, ValidationError
+from sdgcities.scoring.scores import TARGET_GREEN
 from sdgcities.store.db import transaction
 
 Store = tuple[Engine, dict[str, int]]
@@ -73,8 +74,8 @@ def test_progress_against_targets(hand_store: Store) -> None:
     with transaction(engine) as s:
         prog = city_progress(s, ids["Alpha"], benchmark_set="hand").set_index("indicator")
     assert prog.loc["A", "progress"] == "deterioration"
-    assert prog.loc["A", "target"] == 100.0
-    assert prog.loc["A", "target_source"] == TARGET_BENCH_BEST
+    assert prog.loc["A", "target"] == 80.0  # one target rule: the green threshold
+    assert prog.loc["A", "target_source"] == TARGET_GREEN
     assert prog.loc["C", "progress"] == "on track"
     assert prog.loc["C", "target_source"].startswith("city target")
     expected = ((5 / 2) ** (1 / 5) - 1) / ((10 / 2) ** (1 / 15) - 1)
@@ -117,7 +118,7 @@ def test_challenges_ranked_and_explained(hand_store: Store) -> None:
     assert a.peer_median_score == pytest.approx(70.0)
     assert a.trend == "deteriorating"
     assert a.colour == "red"
-    assert a.target == 100.0
+    assert a.target == 80.0  # green threshold (no city target)
     assert c.trend == "improving"
     assert c.target == 10.0
     assert c.peer_median == pytest.approx(6.0)
@@ -245,7 +246,7 @@ def test_default_set_scores_pm25(engine: Engine) -> None:
     row = sc.indicators.set_index("indicator").loc["11.6.2"]
     assert row["score"] == pytest.approx(100 * (12 - 35) / (5 - 35))
     assert row["colour"] == "yellow"
-    assert row["target_value"] == 5.0
+    assert row["target_value"] == 10.0  # the green threshold (WHO interim target 4)
     # one of six indicators present: more missing than the 20 % threshold, so no index
     assert math.isnan(sc.index["score"].iloc[0])
     assert "missing" in sc.index["reason"].iloc[0]

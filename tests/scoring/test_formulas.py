@@ -199,7 +199,11 @@ def test_validation_reports_all_findings() -> None:
     with pytest.raises(ValidationError) as info:
         BenchmarkSet.from_frame(frame, file="bench.csv")
     found = {(f.row, f.column) for f in info.value.findings}
-    assert (2, "yellow") in found  # yellow better than green
+    # yellow better than green: a warning (the row gets no colour), not an error
+    assert (2, "yellow") not in found
+    with pytest.raises(ValidationError) as strict:
+        BenchmarkSet.from_frame(frame, file="bench.csv", strict=True)
+    assert (2, "yellow") in {(f.row, f.column) for f in strict.value.findings}
     assert (3, "indicator") in found  # duplicate
     assert (4, "best") in found  # not a number
     assert (5, "worst") in found  # best == worst

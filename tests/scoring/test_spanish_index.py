@@ -180,3 +180,34 @@ def test_goal_colours_match_dashboard(
     assert (
         strict_goals.loc[expected.index, bench.goals].to_numpy()[changed.to_numpy()] == "red"
     ).all()
+
+
+@pytest.mark.shared_data
+def test_published_codebook_scores_as_published_with_warnings(
+    spanish: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """The codebook as a BENCH file, through file mode: warnings name file, row, column.
+
+    Infant mortality (``sdg03_infantil``, lower is better) has its orange threshold 7
+    beyond its worst bound 4.5 in the published dashboard: a warning, the row is
+    scored and coloured as published. ``strict=True`` refuses the file.
+    """
+    from sdgcities.errors import ValidationError
+    from sdgcities.scoring import score_files
+
+    index, _, bench_frame = spanish
+    bench = tmp_path / "es_2018_bench.csv"
+    bench_frame.to_csv(bench, index=False)
+    obs = tmp_path / "es_2018_obs.csv"
+    _observations(index, list(bench_frame["indicator"])).to_csv(obs, index=False)
+    out = tmp_path / "scores.csv"
+    table = score_files(obs, bench, out, missing_threshold=1.0, red_share_rule=False)
+    warnings = table.attrs["warnings"]
+    row = int(bench_frame.index[bench_frame["indicator"] == "sdg03_infantil"][0]) + 2
+    assert [(w.file, w.row, w.column) for w in warnings] == [(str(bench), row, "worst")]
+    got = table[table["level"] == "index"].set_index("city")["score"]
+    published = index.set_index("id")["avg (wo SDG14)"]
+    np.testing.assert_allclose(got.loc[published.index].to_numpy(float), published, atol=1e-6)
+    with pytest.raises(ValidationError) as info:
+        score_files(obs, bench, tmp_path / "strict.csv", strict=True)
+    assert [(f.row, f.column) for f in info.value.findings] == [(row, "worst")]

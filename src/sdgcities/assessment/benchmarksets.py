@@ -7,14 +7,19 @@ default set, ``sdg11-default``, ships as package data
 (``assessment/data/benchmarks_sdg11.csv``; its README gives the source of every bound)
 and is installed into the store the first time it is asked for.
 
-Blank bounds stay blank in the store: they are derived from the data each time the set
-is used for scoring, so the derivation always reflects the cities in the store.
+Blank bounds stay blank in the rows: they are derived from the public values of all
+cities whenever the set's stored scores are refreshed (the result is kept in
+``BenchmarkSet.derived_bounds``, see :mod:`sdgcities.assessment.stored`), so the
+derivation always reflects the cities in the store. A set's parameters — aggregation,
+missing-data threshold, the "more than a third red" goal rule and the progress method —
+are data of the set, changed with :func:`update_benchmark_set`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections import OrderedDict
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from sdgcities.errors import ConflictError, NotFoundError
 from sdgcities.scoring import benchmarks as engine
+from sdgcities.scoring.progress import DEFAULT_PROGRESS_METHOD, check_progress_method
 from sdgcities.store.models import Benchmark, BenchmarkSet
 
 logger = logging.getLogger(__name__)
@@ -61,20 +67,24 @@ def load_benchmark_set(
     aggregation: str = "arithmetic",
     missing_threshold: float = 0.2,
     replace: bool = False,
+    strict: bool = False,
+    red_share_rule: bool = True,
+    progress_method: str = DEFAULT_PROGRESS_METHOD,
+    refresh: bool = True,
 ) -> BenchmarkSet:
     """Validate the CSV at ``path`` and store it as benchmark set ``name``.
 
     Every problem of the file is reported at once (:class:`~sdgcities.errors.ValidationError`);
-    nothing is stored then. An existing set of that name is a
-    :class:`~sdgcities.errors.ConflictError` unless ``replace=True``.
+    nothing is stored then. Rows with thresholds out of order or partly blank are kept
+    as published and get no colour (a warning; ``strict=True`` makes it an error —
+    read the warnings with ``to_engine_set(bset).warnings``). An existing set of that
+    name is a :class:`~sdgcities.errors.ConflictError` unless ``replace=True`` (its
+    version then goes up by one). ``red_share_rule`` and ``progress_method`` are the
+    set's parameters (see :func:`update_benchmark_set`). The stored scores of the set
+    are refreshed in the same transaction unless ``refresh=False``.
     """
-    if aggregation not in ("arithmetic", "geometric"):
-        raise ValueError(
-            f"aggregation={aggregation!r} is not supported; use 'arithmetic' or 'geometric'"
-        )
-    if not 0.0 <= missing_threshold <= 1.0:
-        raise ValueError(f"missing_threshold={missing_threshold} must be between 0 and 1")
-    parsed = engine.load_benchmarks_csv(path, name=name)
+    _check_parameters(aggregation, missing_threshold, progress_method)
+    parsed = engine.load_benchmarks_csv(path, name=name, strict=strict)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     raw.columns = [str(c).strip() for c in raw.columns]
     directions = (
@@ -89,13 +99,19 @@ def load_benchmark_set(
                 f"benchmark set {name!r} already exists; choose another name or replace it "
                 "(--replace / replace=True)"
             )
+        version = int(existing.version or 1) + 1
         session.delete(existing)
         session.flush()
+    else:
+        version = 1
     bset = BenchmarkSet(
         name=name,
         description=description or f"loaded from {Path(path).name}",
         aggregation=aggregation,
         missing_threshold=missing_threshold,
+        red_share_rule=red_share_rule,
+        progress_method=progress_method,
+        version=version,
     )
     for rec, direction in zip(parsed.table.to_dict("records"), directions, strict=True):
         bset.rows.append(
@@ -116,6 +132,68 @@ def load_benchmark_set(
     session.add(bset)
     session.flush()
     logger.info("stored benchmark set %s with %d indicators", name, len(bset.rows))
+    if refresh:
+        _refresh(session, bset)
+    return bset
+
+
+def _check_parameters(aggregation: str, missing_threshold: float, progress_method: str) -> None:
+    if aggregation not in ("arithmetic", "geometric"):
+        raise ValueError(
+            f"aggregation={aggregation!r} is not supported; use 'arithmetic' or 'geometric'"
+        )
+    if not 0.0 <= missing_threshold <= 1.0:
+        raise ValueError(f"missing_threshold={missing_threshold} must be between 0 and 1")
+    check_progress_method(progress_method)
+
+
+def _refresh(session: Session, bset: BenchmarkSet) -> None:
+    from sdgcities.assessment.stored import refresh_scores
+
+    refresh_scores(session, benchmark_set=bset)
+
+
+def update_benchmark_set(
+    session: Session,
+    name: str | None,
+    *,
+    red_share_rule: bool | None = None,
+    progress_method: str | None = None,
+    missing_threshold: float | None = None,
+    aggregation: str | None = None,
+    description: str | None = None,
+) -> BenchmarkSet:
+    """Change a stored set's parameters; bumps its version and refreshes its scores.
+
+    * ``red_share_rule`` — a goal is red when more than a third of its rated indicators
+      are red (the SDSN rule, default on). Some published dashboards do not apply it
+      (the Spanish Cities SDG Index 2018): switch it off to reproduce them.
+    * ``progress_method`` — ``cagr-ratio`` or ``sdr-trend``
+      (:mod:`sdgcities.scoring.progress`).
+    * ``missing_threshold``, ``aggregation`` — as in :func:`load_benchmark_set`.
+
+    Parameters left None keep their value. Nothing changes → nothing is written.
+    """
+    bset = get_benchmark_set(session, name)
+    threshold = bset.missing_threshold if missing_threshold is None else float(missing_threshold)
+    method = progress_method or bset.progress_method
+    how = aggregation or bset.aggregation
+    _check_parameters(how, threshold, method)
+    new: dict[str, object] = {
+        "red_share_rule": bset.red_share_rule if red_share_rule is None else red_share_rule,
+        "progress_method": method,
+        "missing_threshold": threshold,
+        "aggregation": how,
+        "description": bset.description if description is None else description,
+    }
+    if all(getattr(bset, k) == v for k, v in new.items()):
+        return bset
+    for k, v in new.items():
+        setattr(bset, k, v)
+    bset.version = int(bset.version or 1) + 1
+    session.flush()
+    logger.info("benchmark set %s: parameters changed (version %d)", bset.name, bset.version)
+    _refresh(session, bset)
     return bset
 
 
@@ -128,7 +206,11 @@ def get_benchmark_set(session: Session, name: str | None = None) -> BenchmarkSet
     builtins = builtin_benchmark_sets()
     if wanted in builtins:
         return load_benchmark_set(
-            session, wanted, builtins[wanted], description=_BUILTIN_DESCRIPTIONS[wanted]
+            session,
+            wanted,
+            builtins[wanted],
+            description=_BUILTIN_DESCRIPTIONS[wanted],
+            refresh=False,  # the caller is scoring or refreshing already
         )
     known = sorted({s.name for s in list_benchmark_sets(session)} | set(builtins))
     raise NotFoundError(
@@ -160,6 +242,22 @@ def to_engine_set(bset: BenchmarkSet) -> engine.BenchmarkSet:
         )
     frame = pd.DataFrame(records, columns=[*engine.REQUIRED_COLUMNS, *engine.OPTIONAL_COLUMNS])
     return engine.BenchmarkSet.from_frame(frame, name=bset.name)
+
+
+_ENGINE_SETS: OrderedDict[tuple[object, ...], engine.BenchmarkSet] = OrderedDict()
+_ENGINE_SETS_MAX = 32
+
+
+def cached_engine_set(bset: BenchmarkSet) -> engine.BenchmarkSet:
+    """:func:`to_engine_set`, remembered per set id and version (rows never change in
+    place: a replaced set is a new row, a parameter change bumps the version)."""
+    key = (int(bset.id), int(bset.version or 1), bset.name, str(bset.created_at))
+    found = _ENGINE_SETS.get(key)
+    if found is None:
+        found = _ENGINE_SETS[key] = to_engine_set(bset)
+        while len(_ENGINE_SETS) > _ENGINE_SETS_MAX:
+            _ENGINE_SETS.popitem(last=False)
+    return found
 
 
 def benchmark_table(bset: BenchmarkSet) -> pd.DataFrame:

@@ -26,6 +26,7 @@ to rank, every scored indicator achieved, or nothing scored — with a worded me
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -36,7 +37,7 @@ from sqlalchemy.orm import Session
 from sdgcities._i18n import N_, _, ngettext
 from sdgcities.assessment import _store
 from sdgcities.assessment.peers import PeerGroup, peer_group
-from sdgcities.assessment.scores import city_scores
+from sdgcities.assessment.scores import city_scores, reader_scope
 from sdgcities.store.models import BenchmarkSet
 
 RED_PENALTY = 20.0
@@ -120,9 +121,10 @@ def challenge_summary(
     city: str | int,
     *,
     limit: int | None = 10,
-    published_only: bool = False,
+    published_only: bool | None = None,
     benchmark_set: str | BenchmarkSet | None = None,
     min_peers: int = 3,
+    draft_cities: Collection[int] | None = (),
 ) -> ChallengeSummary:
     """The greatest challenges of ``city`` and whether there are any (see the module doc).
 
@@ -136,6 +138,7 @@ def challenge_summary(
         published_only=published_only,
         benchmark_set=benchmark_set,
         min_peers=min_peers,
+        draft_cities=draft_cities,
     )
     achieved = sorted(c.indicator for c in ranked if c.colour == ACHIEVED_COLOUR)
     open_ = [c for c in ranked if c.colour != ACHIEVED_COLOUR]
@@ -176,16 +179,20 @@ def city_challenges(
     city: str | int,
     *,
     limit: int | None = 10,
-    published_only: bool = False,
+    published_only: bool | None = None,
     benchmark_set: str | BenchmarkSet | None = None,
     min_peers: int = 3,
+    draft_cities: Collection[int] | None = (),
 ) -> list[Challenge]:
     """The ``limit`` greatest challenges of ``city`` (id, slug or name), ranked 1, 2, …
 
     See the module docstring for the priority. Indicators without a value or without a
     score (bounds that could not be derived) are not challenges, nor are those that
     reached their target (rated green); an empty list means the city has no scored
-    indicator or has achieved them all — :func:`challenge_summary` tells which.
+    indicator or has achieved them all — :func:`challenge_summary` tells which. Values
+    read: the public versions by default; with ``draft_cities`` those cities' current
+    versions and the public versions of all others (peers never contribute drafts), as in
+    :func:`sdgcities.assessment.scores.city_scores`.
     """
     return challenge_summary(
         session,
@@ -194,6 +201,7 @@ def city_challenges(
         published_only=published_only,
         benchmark_set=benchmark_set,
         min_peers=min_peers,
+        draft_cities=draft_cities,
     ).challenges
 
 
@@ -201,18 +209,20 @@ def _ranked(
     session: Session,
     city_id: int,
     *,
-    published_only: bool,
+    published_only: bool | None,
     benchmark_set: str | BenchmarkSet | None,
     min_peers: int,
+    draft_cities: Collection[int] | None,
 ) -> list[Challenge]:
     """Every scored indicator of the city as a Challenge, by priority (highest first)."""
     target_city = _store.get_city(session, city_id)
     group = peer_group(session, target_city.id, min_peers=min_peers)
+    drafts = reader_scope(published_only, draft_cities)
     scores = city_scores(
         session,
         [target_city.id, *group.city_ids],
         benchmark_set=benchmark_set,
-        published_only=published_only,
+        draft_cities=drafts,
     )
     ind = scores.indicators
     mine = ind[(ind["city_id"] == target_city.id) & ind["value"].notna() & ind["score"].notna()]
@@ -225,12 +235,11 @@ def _ranked(
         peer_count=("value", "size"),
     )
     bench = scores.benchmarks.table.set_index("indicator")
-    obs = _store.current_observations(
+    obs = _store.visible_observations(
         session,
         city_ids=[target_city.id],
         indicator_codes=list(mine["indicator"].astype(str)),
-        published_only=published_only,
-        disaggregation="",
+        draft_cities=drafts,
     )
     latest_obs: dict[tuple[str, int], dict[str, Any]] = {
         (str(r["indicator"]), int(r["year"])): {str(k): v for k, v in r.items()}

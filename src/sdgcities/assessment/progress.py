@@ -1,15 +1,19 @@
 """Progress of a city towards its 2030 targets, from the store.
 
-Method (SDSN Sustainable Development Report trend method, implemented in
-:mod:`sdgcities.scoring.progress`): compound annual growth between the baseline (the
-earliest stored year) and the latest year, compared with the growth needed to reach the
-target by 2030 — ratio ≥ 0.95 on track, 0.60–0.95 acceleration needed, 0–0.60 limited
-progress, < 0 deterioration; a latest value at or better than the target is
-"target achieved". The target is the city's own (``Target`` row) or, when it set none,
-the benchmark's ``target``/``best`` — ``target_source`` says which.
+Method (:mod:`sdgcities.scoring.progress`, chosen per benchmark set or per call):
+``cagr-ratio`` — the observed compound annual growth between the baseline (the earliest
+stored year) and the latest year over the growth needed to reach the target by 2030
+(Eurostat SDG monitoring): ratio ≥ 0.95 on track, 0.60–0.95 acceleration needed, 0–0.60
+limited progress, < 0 deterioration; a latest value at or better than the target is
+"target achieved". ``sdr-trend`` — the SDSN Sustainable Development Report's linear
+trend method (on track / moderately improving / stagnating / decreasing). The target
+follows one rule in file and store modes: the city's own (``Target`` row), else the
+benchmark's green threshold, else its best bound — ``target_source`` says which.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -40,8 +44,10 @@ def city_progress(
     city_id: int,
     *,
     benchmark_set: str | BenchmarkSet | None = None,
-    published_only: bool = False,
+    published_only: bool | None = None,
     target_year: int = 2030,
+    draft_cities: Collection[int] | None = (),
+    progress_method: str | None = None,
 ) -> pd.DataFrame:
     """One row per benchmark indicator the city has a value for (columns :data:`PROGRESS_COLUMNS`).
 
@@ -53,7 +59,9 @@ def city_progress(
         [city_id],
         benchmark_set=benchmark_set,
         published_only=published_only,
+        draft_cities=draft_cities,
         target_year=target_year,
+        progress_method=progress_method,
     )
     ind = scores.indicators
     ind = ind[ind["value"].notna()].copy()

@@ -1,21 +1,26 @@
 """Score cities from the store against a stored benchmark set.
 
 The numbers come from the pure engine (:func:`sdgcities.scoring.scores.score`); this
-module only gathers its inputs from the store — current observations (totals, i.e. the
-empty disaggregation), the benchmark set, the cities' 2030 targets — and labels the
-results with city ids, slugs and names.
+module only gathers its inputs from the store — the observations the reader may see
+(totals, i.e. the empty disaggregation), the benchmark set with its parameters
+(red-share rule, progress method), the cities' 2030 targets — and labels the results
+with city ids, slugs and names.
 
-2030 targets for progress: the city's own ``Target`` row when it set one; otherwise the
-benchmark row's ``target`` (distance-from-target rows) or its ``best`` bound; when even
-``best`` is blank (derived) the engine's default, the green threshold. Column
-``target_source`` says which applied to every row.
+**Which values.** One rule everywhere: the public (newest *published*) version of every
+value by default; a reader with draft rights (``draft_cities``, from
+:func:`sdgcities.accounts.permissions.draft_city_ids`) sees the current versions of
+those cities and the public versions of all others — so derived bounds and peer
+medians never include another city's drafts.
+
+**2030 targets** follow the engine's single rule (the same in file mode): the city's own
+``Target`` row when it set one, otherwise the benchmark row's green threshold,
+otherwise its ``best`` bound. Column ``target_source`` says which applied to every row.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 import pandas as pd
@@ -23,16 +28,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sdgcities.assessment import _store
-from sdgcities.assessment.benchmarksets import get_benchmark_set, to_engine_set
-from sdgcities.scoring.scores import Scores, score
+from sdgcities.assessment.benchmarksets import cached_engine_set, get_benchmark_set
+from sdgcities.scoring.progress import check_progress_method
+from sdgcities.scoring.scores import TARGET_GIVEN, Scores, score
 from sdgcities.store.models import BenchmarkSet, City, Indicator, Target
 
 logger = logging.getLogger(__name__)
 
-TARGET_CITY = "city target"
-TARGET_BENCH_TARGET = "benchmark target (no city target set)"
-TARGET_BENCH_BEST = "benchmark best (no city target set)"
-TARGET_GREEN = "benchmark green threshold (no city target, best derived)"
+TARGET_CITY = TARGET_GIVEN
 
 
 def resolve_benchmark_set(
@@ -44,28 +47,47 @@ def resolve_benchmark_set(
     return get_benchmark_set(session, benchmark_set)
 
 
+def reader_scope(
+    published_only: bool | None, draft_cities: Collection[int] | None
+) -> Collection[int] | None:
+    """The ``draft_cities`` to read with: ``published_only`` (legacy flag) wins when given.
+
+    ``True`` → public versions only (``()``); ``False`` → current versions everywhere
+    (``None``, for admins and global hubs).
+    """
+    if published_only is None:
+        return draft_cities
+    return () if published_only else None
+
+
 def city_scores(
     session: Session,
     city_ids: Iterable[int] | None = None,
     *,
     benchmark_set: str | BenchmarkSet | None = None,
-    published_only: bool = False,
+    draft_cities: Collection[int] | None = (),
+    published_only: bool | None = None,
     target_year: int = 2030,
+    progress_method: str | None = None,
 ) -> Scores:
     """Indicator, goal and index scores, colours and progress for cities in the store.
 
     ``city_ids=None`` scores every city with observations. Blank bounds of the set are
     derived from the latest values of *all* cities in the store (never from the selected
     cities alone), so a city's score does not depend on which cities were asked for.
-    The returned tables carry ``city`` (name), ``city_id`` and ``city_slug``; the
-    indicator table adds ``target_value`` (on the value scale) and ``target_source``.
+    ``draft_cities`` says whose drafts are read (see the module docstring; default:
+    none, the public view); ``progress_method`` defaults to the set's. The returned
+    tables carry ``city`` (name), ``city_id`` and ``city_slug``; the indicator table adds
+    ``target_value`` (on the value scale) and ``target_source``.
     """
+    scope_drafts = reader_scope(published_only, draft_cities)
     bset = resolve_benchmark_set(session, benchmark_set)
-    eng = to_engine_set(bset)
+    eng = cached_engine_set(bset)
+    method = check_progress_method(progress_method or bset.progress_method or "cagr-ratio")
     wanted = None if city_ids is None else sorted(set(city_ids))
     scope = None if eng.needs_derivation else wanted
     obs = _store.scoring_observations(
-        session, city_ids=scope, indicator_codes=eng.indicators, published_only=published_only
+        session, city_ids=scope, indicator_codes=eng.indicators, draft_cities=scope_drafts
     )
     cities = _city_frame(session, obs)
     frame = pd.DataFrame(
@@ -76,19 +98,38 @@ def city_scores(
             "value": obs["value"],
         }
     )
-    targets, sources = _targets(session, eng.table, cities)
+    targets, city_targets = _targets(session, eng.table, cities)
     result = score(
         frame,
         eng,
         missing_threshold=float(bset.missing_threshold),
         aggregation="geometric" if bset.aggregation == "geometric" else "arithmetic",
+        red_share_rule=bool(bset.red_share_rule is None or bset.red_share_rule),
         targets=targets,
         target_year=target_year,
+        progress_method=method,
     )
     result.parameters.update(
-        {"benchmark_set": bset.name, "published_only": published_only, "source": "store"}
+        {
+            "benchmark_set": bset.name,
+            "benchmark_set_version": int(bset.version or 1),
+            "published_only": scope_drafts is not None and len(scope_drafts) == 0,
+            "draft_cities": None if scope_drafts is None else sorted(scope_drafts),
+            "source": "store",
+        }
     )
-    return _label(result, cities, sources, eng.table, wanted)
+    return _label(result, cities, city_targets, wanted)
+
+
+def city_values(
+    session: Session, city_id: int, *, draft_cities: Collection[int] | None = ()
+) -> pd.DataFrame:
+    """A city's totals as this reader sees them (same rule as :func:`city_scores`).
+
+    Columns ``city_id, indicator, year, value, unit, source, status, observation_id``,
+    sorted by indicator and year; ``status`` says which values are drafts.
+    """
+    return _store.visible_observations(session, city_ids=[city_id], draft_cities=draft_cities)
 
 
 def _city_frame(session: Session, obs: pd.DataFrame) -> pd.DataFrame:
@@ -101,21 +142,10 @@ def _city_frame(session: Session, obs: pd.DataFrame) -> pd.DataFrame:
 
 def _targets(
     session: Session, bench: pd.DataFrame, cities: pd.DataFrame
-) -> tuple[pd.DataFrame, dict[tuple[str | None, str], tuple[float, str]]]:
-    """Targets for the engine (value scale) and the (value, source) of each."""
+) -> tuple[pd.DataFrame, dict[tuple[str, str], tuple[float, int]]]:
+    """The cities' own targets for the engine (value scale), and (value, year) of each."""
     rows: list[dict[str, object]] = []
-    sources: dict[tuple[str | None, str], tuple[float, str]] = {}
-    for rec in bench.to_dict("records"):
-        ind = str(rec["indicator"])
-        tgt, best = float(rec["target"]), float(rec["best"])
-        if not math.isnan(tgt):
-            value, label = tgt, TARGET_BENCH_TARGET
-        elif not math.isnan(best):
-            value, label = best, TARGET_BENCH_BEST
-        else:
-            continue
-        rows.append({"city": np.nan, "indicator": ind, "target": value})
-        sources[(None, ind)] = (value, label)
+    found: dict[tuple[str, str], tuple[float, int]] = {}
     if len(cities):
         by_id = {int(cid): str(slug) for slug, cid in cities["city_id"].items()}
         stmt = (
@@ -127,15 +157,14 @@ def _targets(
         for cid, code, value, year in session.execute(stmt).all():
             slug = by_id[int(cid)]
             rows.append({"city": slug, "indicator": code, "target": float(value)})
-            sources[(slug, str(code))] = (float(value), f"{TARGET_CITY} ({year})")
-    return pd.DataFrame(rows, columns=["city", "indicator", "target"]), sources
+            found[(slug, str(code))] = (float(value), int(year))
+    return pd.DataFrame(rows, columns=["city", "indicator", "target"]), found
 
 
 def _label(
     result: Scores,
     cities: pd.DataFrame,
-    sources: dict[tuple[str | None, str], tuple[float, str]],
-    bench: pd.DataFrame,
+    city_targets: dict[tuple[str, str], tuple[float, int]],
     wanted: list[int] | None,
 ) -> Scores:
     def relabel(table: pd.DataFrame) -> pd.DataFrame:
@@ -149,17 +178,16 @@ def _label(
         return out.reset_index(drop=True)
 
     ind = relabel(result.indicators)
-    green = dict(zip(bench["indicator"].astype(str), bench["green"], strict=True))
-    values, labels = [], []
-    for slug, code in zip(ind["city_slug"], ind["indicator"], strict=True):
-        hit = sources.get((slug, code)) or sources.get((None, code))
-        if hit is None:
-            values.append(float(green[code]))
-            labels.append(TARGET_GREEN)
-        else:
-            values.append(hit[0])
-            labels.append(hit[1])
-    ind["target_value"] = values
+    # target rows (distance from target) are scored on the distance scale: show the
+    # city's own target on the value scale, the benchmark default as it is
+    values = ind["target"].to_numpy(dtype=float).copy()
+    labels = ind["target_source"].astype(object).to_numpy().copy()
+    for pos, (slug, code) in enumerate(zip(ind["city_slug"], ind["indicator"], strict=True)):
+        hit = city_targets.get((str(slug), str(code)))
+        if hit is not None:
+            values[pos] = hit[0]
+            labels[pos] = f"{TARGET_CITY} ({hit[1]})"
+    ind["target_value"] = np.asarray(values, dtype=float)
     ind["target_source"] = labels
     result.indicators = ind
     result.goals = relabel(result.goals)

@@ -188,6 +188,10 @@ def finish_import(
     )
     staging.drop()
     report.import_id = import_id
+    if source.status == "published":  # stored public scores follow, same transaction
+        from sdgcities.assessment.stored import refresh_after_import
+
+        refresh_after_import(conn, import_id)
     logger.info("%s", report.summary())
     return report
 

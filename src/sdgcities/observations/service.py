@@ -255,6 +255,10 @@ def record_value(
     )
     session.add(obs)
     session.flush()
+    if status == "published":  # public scores move: refreshed before this commit
+        from sdgcities.assessment.stored import scores_changed
+
+        scores_changed(session, [city_id])
     return obs
 
 

@@ -71,9 +71,13 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "weight",
     "target",
     "higher_is_better",
+    "colours",
     "derived",
     "derivation",
 )
+
+#: what a threshold warning means for the row (scores depend on best and worst only)
+NO_COLOUR_NOTE = "the row's colours are left blank (no colour); its scores are unaffected"
 
 #: number of top performers averaged for a derived ``best`` (SDSN method)
 TOP_N = 5
@@ -91,6 +95,8 @@ class BenchmarkSet:
 
     table: pd.DataFrame
     name: str = ""
+    #: warnings found while validating (rows scored, but e.g. left without colour)
+    warnings: tuple[Finding, ...] = ()
 
     @property
     def indicators(self) -> list[str]:
@@ -108,14 +114,26 @@ class BenchmarkSet:
 
     @classmethod
     def from_frame(
-        cls, frame: pd.DataFrame, *, name: str = "", file: str | None = None
+        cls,
+        frame: pd.DataFrame,
+        *,
+        name: str = "",
+        file: str | None = None,
+        strict: bool = False,
     ) -> BenchmarkSet:
-        """Validate ``frame`` (CSV-like columns) into a set; raises :class:`ValidationError`."""
+        """Validate ``frame`` (CSV-like columns) into a set; raises :class:`ValidationError`.
+
+        Warnings (thresholds out of order or partly blank: the row gets no colour;
+        a threshold beyond a bound) do not stop scoring and are kept in
+        :attr:`warnings`; ``strict=True`` turns them into errors.
+        """
         findings = validate_benchmark_table(frame, file=file)
+        if strict:
+            findings = [replace(f, severity="error") for f in findings]
         errors = [f for f in findings if f.severity == "error"]
-        for w in findings:
-            if w.severity != "error":
-                logger.warning("benchmark table: %s", w)
+        warnings = tuple(f for f in findings if f.severity != "error")
+        for w in warnings:
+            logger.warning("benchmark table: %s", w)
         if errors:
             raise ValidationError(
                 f"benchmark table {file or name or ''} has {len(errors)} problem(s)".replace(
@@ -123,11 +141,16 @@ class BenchmarkSet:
                 ),
                 errors,
             )
-        return cls(_canonical_table(frame), name=name)
+        return cls(_canonical_table(frame), name=name, warnings=warnings)
 
 
-def load_benchmarks_csv(path: str | Path, *, name: str | None = None) -> BenchmarkSet:
-    """Read and validate a benchmark CSV; every problem is reported at once."""
+def load_benchmarks_csv(
+    path: str | Path, *, name: str | None = None, strict: bool = False
+) -> BenchmarkSet:
+    """Read and validate a benchmark CSV; every problem is reported at once.
+
+    ``strict=True`` makes warnings (see :meth:`BenchmarkSet.from_frame`) errors.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputFileError(p, "benchmark file not found", "give the path of an existing CSV file")
@@ -137,7 +160,7 @@ def load_benchmarks_csv(path: str | Path, *, name: str | None = None) -> Benchma
         raise InputFileError(
             p, f"cannot read as CSV ({exc})", "save the file as UTF-8 CSV"
         ) from exc
-    return BenchmarkSet.from_frame(frame, name=name or p.stem, file=str(p))
+    return BenchmarkSet.from_frame(frame, name=name or p.stem, file=str(p), strict=strict)
 
 
 def _to_float(text: object) -> float | None:
@@ -294,9 +317,10 @@ def validate_benchmark_table(frame: pd.DataFrame, *, file: str | None = None) ->
             for c in THRESHOLDS:
                 if nums[c] is None and c not in bad_thr:
                     add(
-                        "threshold is blank while others are given",
+                        f"threshold is blank while others are given: {NO_COLOUR_NOTE}",
                         c,
                         fix="give green, yellow and orange, or none",
+                        severity="warning",
                     )
         if (
             best is None
@@ -319,16 +343,18 @@ def validate_benchmark_table(frame: pd.DataFrame, *, file: str | None = None) ->
                 if v1 is not None and v2 is not None and sign * (v1 - v2) < 0:
                     better = "higher" if hib else "lower"
                     # a threshold beyond a bound happens in published sets (Spanish
-                    # index 2018: infant mortality orange 7 vs worst 4.5): warn only
+                    # index 2018: infant mortality orange 7 vs worst 4.5): colours kept;
+                    # thresholds out of order among themselves: the row gets no colour.
+                    # Scores depend on best and worst only, so neither blocks scoring.
                     beyond_bound = c1 == "best" or c2 == "worst"
                     add(
                         f"thresholds not monotonic: {c2}={v2:g} is better than {c1}={v1:g} "
-                        f"({better} is better)",
+                        f"({better} is better)" + ("" if beyond_bound else f": {NO_COLOUR_NOTE}"),
                         c2,
                         v2,
                         "order the values best ≥ green ≥ yellow ≥ orange ≥ worst "
                         "(reversed when lower is better)",
-                        "warning" if beyond_bound else "error",
+                        "warning",
                     )
     return findings
 
@@ -356,16 +382,35 @@ def _canonical_table(frame: pd.DataFrame) -> pd.DataFrame:
         else pd.Series([""] * len(frame))
     )
     hib: list[object] = []
+    usable: list[bool] = []
     for rec, d in zip(out.to_dict("records"), directions, strict=True):
         nums = {
             k: (None if pd.isna(v) else float(v)) for k, v in rec.items() if k in NUMERIC_COLUMNS
         }
         h = _direction_of(nums, d)
         hib.append(np.nan if h is None else h)
+        usable.append(_colours_usable(nums, h))
     out["higher_is_better"] = pd.Series(hib, dtype=object)
+    out["colours"] = usable
     out["derived"] = False
     out["derivation"] = ""
     return out.reset_index(drop=True)[list(TABLE_COLUMNS)]
+
+
+def _colours_usable(nums: dict[str, float | None], hib: bool | None) -> bool:
+    """Whether a row's thresholds can colour values: all three given, in order.
+
+    A threshold beyond ``best`` or ``worst`` does not matter here (published
+    dashboards colour from the censored scale); green/yellow/orange out of order
+    among themselves, or partly blank, leave the row without colour.
+    """
+    g, y, o = nums.get("green"), nums.get("yellow"), nums.get("orange")
+    if g is None or y is None or o is None:
+        return False
+    if hib is None:
+        return (g >= y >= o) or (g <= y <= o)
+    sign = 1.0 if hib else -1.0
+    return sign * (g - y) >= 0 and sign * (y - o) >= 0
 
 
 def distance_from_target(values: np.ndarray, target: np.ndarray) -> np.ndarray:

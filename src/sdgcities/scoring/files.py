@@ -8,7 +8,12 @@ Used by ``sdgcities score --observations OBS.csv --benchmarks BENCH.csv --out SC
 * BENCH: see :mod:`sdgcities.scoring.benchmarks`.
 * SCORES: ``city, level, code, score, colour``; ``level`` is ``indicator``, ``goal`` or
   ``index``; a goal's ``code`` is BENCH's goal column, the index row's code is
-  ``index``. Written with standard CSV quoting, UTF-8.
+  ``index``. A goal or index with no data has a blank score (never 0). Written with
+  standard CSV quoting, UTF-8; an ``.xlsx`` name writes a real Excel workbook (sheet
+  ``scores``, plus ``warnings`` when BENCH had any).
+* BENCH rows whose colour thresholds are out of order or partly blank are scored (the
+  scores depend on best and worst only) and left without colour, with a warning naming
+  file, row and column; ``strict=True`` makes those warnings errors.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pandas as pd
 from sdgcities.errors import Finding, InputFileError, ValidationError
 from sdgcities.scoring.aggregate import Aggregation
 from sdgcities.scoring.benchmarks import load_benchmarks_csv
+from sdgcities.scoring.progress import DEFAULT_PROGRESS_METHOD, ProgressMethod
 from sdgcities.scoring.scores import OBSERVATION_COLUMNS, score
 
 SCORES_COLUMNS: tuple[str, ...] = ("city", "level", "code", "score", "colour")
@@ -112,13 +118,19 @@ def score_files(
     *,
     missing_threshold: float = 0.2,
     aggregation: Aggregation = "arithmetic",
+    strict: bool = False,
+    red_share_rule: bool = True,
+    progress_method: ProgressMethod = DEFAULT_PROGRESS_METHOD,
 ) -> pd.DataFrame:
     """Score OBS against BENCH, write SCORES (``city, level, code, score, colour``), return it.
 
-    Raises :class:`~sdgcities.errors.ValidationError` listing every finding (file, row,
-    column) in either input, or :class:`~sdgcities.errors.InputFileError`.
+    The format follows ``out_path``'s suffix: ``.xlsx`` writes Excel, anything else CSV.
+    The returned table's ``attrs["warnings"]`` lists BENCH's warnings
+    (:class:`~sdgcities.errors.Finding`). Raises
+    :class:`~sdgcities.errors.ValidationError` listing every finding (file, row, column)
+    in either input, or :class:`~sdgcities.errors.InputFileError`; nothing is written then.
     """
-    bench = load_benchmarks_csv(benchmarks_path)
+    bench = load_benchmarks_csv(benchmarks_path, strict=strict)
     obs = read_observations_csv(observations_path)
     known = set(bench.indicators)
     unknown = sorted(set(obs["indicator"]) - known)
@@ -138,9 +150,26 @@ def score_files(
         )
     if not math.isfinite(missing_threshold):
         raise ValueError("missing_threshold must be a number between 0 and 1")
-    result = score(obs, bench, missing_threshold=missing_threshold, aggregation=aggregation)
-    table = result.to_long().loc[:, list(SCORES_COLUMNS)]
+    result = score(
+        obs,
+        bench,
+        missing_threshold=missing_threshold,
+        aggregation=aggregation,
+        red_share_rule=red_share_rule,
+        progress_method=progress_method,
+    )
+    table = result.to_long().loc[:, list(SCORES_COLUMNS)].reset_index(drop=True)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False, encoding="utf-8")
+    tmp = out.with_name(out.name + ".tmp")
+    if out.suffix.lower() == ".xlsx":
+        warn = pd.DataFrame([w.as_dict() for w in bench.warnings])
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            table.to_excel(writer, sheet_name="scores", index=False)
+            if len(warn):
+                warn.to_excel(writer, sheet_name="warnings", index=False)
+    else:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    tmp.replace(out)  # never a half-written SCORES file
+    table.attrs["warnings"] = list(bench.warnings)
     return table

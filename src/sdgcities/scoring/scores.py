@@ -19,12 +19,22 @@ from sdgcities.scoring.aggregate import Aggregation, goal_scores, index_scores
 from sdgcities.scoring.benchmarks import BenchmarkSet, derive_bounds, distance_from_target
 from sdgcities.scoring.colours import dashboard_scale, goal_colours, indicator_colours
 from sdgcities.scoring.normalise import normalise
-from sdgcities.scoring.progress import progress
+from sdgcities.scoring.progress import (
+    DEFAULT_PROGRESS_METHOD,
+    ProgressMethod,
+    check_progress_method,
+    progress,
+)
 
 logger = logging.getLogger(__name__)
 
 OBSERVATION_COLUMNS: tuple[str, ...] = ("city", "indicator", "year", "value")
-METHOD_VERSION = "sdsn-city-index/1"
+METHOD_VERSION = "sdsn-city-index/2"
+
+#: where a row's 2030 target came from (column ``target_source``)
+TARGET_GIVEN = "city target"
+TARGET_GREEN = "benchmark green threshold"
+TARGET_BEST = "benchmark best (row has no colour thresholds)"
 
 
 @dataclass
@@ -119,6 +129,7 @@ def score(
     targets: pd.DataFrame | None = None,
     target_year: int = 2030,
     baseline_year: int | None = None,
+    progress_method: ProgressMethod = DEFAULT_PROGRESS_METHOD,
 ) -> Scores:
     """Score every city in ``observations`` (columns city, indicator, year, value).
 
@@ -126,12 +137,21 @@ def score(
     those latest values (:func:`~sdgcities.scoring.benchmarks.derive_bounds`).
     Observations of indicators not in the benchmark set are ignored (logged).
 
-    Progress compares the baseline (earliest year, or the latest year ≤
-    ``baseline_year``) with the latest value against a 2030 target: by default the
-    indicator's green threshold (SDSN SDR convention); ``targets`` (columns indicator,
-    target and optionally city) overrides it per indicator or per city × indicator.
+    Colours: a row whose thresholds are out of order or partly blank (a warning of the
+    benchmark set) is coloured ``grey`` (no colour); its scores are unaffected, as
+    normalised scores, goal scores and the index depend only on ``best`` and ``worst``.
+    A goal with no data has no score (NaN, never 0).
+
+    Progress (``progress_method``, see :mod:`sdgcities.scoring.progress`) compares the
+    baseline (earliest year, or the latest year ≤ ``baseline_year``) with the latest
+    value against a 2030 target chosen by one rule, the same in file and store modes:
+    the city's own target from ``targets`` (columns indicator, target and optionally
+    city; city-specific rows win over indicator-wide ones), else the row's green
+    threshold (the SDSN SDR "SDG achievement threshold"), else — a row without usable
+    thresholds — its ``best`` bound. Column ``target_source`` says which applied.
     """
     _check_observations(observations)
+    progress_method = check_progress_method(progress_method)
     if not 0.0 <= missing_threshold <= 1.0:
         raise ValueError(f"missing_threshold={missing_threshold} must be between 0 and 1")
     bench = benchmarks.table
@@ -208,9 +228,11 @@ def score(
         bench = benchmarks.table
     best = bench["best"].to_numpy(dtype=float)
     worst = bench["worst"].to_numpy(dtype=float)
-    green = bench["green"].to_numpy(dtype=float)
-    yellow = bench["yellow"].to_numpy(dtype=float)
-    orange = bench["orange"].to_numpy(dtype=float)
+    # a row whose thresholds cannot colour (warned when the set was read) gets no colour
+    usable = bench["colours"].to_numpy(dtype=bool)
+    green = np.where(usable, bench["green"].to_numpy(dtype=float), np.nan)
+    yellow = np.where(usable, bench["yellow"].to_numpy(dtype=float), np.nan)
+    orange = np.where(usable, bench["orange"].to_numpy(dtype=float), np.nan)
     weight = bench["weight"].to_numpy(dtype=float)
     hib_col = bench["higher_is_better"]
     hib = np.where(hib_col.isna(), best > worst, hib_col.fillna(False).astype(bool))
@@ -238,10 +260,19 @@ def score(
         goal_m, missing_share, missing_threshold=missing_threshold, aggregation=aggregation
     )
 
-    # progress
-    targ = np.broadcast_to(green, shape).copy()
-    if targets is not None:
-        targ = _apply_targets(targ, targets, ind_pos, pd.Index(cities), is_target, tgt)
+    # progress: one target rule (city target, else green threshold, else best)
+    default_target = np.where(np.isnan(green), best, green)
+    targ = np.broadcast_to(default_target, shape).copy()
+    source = np.broadcast_to(
+        np.where(np.isnan(green), TARGET_BEST, TARGET_GREEN).astype(object), shape
+    ).copy()
+    if targets is not None and len(targets):
+        given = _apply_targets(
+            np.full(shape, np.nan), targets, ind_pos, pd.Index(cities), is_target, tgt
+        )
+        has = ~np.isnan(given)
+        targ[has] = given[has]
+        source[has] = TARGET_GIVEN
     prog = progress(
         xb.ravel(),
         x.ravel(),
@@ -250,6 +281,7 @@ def score(
         latest_year=years.ravel(),
         higher_is_better=np.broadcast_to(hib, shape).ravel(),
         target_year=target_year,
+        method=progress_method,
     )
 
     city_col = np.repeat(np.asarray(cities, dtype=object), n_ind)
@@ -266,6 +298,7 @@ def score(
             "baseline_year": base_years.ravel(),
             "baseline_value": base_vals.ravel(),
             "target": targ.ravel(),
+            "target_source": source.ravel(),
             "progress_ratio": prog["ratio"].to_numpy(),
             "progress": prog["category"].to_numpy(),
             "progress_method": prog["method"].to_numpy(),
@@ -299,6 +332,7 @@ def score(
         "min_rated_share": min_rated_share,
         "target_year": target_year,
         "baseline_year": baseline_year,
+        "progress_method": progress_method,
         "benchmarks": benchmarks.name,
     }
     return Scores(ind_table, goals, index, benchmarks, params)

@@ -199,10 +199,47 @@ class BenchmarkSet(Base):
     aggregation: Mapped[str] = mapped_column(String(16), default="arithmetic")
     missing_threshold: Mapped[float] = mapped_column(Float, default=0.2)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: "a goal is red when more than a third of its indicators are red" (SDSN rule)
+    red_share_rule: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: progress method name (``sdgcities.scoring.progress.PROGRESS_METHODS``)
+    progress_method: Mapped[str] = mapped_column(String(32), default="cagr-ratio")
+    #: bumped by every change of the set's rows or parameters (stored scores cite it)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    #: bounds derived from the public values of all cities at the last score refresh
+    derived_bounds: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     rows: Mapped[list[Benchmark]] = relationship(
         back_populates="benchmark_set", cascade="all, delete-orphan"
     )
+
+
+class CityScore(Base):
+    """A city's stored scores under one benchmark set, from its *public* values.
+
+    Refreshed in the same transaction by every import, correction, publication and
+    benchmark change (``sdgcities.assessment.stored.refresh_scores``); pages and the
+    API read it instead of scoring on every view. ``set_version`` and
+    ``max_observation_id`` say which benchmark-set version and observations produced it.
+    """
+
+    __tablename__ = "city_scores"
+    __table_args__ = (UniqueConstraint("city_id", "set_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    set_id: Mapped[int] = mapped_column(ForeignKey("benchmark_sets.id", ondelete="CASCADE"))
+    index_score: Mapped[float | None] = mapped_column(Float)
+    missing_share: Mapped[float | None] = mapped_column(Float)
+    n_goals: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: column-oriented: {"goal": [...], "score": [...], ...}
+    goals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: column-oriented: {"indicator": [...], "score": [...], "colour": [...], ...}
+    indicators: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    set_version: Mapped[int] = mapped_column(Integer, default=1)
+    max_observation_id: Mapped[int] = mapped_column(Integer, default=0)
+    method_version: Mapped[str] = mapped_column(String(64), default="")
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Benchmark(Base):

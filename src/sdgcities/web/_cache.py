@@ -5,10 +5,16 @@ Every entry is stored with the *data version* — a cheap fingerprint of the tab
 pages read (largest ids and row counts, which grow on every import, correction or
 edit) — and is recomputed when that version changes. Each worker process keeps its
 own cache; nothing is shared or written to disk.
+
+``SDGCITIES_PAGE_CACHE=off`` (or ``0``/``false``/``no``) switches every page cache off —
+this one and the anonymous-response cache built on it — so that measurements and
+debugging see the real cost of each page (scores themselves are stored in the database,
+``sdgcities.assessment.stored``, and need no cache to be fast).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -39,11 +45,21 @@ _VERSION_TTL_S = 1.0  # how long a looked-up version is trusted within one proce
 MAX_AGE_S = 60.0
 
 
-class PageCache:
-    """LRU cache ``key -> (data version, value)``; thread-safe."""
+def page_cache_enabled() -> bool:
+    """False when ``SDGCITIES_PAGE_CACHE`` is ``off``, ``0``, ``false`` or ``no``."""
+    value = os.environ.get("SDGCITIES_PAGE_CACHE", "on").strip().lower()
+    return value not in ("off", "0", "false", "no")
 
-    def __init__(self, maxsize: int = 512) -> None:
+
+class PageCache:
+    """LRU cache ``key -> (data version, value)``; thread-safe.
+
+    ``enabled=False`` (default: :func:`page_cache_enabled`) computes every value afresh.
+    """
+
+    def __init__(self, maxsize: int = 512, *, enabled: bool | None = None) -> None:
         self.maxsize = maxsize
+        self.enabled = page_cache_enabled() if enabled is None else enabled
         self._items: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Any, float]] = (
             OrderedDict()
         )
@@ -104,6 +120,8 @@ class PageCache:
 
     def peek(self, key: tuple[Any, ...], version: tuple[Any, ...]) -> Any | None:
         """The cached value of ``key`` if it was computed for ``version``, else None."""
+        if not self.enabled:
+            return None
         with self._lock:
             hit = self._items.get(key)
             if hit is not None and hit[0] == version and time.monotonic() - hit[2] < MAX_AGE_S:
@@ -116,6 +134,8 @@ class PageCache:
         self._version = None
 
     def get_or_compute(self, session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        if not self.enabled:
+            return compute()
         version = self.data_version(session)
         hit = self.peek(key, version)
         if hit is not None:
@@ -126,6 +146,8 @@ class PageCache:
 
     def put(self, key: tuple[Any, ...], version: tuple[Any, ...], value: Any) -> None:
         """Keep ``value`` for ``key``, computed from the data at ``version``."""
+        if not self.enabled:
+            return
         with self._lock:
             self._items[key] = (version, value, time.monotonic())
             self._items.move_to_end(key)
@@ -191,7 +213,7 @@ class AnonymousPageMiddleware:
         return ("resp", path, query, headers.get(b"host", b""), lang, b"hx-request" in headers)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        key = self._key(scope)
+        key = self._key(scope) if self.cache.enabled else None
         if key is None:
             await self.app(scope, receive, send)
             if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):

@@ -39,6 +39,10 @@ TRENDS: dict[str, tuple[str, str]] = {
     "deteriorating": ("↓", "Worsening"),
     "improving": ("↑", "Improving"),
     "stable": ("→", "Stable"),
+    # SDSN Sustainable Development Report trend method (progress method sdr-trend)
+    "on track or maintaining achievement": ("↑", "On track or maintaining achievement"),
+    "moderately improving": ("↗", "Moderately improving"),
+    "stagnating": ("→", "Stagnating"),
 }
 
 

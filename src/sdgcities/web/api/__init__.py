@@ -26,5 +26,6 @@ from sdgcities.web.errors import ERROR_RESPONSES
 router = APIRouter(responses=ERROR_RESPONSES)
 for _module in (cities, scores, layers, indicators, observations, exports, me, servicedesk, review):
     router.include_router(_module.router)
+router.include_router(scores.benchmark_router)
 
 __all__ = ["router"]

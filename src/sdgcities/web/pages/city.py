@@ -15,13 +15,13 @@ from sdgcities._i18n import N_
 from sdgcities.accounts.permissions import can_see_drafts, draft_city_ids
 from sdgcities.assessment.challenges import challenge_summary
 from sdgcities.assessment.peers import peer_group
-from sdgcities.assessment.scores import city_scores
+from sdgcities.assessment.scores import city_scores, city_values
+from sdgcities.assessment.stored import stored_scores
 from sdgcities.cities.service import city_typology, get_city
 from sdgcities.errors import NotFoundError
 from sdgcities.exports.opensdg import export_open_sdg_bytes
 from sdgcities.exports.sdmx import export_sdmx_bytes
 from sdgcities.exports.tabular import export_observations_bytes, export_scores_bytes
-from sdgcities.observations.service import current_observations
 from sdgcities.scoring.scores import Scores
 from sdgcities.store.models import City, HexLayer, Indicator
 from sdgcities.web import _queries, i18n
@@ -63,11 +63,19 @@ DOWNLOADS: dict[str, tuple[str, str]] = {
 
 
 def all_scores(env: PageEnv, *, published_only: bool = True) -> Scores | None:
-    """Scores of every city (cached until the data change); None when nothing is scorable."""
+    """Scores of every city; None when nothing is scorable.
+
+    The public view reads the stored scores (``sdgcities.assessment.stored``, refreshed
+    by every change); ``published_only=False`` (admins, global hubs) scores the current
+    versions of every city on the fly. Kept in the page cache until the data change.
+    """
 
     def compute() -> Scores | None:
         try:
-            return city_scores(env.session, published_only=published_only)
+            if published_only:
+                found = stored_scores(env.session)
+                return found if found is not None else city_scores(env.session)
+            return city_scores(env.session, draft_cities=None)
         except NotFoundError:
             return None  # no benchmark set stored yet
 
@@ -87,26 +95,41 @@ def _scores_of(scores: Scores | None, city_id: int) -> dict[str, Any]:
     }
 
 
-def _peer_medians(
-    env: PageEnv, scores: Scores | None, city_id: int
-) -> tuple[dict[str, float], str]:
+def _city_and_peer_scores(
+    env: PageEnv, city: City, drafts: set[int] | None, peer_ids: list[int]
+) -> Scores | None:
+    """Scores of the city and its peers as this reader may see them.
+
+    The public view (and anyone without draft rights for this city) reads the stored
+    public scores; a reader with draft rights for the city gets it scored on the fly
+    from its current versions, beside the *public* values of every other city.
+    """
+    ids = [city.id, *peer_ids]
+    try:
+        if drafts is None or city.id in drafts:
+            return city_scores(env.session, ids, draft_cities=drafts)
+        found = stored_scores(env.session, ids)
+        return found if found is not None else city_scores(env.session, ids)
+    except NotFoundError:
+        return None  # no benchmark set stored yet
+
+
+def _peer_medians(scores: Scores | None, peer_ids: list[int]) -> dict[str, float]:
     if scores is None:
-        return {}, ""
-    group = peer_group(env.session, city_id)
+        return {}
     ind = scores.indicators
-    peers = ind[ind["city_id"].isin(group.city_ids) & ind["value"].notna()]
+    peers = ind[ind["city_id"].isin(peer_ids) & ind["value"].notna()]
     med = peers.groupby("indicator")["value"].median()
-    return {str(k): float(v) for k, v in med.items()}, group.description
+    return {str(k): float(v) for k, v in med.items()}
 
 
-def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, Any]:
-    """Everything the city page shows."""
-    scores = all_scores(env, published_only=published_only)
+def _city_data(env: PageEnv, city: City, *, drafts: set[int] | None) -> dict[str, Any]:
+    """Everything the city page shows, from the values this reader may see."""
+    group = peer_group(env.session, city.id)
+    scores = _city_and_peer_scores(env, city, drafts, group.city_ids)
     scored = _scores_of(scores, city.id)
-    peer_median, peer_desc = _peer_medians(env, scores, city.id)
-    obs = current_observations(
-        env.session, city_ids=[city.id], disaggregation="", published_only=published_only
-    )
+    peer_median = _peer_medians(scores, group.city_ids)
+    obs = city_values(env.session, city.id, draft_cities=drafts)
     codes = sorted(set(obs["indicator"].astype(str))) if len(obs) else []
     info = {
         i.code: i
@@ -133,6 +156,7 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
                     "unit": clean(last["unit"]) or (ind.unit if ind else ""),
                     "year": int(last["year"]),
                     "source": source,
+                    "status": str(last["status"]),
                     "area": (areas.get(code) or _(OSM_EXTRACT_NOTE))
                     if source.startswith(SPATIAL_SOURCE)
                     else None,
@@ -165,7 +189,8 @@ def _city_data(env: PageEnv, city: City, *, published_only: bool) -> dict[str, A
         "scores": scored,
         "rows": rows,
         "series": series,
-        "peer_group": peer_desc,
+        "peer_group": group.description,
+        "shows_drafts": drafts is None or city.id in drafts,
         "years": year_span(all_years[0], all_years[-1]) if all_years else None,
     }
 
@@ -268,11 +293,12 @@ def city_page(slug: str, env: PageEnv = Depends(page_env)) -> Response:
 
 def _city_page(slug: str, env: PageEnv) -> Response:
     city = _city(env, slug)
-    published_only = not can_see_drafts(env.user, city.id, env.session)
+    drafts = draft_city_ids(env.user, env.session)
+    own_drafts = drafts is None or city.id in drafts
     lang = i18n.get_locale()
 
     def body() -> tuple[Markup, list[str]]:
-        data = _city_data(env, city, published_only=published_only)
+        data = _city_data(env, city, drafts=drafts)
         layers = _queries.hex_layers(env.session, city.id)
         extents = _layer_extents(env, layers)
         layer_views = [
@@ -307,7 +333,7 @@ def _city_page(slug: str, env: PageEnv) -> Response:
         return render_fragment("partials/city_body.html", ctx), attributions
 
     html, attributions = env.cache.get_or_compute(
-        env.session, ("city_html", city.id, published_only, lang), body
+        env.session, ("city_html", city.id, own_drafts, lang), body
     )
     return render(
         env.request, "city.html", {"city": city, "body": html, "attributions": attributions}
@@ -318,11 +344,12 @@ def _city_page(slug: str, env: PageEnv) -> Response:
 def city_challenges_panel(slug: str, env: PageEnv = Depends(page_env)) -> Response:
     """The greatest-challenges panel (loaded after the page, as it compares with peers)."""
     city = _city(env, slug)
-    published_only = not can_see_drafts(env.user, city.id, env.session)
+    drafts = draft_city_ids(env.user, env.session)
+    own_drafts = drafts is None or city.id in drafts
     summary = env.cache.get_or_compute(
         env.session,
-        ("challenges", city.id, published_only, i18n.get_locale()),  # reasons are worded
-        lambda: challenge_summary(env.session, city.id, limit=5, published_only=published_only),
+        ("challenges", city.id, own_drafts, i18n.get_locale()),  # reasons are worded
+        lambda: challenge_summary(env.session, city.id, limit=5, draft_cities=drafts),
     )
     partial = bool(env.request.headers.get("HX-Request"))
     name = "partials/challenges.html" if partial else "challenges_page.html"
