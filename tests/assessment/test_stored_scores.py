@@ -78,7 +78,7 @@ def test_import_refreshes_in_the_same_transaction(hand_store: Store, tmp_path: P
     engine, ids = hand_store
     path = tmp_path / "obs.csv"
     path.write_text("city,indicator,year,value\nzeta,A,2020,100\nzeta,B,2020,0\n")
-    import_observations(engine, path)
+    import_observations(engine, path, status="published")
     # Zeta now has A 100 and B 0 (both 100); C missing (1/3 > 20 %): no index, a row
     with transaction(engine) as s:
         got = stored_scores(s, [ids["Zeta"]], benchmark_set="hand")

@@ -212,7 +212,7 @@ def _ranked(
     published_only: bool | None,
     benchmark_set: str | BenchmarkSet | None,
     min_peers: int,
-    draft_cities: Collection[int] | None,
+    draft_cities: Collection[int] | None = (),
 ) -> list[Challenge]:
     """Every scored indicator of the city as a Challenge, by priority (highest first)."""
     target_city = _store.get_city(session, city_id)

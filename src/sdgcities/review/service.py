@@ -41,12 +41,11 @@ T = TypeVar("T")
 
 
 def _refresh_scores(session: Session, city_ids: set[int]) -> None:
-    """Refresh the stored scores when the assessment package offers it."""
-    try:
-        from sdgcities.assessment import refresh_scores  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    refresh_scores(session, city_ids)
+    """Refresh the stored public scores of the cities whose values were published, once,
+    before this transaction commits (:func:`sdgcities.assessment.stored.scores_changed`)."""
+    from sdgcities.assessment.stored import scores_changed
+
+    scores_changed(session, city_ids)
 
 
 ON_PUBLISH.append(_refresh_scores)
