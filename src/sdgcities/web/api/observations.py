@@ -17,12 +17,13 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
 from sdgcities.accounts import permissions
 from sdgcities.errors import NotFoundError
+from sdgcities.observations._validate import range_problem
 from sdgcities.store.models import Observation, User
 from sdgcities.web.api._common import (
     DbSession,
@@ -44,7 +45,7 @@ from sdgcities.web.api._schemas import (
     clean_str,
 )
 from sdgcities.web.auth import CsrfChecked, ensure_can_edit_city, require_user
-from sdgcities.web.deps import get_engine
+from sdgcities.web.deps import IdPath, get_engine
 from sdgcities.web.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def list_observations(
 
 @router.get("/{observation_id}", response_model=ObservationDetail, summary="One value")
 def get_observation(
-    observation_id: Annotated[int, Path(ge=1, le=2**62)],
+    observation_id: IdPath,
     session: DbSession,
     user: OptionalUser,
 ) -> ObservationDetail:
@@ -206,6 +207,22 @@ def write_observation(
     city = get_city_or_404(session, body.city)
     ensure_can_edit_city(user, city.id, session, city.name)
     ind = get_indicator(session, body.indicator)
+    bad = range_problem(body.value, ind.unit)
+    if bad is not None:
+        raise ApiError(
+            422,
+            f"{bad[0]}; {bad[1]}",
+            code="validation_error",
+            details=[
+                {
+                    "field": "value",
+                    "value": body.value,
+                    "unit": ind.unit,
+                    "message": bad[0],
+                    "fix": bad[1],
+                }
+            ],
+        )
     previous = session.scalar(
         select(Observation.id).where(
             Observation.city_id == city.id,

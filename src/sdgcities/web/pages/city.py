@@ -23,6 +23,7 @@ from sdgcities.observations.service import current_observations
 from sdgcities.scoring.scores import Scores
 from sdgcities.store.models import City, HexLayer, Indicator
 from sdgcities.web import _queries, i18n
+from sdgcities.web.deps import IdPath
 from sdgcities.web.hexmap import layer_geojson
 from sdgcities.web.i18n import gettext as _
 from sdgcities.web.pages._common import PageEnv, clean, page_env, records, script_json
@@ -218,7 +219,7 @@ def city_challenges_panel(slug: str, env: PageEnv = Depends(page_env)) -> Respon
 
 
 @router.get("/cities/{slug}/hexes/{layer_id}.geojson")
-def city_hexes(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+def city_hexes(slug: str, layer_id: IdPath, env: PageEnv = Depends(page_env)) -> Response:
     city = _city(env, slug)
     layer = env.session.get(HexLayer, layer_id)
     if layer is None or layer.city_id != city.id:

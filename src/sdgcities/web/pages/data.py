@@ -19,7 +19,7 @@ from sdgcities.observations.importer import import_observations
 from sdgcities.observations.service import history, provenance_of
 from sdgcities.store.models import City, ImportBatch
 from sdgcities.web import auth
-from sdgcities.web.deps import get_engine
+from sdgcities.web.deps import IdPath, get_engine
 from sdgcities.web.i18n import gettext as _
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
 from sdgcities.web.templating import render
@@ -163,6 +163,6 @@ def value_history(
 
 
 @router.get("/data/provenance/{observation_id}", response_class=HTMLResponse)
-def provenance(observation_id: int, env: PageEnv = Depends(page_env)) -> Response:
+def provenance(observation_id: IdPath, env: PageEnv = Depends(page_env)) -> Response:
     prov = provenance_of(env.session, observation_id)
     return render(env.request, "provenance.html", {"p": prov})
