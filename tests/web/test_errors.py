@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -124,7 +125,8 @@ def test_every_error_path_has_the_shape(client: tuple[TestClient, Seed]) -> None
 
 def test_413_shape(client: tuple[TestClient, Seed], monkeypatch: pytest.MonkeyPatch) -> None:
     c, data = client
-    monkeypatch.setenv("SDGCITIES_MAX_UPLOAD_MB", "0.0001")
+    app = c.app  # type: ignore[attr-defined]
+    app.state.settings = replace(app.state.settings, max_upload_mb=0.0001)
     r = c.post(
         "/api/v1/observations/import",
         content=b"x" * 1000,

@@ -9,7 +9,6 @@ the old version.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 import zipfile
 from collections.abc import Hashable, Mapping
@@ -22,6 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
 from sdgcities.accounts import permissions
+from sdgcities.config import UPLOAD_SUFFIXES
 from sdgcities.errors import NotFoundError
 from sdgcities.observations._validate import range_problem
 from sdgcities.store.models import Observation, User
@@ -45,25 +45,12 @@ from sdgcities.web.api._schemas import (
     clean_str,
 )
 from sdgcities.web.auth import CsrfChecked, ensure_can_edit_city, require_user
-from sdgcities.web.deps import IdPath, get_engine
+from sdgcities.web.deps import IdPath, get_engine, get_settings_dep
 from sdgcities.web.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/observations", tags=["observations"])
-
-#: largest upload accepted by POST /observations/import (SDGCITIES_MAX_UPLOAD_MB)
-DEFAULT_MAX_UPLOAD_MB = 20
-UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
-
-
-def max_upload_bytes() -> int:
-    raw = os.environ.get("SDGCITIES_MAX_UPLOAD_MB", "")
-    try:
-        mb = float(raw) if raw else DEFAULT_MAX_UPLOAD_MB
-    except ValueError:
-        mb = DEFAULT_MAX_UPLOAD_MB
-    return int(mb * 1024 * 1024)
 
 
 def _row_out(row: Mapping[Hashable, Any]) -> ObservationOut:
@@ -254,7 +241,7 @@ def write_observation(
 
 
 async def _receive_upload(request: Request, folder: FsPath, filename: str | None) -> FsPath:
-    limit = max_upload_bytes()
+    limit = get_settings_dep(request).max_upload_bytes  # also capped while streaming
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise ApiError(
@@ -269,6 +256,12 @@ async def _receive_upload(request: Request, folder: FsPath, filename: str | None
         if upload is None or isinstance(upload, str):
             raise ApiError(400, "send the file in the form field 'file'")
         name = FsPath(upload.filename or filename or "upload.csv").name
+        if not name.lower().endswith(UPLOAD_SUFFIXES):
+            raise ApiError(
+                415,
+                f"{name}: only {', '.join(UPLOAD_SUFFIXES)} files can be imported; "
+                "save the sheet as CSV (UTF-8) or .xlsx",
+            )
         target = folder / name
         size = 0
         with target.open("wb") as fh:
@@ -311,7 +304,8 @@ async def import_file(
     session: DbSession,
     user: Annotated[User, Depends(require_user)],
     filename: Annotated[
-        str, Query(min_length=1, max_length=200, pattern=r"^[\w\-. ]+\.(csv|txt|xlsx|xlsm)$")
+        str,
+        Query(min_length=1, max_length=200, pattern=r"^[\w\-. ]+\.(csv|txt|tsv|xlsx|xlsm)$"),
     ] = "upload.csv",
     reason: str | None = text_query("why these values are imported", max_length=2000),
     status: Literal["published", "draft"] = "published",

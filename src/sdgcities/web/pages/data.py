@@ -14,21 +14,19 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from sdgcities.accounts.permissions import editable_city_ids
+from sdgcities.config import UPLOAD_SUFFIXES
 from sdgcities.errors import InputFileError, ValidationError
 from sdgcities.observations.importer import import_observations
 from sdgcities.observations.service import history, provenance_of
 from sdgcities.store.models import City, ImportBatch
 from sdgcities.web import auth
-from sdgcities.web.deps import IdPath, get_engine
+from sdgcities.web.deps import IdPath, get_engine, get_settings_dep
 from sdgcities.web.i18n import gettext as _
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
 from sdgcities.web.templating import render
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-SUFFIXES = (".csv", ".xlsx", ".xls", ".txt", ".tsv")
 
 
 def _editable(env: PageEnv) -> list[City]:
@@ -93,7 +91,7 @@ def upload(
         )
     name = Path(file.filename or "upload.csv").name
     name = re.sub(r"[^\w.\- ]+", "_", name)[:200] or "upload.csv"
-    if not name.lower().endswith(SUFFIXES):
+    if not name.lower().endswith(UPLOAD_SUFFIXES):
         return _page(
             env,
             400,
@@ -108,11 +106,17 @@ def upload(
         path = Path(tmp) / name
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out, length=1024 * 1024)
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
+        limit = get_settings_dep(env.request).max_upload_bytes  # also capped while streaming
+        if path.stat().st_size > limit:
+            size = "%g" % (limit / (1024 * 1024))
             return _page(
                 env,
                 413,
-                error=_("%(file)s is larger than 50 MB; split it into several files", file=name),
+                error=_(
+                    "%(file)s is larger than %(size)s MB; split it into several files",
+                    file=name,
+                    size=size,
+                ),
             )
         try:
             report = import_observations(
