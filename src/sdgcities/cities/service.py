@@ -321,7 +321,11 @@ def _filtered(
     if search and search.strip():
         s = search.strip().lower()
         stmt = stmt.where(
-            or_(func.lower(City.name).like(f"%{s}%"), City.slug.like(f"%{slugify(s)}%"))
+            # autoescape: a "%" or "_" typed in the search box is a character, not a wildcard
+            or_(
+                func.lower(City.name).contains(s, autoescape=True),
+                City.slug.contains(slugify(s), autoescape=True),
+            )
         )
     if region:
         r = region.strip().lower()

@@ -174,6 +174,29 @@ def token_cmd(
     typer.echo(token)
 
 
+@users_app.command("unlock")
+@handle_errors
+def unlock_cmd(
+    email: str = typer.Argument(..., help="The account whose failed logins to forget."),
+) -> None:
+    """Forget an account's failed logins, so that no delay slows its next login.
+
+    Failed logins never lock an account; they only make the client that failed wait
+    longer each time. Use this when a user was slowed down by their own mistakes.
+    Example:
+
+      sdgcities users unlock lab@nairobi.go.ke
+    """
+    from sdgcities.accounts.login import unlock
+    from sdgcities.accounts.users import get_user
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        user = get_user(session, email)
+        removed = unlock(session, user.email)
+    console.print(f"[green]✓[/] {user.email}: {removed} failed login(s) forgotten")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.add_typer(users_app, name="users")

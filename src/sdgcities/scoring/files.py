@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from sdgcities.errors import Finding, InputFileError, ValidationError
+from sdgcities.exports._cells import escape_frame
 from sdgcities.scoring.aggregate import Aggregation
 from sdgcities.scoring.benchmarks import load_benchmarks_csv
 from sdgcities.scoring.scores import OBSERVATION_COLUMNS, score
@@ -142,5 +143,5 @@ def score_files(
     table = result.to_long().loc[:, list(SCORES_COLUMNS)]
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False, encoding="utf-8")
+    escape_frame(table).to_csv(out, index=False, encoding="utf-8")
     return table
