@@ -125,27 +125,38 @@ class BodyLimitMiddleware:
 
         received = 0
         started = False
+        exceeded = False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise BodyTooLarge(limit)
             return message
 
         async def watch(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # the app answered its own way (e.g. "cannot parse the body"): say why
+                if not started:
+                    started = True
+                    await _answer(scope, send, 413, "payload_too_large", too_large_message(limit))
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, counted, watch)
-        except BodyTooLarge:
-            if started:
+        except BaseException:
+            # raised from the body reader, possibly wrapped by a task group on the way
+            if not exceeded:
                 raise
+            if started:
+                return
             logger.info("refused a body over %s bytes on %s", limit, path)
             await _answer(scope, send, 413, "payload_too_large", too_large_message(limit))
 
