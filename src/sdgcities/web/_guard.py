@@ -172,7 +172,7 @@ def _content_length(scope: Scope) -> int | None:
 # --------------------------------------------------------------------------- headers
 
 
-def content_security_policy(tile_url: str = "") -> str:
+def content_security_policy(tile_url: str = "", *, script_hashes: list[str] | None = None) -> str:
     """The CSP of every page: scripts, styles, fonts and frames only from this server.
 
     No inline script (``script-src 'self'``; JSON data blocks are not executed); inline
@@ -188,7 +188,7 @@ def content_security_policy(tile_url: str = "") -> str:
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",
+            " ".join(["script-src 'self'", *(script_hashes or [])]),
             "style-src 'self' 'unsafe-inline'",
             f"img-src {img}",
             "font-src 'self' data:",
