@@ -78,7 +78,8 @@ def delay_after(failures: int, free: int) -> timedelta:
     if failures < free:
         return timedelta(0)
     steps = min(failures - free, 16)
-    return min(BASE_DELAY * (2**steps), MAX_DELAY)
+    delay: timedelta = min(BASE_DELAY * (2**steps), MAX_DELAY)
+    return delay
 
 
 def check_throttle(session: Session, email: str, client: str | None = None) -> None:
