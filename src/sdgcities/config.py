@@ -9,10 +9,18 @@ secret_key             ``SDGCITIES_SECRET_KEY``               generated once, ke
 max_upload_mb          ``SDGCITIES_MAX_UPLOAD_MB``            20 (uploads, page and API)
 trusted_proxies        ``SDGCITIES_TRUSTED_PROXIES``          none (comma-separated IPs/CIDRs)
 cookie_secure          ``SDGCITIES_COOKIE_SECURE``            auto (Secure over HTTPS)
+base_url               ``SDGCITIES_BASE_URL``                 the request's scheme and host
+smtp_host              ``SDGCITIES_SMTP_HOST``                none: no mail (links printed)
+smtp_port              ``SDGCITIES_SMTP_PORT``                25
+smtp_sender            ``SDGCITIES_SMTP_SENDER``              sdgcities@localhost
+smtp_tls               ``SDGCITIES_SMTP_TLS``                 none (none, starttls, ssl)
+smtp_user/_password    ``SDGCITIES_SMTP_USER``/``_PASSWORD``  none (no SMTP login)
 =====================  =====================================  ==========================
 
-The secret key keys the session identifiers kept in the store (HMAC-SHA256): rotating
-it logs everyone out.
+The secret key keys the session identifiers and the password-reset and invitation
+tokens kept in the store (HMAC-SHA256): rotating it logs everyone out and voids every
+pending reset link and invitation. Mail (resets, invitations) goes through the SMTP
+server; links in it start with ``base_url``.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from sdgcities.errors import ConfigurationError
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 DEFAULT_MAX_UPLOAD_MB = 20.0
 COOKIE_SECURE_CHOICES = ("auto", "always", "never")
+SMTP_TLS_CHOICES = ("none", "starttls", "ssl")
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,13 @@ class Settings:
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
     trusted_proxies: tuple[str, ...] = ()
     cookie_secure: str = "auto"
+    base_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "sdgcities@localhost"
+    smtp_tls: str = "none"
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -157,6 +173,13 @@ def _web_settings() -> dict[str, Any]:
         ),
         "trusted_proxies": _proxies(os.environ.get("SDGCITIES_TRUSTED_PROXIES", "")),
         "cookie_secure": _choice("SDGCITIES_COOKIE_SECURE", "auto", COOKIE_SECURE_CHOICES),
+        "base_url": _env("SDGCITIES_BASE_URL", "").rstrip("/"),
+        "smtp_host": _env("SDGCITIES_SMTP_HOST", ""),
+        "smtp_port": int(_number("SDGCITIES_SMTP_PORT", 25, low=1, high=65535)),
+        "smtp_sender": _env("SDGCITIES_SMTP_SENDER", "sdgcities@localhost"),
+        "smtp_tls": _choice("SDGCITIES_SMTP_TLS", "none", SMTP_TLS_CHOICES),
+        "smtp_user": _env("SDGCITIES_SMTP_USER", ""),
+        "smtp_password": os.environ.get("SDGCITIES_SMTP_PASSWORD", ""),
     }
 
 

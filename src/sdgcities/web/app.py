@@ -18,7 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from sdgcities import __version__
 from sdgcities.config import Settings, get_settings
 from sdgcities.store.db import init_store
-from sdgcities.web import auth, docs, i18n
+from sdgcities.web import account_pages, auth, docs, i18n
 from sdgcities.web._cache import AnonymousPageMiddleware, PageCache
 from sdgcities.web._guard import (
     BodyLimitMiddleware,
@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.include_router(auth.router)
     app.include_router(docs.router)
+    app.include_router(account_pages.router)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages_router())
     mount_ogc(app, s)
