@@ -9,10 +9,12 @@ Thin over :mod:`sdgcities.accounts.invitations` and :mod:`sdgcities.accounts.mai
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from sdgcities.accounts.invitations import (
     InvalidTokenError,
@@ -103,15 +105,31 @@ async def forgot(
     return _page(request, "auth/forgot.html", notice=notice)
 
 
+def _token_form(request: Request, session: Session, token: str, mode: str) -> Response:
+    try:
+        row = check_token(session, _settings(request).secret_key, token, mode)
+    except InvalidTokenError as err:
+        return _page(request, "auth/password.html", 400, message=str(err), token="", mode=mode)
+    return _page(request, "auth/password.html", token=token, mode=mode, email=row.email)
+
+
+def _spend(request: Request, token: str, mode: str, action: Callable[[str], object]) -> Response:
+    """Run ``action(secret)``; a spent/invalid token or a weak password re-shows the form."""
+    try:
+        action(_settings(request).secret_key)
+    except (InvalidTokenError, ValidationError) as err:
+        status = 400 if isinstance(err, InvalidTokenError) else 422
+        return _page(
+            request, "auth/password.html", status, message=str(err), token=token, mode=mode
+        )
+    return RedirectResponse("/login?next=/", status_code=303)
+
+
 @router.get("/password/reset", response_class=HTMLResponse)
 def reset_form(
     request: Request, session: auth.DbSession, user: auth.CurrentUser, token: Token
 ) -> Response:
-    try:
-        check_token(session, _settings(request).secret_key, token, "reset")
-    except InvalidTokenError as err:
-        return _page(request, "auth/password.html", 400, message=str(err), token="", mode="reset")
-    return _page(request, "auth/password.html", token=token, mode="reset")
+    return _token_form(request, session, token, "reset")
 
 
 @router.post("/password/reset", response_class=HTMLResponse)
@@ -123,25 +141,16 @@ async def reset(
     password: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     await auth.verify_csrf(request, user)
-    try:
-        reset_password(session, _settings(request).secret_key, token, password)
-    except (InvalidTokenError, ValidationError) as err:
-        status = 400 if isinstance(err, InvalidTokenError) else 422
-        return _page(
-            request, "auth/password.html", status, message=str(err), token=token, mode="reset"
-        )
-    return RedirectResponse("/login?next=/", status_code=303)
+    return _spend(
+        request, token, "reset", lambda key: reset_password(session, key, token, password)
+    )
 
 
 @router.get("/invitation", response_class=HTMLResponse)
 def invitation_form(
     request: Request, session: auth.DbSession, user: auth.CurrentUser, token: Token
 ) -> Response:
-    try:
-        row = check_token(session, _settings(request).secret_key, token, "invite")
-    except InvalidTokenError as err:
-        return _page(request, "auth/password.html", 400, message=str(err), token="", mode="invite")
-    return _page(request, "auth/password.html", token=token, mode="invite", email=row.email)
+    return _token_form(request, session, token, "invite")
 
 
 @router.post("/invitation", response_class=HTMLResponse)
@@ -154,11 +163,9 @@ async def accept(
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     await auth.verify_csrf(request, user)
-    try:
-        accept_invitation(session, _settings(request).secret_key, token, password, name=name)
-    except (InvalidTokenError, ValidationError) as err:
-        status = 400 if isinstance(err, InvalidTokenError) else 422
-        return _page(
-            request, "auth/password.html", status, message=str(err), token=token, mode="invite"
-        )
-    return RedirectResponse("/login?next=/", status_code=303)
+    return _spend(
+        request,
+        token,
+        "invite",
+        lambda key: accept_invitation(session, key, token, password, name=name),
+    )
