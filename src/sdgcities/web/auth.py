@@ -426,6 +426,8 @@ async def login(
     # a new session id on login: a session fixed before login is worthless after it
     end_web_session(session, request.cookies.get(SESSION_COOKIE), _secret(request))
     cookie, _row = new_web_session(session, user_id=found.id, secret=_secret(request))
+    # committed before the redirect leaves: the browser's next request must find it
+    session.commit()
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, cookie)
     logger.info("user %s logged in", found.email)
