@@ -27,7 +27,8 @@ npm ci --no-audit --no-fund --loglevel=error
 FINAL=$DEST
 DEST=$FINAL.partial
 rm -rf "$DEST"
-mkdir -p "$DEST/leaflet/images" "$DEST/markercluster" "$DEST/htmx" "$DEST/uplot" "$DEST/world"
+mkdir -p "$DEST/leaflet/images" "$DEST/markercluster" "$DEST/htmx" "$DEST/uplot" "$DEST/world" \
+  "$DEST/swagger-ui" "$DEST/bootstrap"
 cp node_modules/htmx.org/dist/htmx.min.js "$DEST/htmx/"
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$DEST/leaflet/"
 cp node_modules/leaflet/dist/images/*.png "$DEST/leaflet/images/"
@@ -38,7 +39,12 @@ cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.c
 # country outlines (Natural Earth, public domain, via world-atlas) for maps without tiles
 cp node_modules/world-atlas/countries-110m.json node_modules/world-atlas/countries-50m.json \
    node_modules/topojson-client/dist/topojson-client.min.js "$DEST/world/"
-for pkg in htmx.org leaflet leaflet.markercluster uplot world-atlas topojson-client; do
+# the API's documentation page (/api/v1/docs) and the OGC API's pages (/ogc)
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+   node_modules/swagger-ui-dist/favicon-32x32.png "$DEST/swagger-ui/"
+cp node_modules/bootstrap/dist/css/bootstrap.min.css "$DEST/bootstrap/"
+for pkg in htmx.org leaflet leaflet.markercluster uplot world-atlas topojson-client \
+    swagger-ui-dist bootstrap; do
   lic=$(ls node_modules/$pkg/LICENSE* 2>/dev/null | head -1 || true)
   [ -n "$lic" ] && cp "$lic" "$DEST/LICENSE.$pkg.txt"
 done

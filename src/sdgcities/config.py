@@ -6,20 +6,42 @@ setting                environment variable                   default
 data_dir               ``SDGCITIES_DATA_DIR``                 the user data directory
 database_url           ``DATABASE_URL``                       SQLite file in ``data_dir``
 secret_key             ``SDGCITIES_SECRET_KEY``               generated once, kept in data_dir
+max_upload_mb          ``SDGCITIES_MAX_UPLOAD_MB``            20 (uploads, page and API)
+trusted_proxies        ``SDGCITIES_TRUSTED_PROXIES``          none (comma-separated IPs/CIDRs)
+cookie_secure          ``SDGCITIES_COOKIE_SECURE``            auto (Secure over HTTPS)
+base_url               ``SDGCITIES_BASE_URL``                 the request's scheme and host
+smtp_host              ``SDGCITIES_SMTP_HOST``                none: no mail (links printed)
+smtp_port              ``SDGCITIES_SMTP_PORT``                25
+smtp_sender            ``SDGCITIES_SMTP_SENDER``              sdgcities@localhost
+smtp_tls               ``SDGCITIES_SMTP_TLS``                 none (none, starttls, ssl)
+smtp_user/_password    ``SDGCITIES_SMTP_USER``/``_PASSWORD``  none (no SMTP login)
 =====================  =====================================  ==========================
+
+The secret key keys the session identifiers and the password-reset and invitation
+tokens kept in the store (HMAC-SHA256): rotating it logs everyone out and voids every
+pending reset link and invitation. Mail (resets, invitations) goes through the SMTP
+server; links in it start with ``base_url``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
 from sdgcities.errors import ConfigurationError
+
+#: the file types an observations upload may have, on the page and in the API
+UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+DEFAULT_MAX_UPLOAD_MB = 20.0
+COOKIE_SECURE_CHOICES = ("auto", "always", "never")
+SMTP_TLS_CHOICES = ("none", "starttls", "ssl")
 
 
 @dataclass(frozen=True)
@@ -28,7 +50,21 @@ class Settings:
 
     data_dir: Path
     database_url: str
-    secret_key: str
+    secret_key: str = field(repr=False)
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    trusted_proxies: tuple[str, ...] = ()
+    cookie_secure: str = "auto"
+    base_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "sdgcities@localhost"
+    smtp_tls: str = "none"
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
 
     @property
     def is_sqlite(self) -> bool:
@@ -82,7 +118,69 @@ def load_settings(
             f"cannot create the data directory {ddir}: {exc.strerror}; "
             "set SDGCITIES_DATA_DIR to a writable folder"
         ) from exc
-    return Settings(data_dir=ddir, database_url=url, secret_key=_secret_key(ddir))
+    return Settings(
+        data_dir=ddir, database_url=url, secret_key=_secret_key(ddir), **_web_settings()
+    )
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default).lower()
+    aliases = {"1": "always", "true": "always", "yes": "always", "0": "never", "false": "never"}
+    if name == "SDGCITIES_COOKIE_SECURE":
+        value = aliases.get(value, value)
+    if value not in choices:
+        raise ConfigurationError(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _number(name: str, default: float, *, low: float, high: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not a number; e.g. {name}={default:g}"
+        ) from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name}={raw} is outside {low:g}..{high:g}")
+    return value
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    out = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"SDGCITIES_TRUSTED_PROXIES: {part!r} is not an IP address or network; "
+                "list the reverse proxies' addresses, e.g. 127.0.0.1,10.0.0.0/8"
+            ) from None
+        out.append(part)
+    return tuple(out)
+
+
+def _web_settings() -> dict[str, Any]:
+    return {
+        "max_upload_mb": _number(
+            "SDGCITIES_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB, low=0.001, high=10_000
+        ),
+        "trusted_proxies": _proxies(os.environ.get("SDGCITIES_TRUSTED_PROXIES", "")),
+        "cookie_secure": _choice("SDGCITIES_COOKIE_SECURE", "auto", COOKIE_SECURE_CHOICES),
+        "base_url": _env("SDGCITIES_BASE_URL", "").rstrip("/"),
+        "smtp_host": _env("SDGCITIES_SMTP_HOST", ""),
+        "smtp_port": int(_number("SDGCITIES_SMTP_PORT", 25, low=1, high=65535)),
+        "smtp_sender": _env("SDGCITIES_SMTP_SENDER", "sdgcities@localhost"),
+        "smtp_tls": _choice("SDGCITIES_SMTP_TLS", "none", SMTP_TLS_CHOICES),
+        "smtp_user": _env("SDGCITIES_SMTP_USER", ""),
+        "smtp_password": os.environ.get("SDGCITIES_SMTP_PASSWORD", ""),
+    }
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 
 from sdgcities.accounts import permissions
 from sdgcities.accounts.errors import AuthenticationError, ThrottledError
-from sdgcities.accounts.login import MAX_FAILURES, authenticate
+from sdgcities.accounts.login import CLIENT_POLICY, MAX_FAILURES, authenticate, unlock
 from sdgcities.accounts.sessions import load_web_session, new_web_session, session_key
 from sdgcities.accounts.tokens import issue_token, revoke_token, token_hash, verify_token
 from sdgcities.accounts.users import create_user, grant_city, revoke_city, set_role
@@ -71,22 +71,44 @@ def _fail(engine: Engine, email: str, client: str) -> None:
         s.close()
 
 
-def test_throttling_per_email_and_per_client(engine: Engine) -> None:
+def test_failures_elsewhere_never_lock_the_account(engine: Engine) -> None:
+    with transaction(engine) as s:
+        create_user(s, email="ada@example.org", password=PASSWORD, role="admin")
+    for i in range(MAX_FAILURES * 3):
+        _fail(engine, "ada@example.org", f"10.0.{i}.1")  # an attacker on many addresses
+    # the owner, from her own address, logs in at once: no hard lock of anyone
+    with transaction(engine) as s:
+        assert authenticate(s, "ada@example.org", PASSWORD, client="192.0.2.1")
+
+
+def test_one_client_on_one_account_waits_longer_each_time(engine: Engine) -> None:
     with transaction(engine) as s:
         create_user(s, email="ada@example.org", password=PASSWORD)
-    for i in range(MAX_FAILURES):
-        _fail(engine, "ada@example.org", f"10.0.0.{i}")  # a different client each time
-    # the e-mail is locked even with the right password, from a fresh client
-    with transaction(engine) as s, pytest.raises(ThrottledError) as err:
-        authenticate(s, "ada@example.org", PASSWORD, client="192.0.2.1")
-    assert 0 < err.value.retry_after <= 15 * 60 + 1
-    # one client guessing many e-mails is locked too
-    for i in range(MAX_FAILURES):
-        _fail(engine, f"user{i}@example.org", "198.51.100.7")
+    for _ in range(MAX_FAILURES):
+        _fail(engine, "ada@example.org", "198.51.100.7")
+    waits = []
+    for _ in range(3):
+        with transaction(engine) as s, pytest.raises(ThrottledError) as err:
+            authenticate(s, "ada@example.org", PASSWORD, client="198.51.100.7")
+        waits.append(err.value.retry_after)
+        # the wait passes; the next guess is wrong again and doubles the delay
+        with transaction(engine) as s:
+            for row in s.scalars(select(LoginAttempt)):
+                row.at = row.at - timedelta(seconds=err.value.retry_after + 1)
+        _fail(engine, "ada@example.org", "198.51.100.7")
+    assert waits == [10, 20, 40]  # 10 s · 2^k after the last failure (rounded up)
+    # another address is not slowed down by this one
+    with transaction(engine) as s:
+        assert authenticate(s, "ada@example.org", PASSWORD, client="203.0.113.5")
+
+
+def test_one_client_guessing_many_accounts_is_slowed(engine: Engine) -> None:
     with transaction(engine) as s:
         create_user(s, email="bob@example.org", password=PASSWORD)
+    for i in range(CLIENT_POLICY.amount):
+        _fail(engine, f"user{i}@example.org", "198.51.100.9")
     with transaction(engine) as s, pytest.raises(ThrottledError):
-        authenticate(s, "bob@example.org", PASSWORD, client="198.51.100.7")
+        authenticate(s, "bob@example.org", PASSWORD, client="198.51.100.9")
     with transaction(engine) as s:
         assert authenticate(s, "bob@example.org", PASSWORD, client="203.0.113.5")
     # old failures fall out of the window
@@ -94,7 +116,23 @@ def test_throttling_per_email_and_per_client(engine: Engine) -> None:
         for row in s.scalars(select(LoginAttempt)):
             row.at = row.at - timedelta(minutes=16)
     with transaction(engine) as s:
-        assert authenticate(s, "ada@example.org", PASSWORD, client="192.0.2.1")
+        assert authenticate(s, "bob@example.org", PASSWORD, client="198.51.100.9")
+
+
+def test_unlock_clears_the_accounts_failures(engine: Engine) -> None:
+    with transaction(engine) as s:
+        create_user(s, email="a_b@example.org", password=PASSWORD)
+        create_user(s, email="axb@example.org", password=PASSWORD)
+    for _ in range(MAX_FAILURES):
+        _fail(engine, "a_b@example.org", "10.0.0.1")
+        _fail(engine, "axb@example.org", "10.0.0.2")
+    with transaction(engine) as s:
+        # "_" is a LIKE wildcard: unlocking a_b must not unlock axb
+        assert unlock(s, "A_B@example.org") == MAX_FAILURES
+    with transaction(engine) as s:
+        assert authenticate(s, "a_b@example.org", PASSWORD, client="10.0.0.1")
+    with transaction(engine) as s, pytest.raises(ThrottledError):
+        authenticate(s, "axb@example.org", PASSWORD, client="10.0.0.2")
 
 
 def test_success_resets_the_count(engine: Engine) -> None:

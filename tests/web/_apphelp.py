@@ -180,6 +180,7 @@ def csrf_of(client: TestClient) -> str:
     assert cookie
     engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
     with transaction(engine) as s:
-        row = s.get(WebSession, session_key(cookie))
+        secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
+        row = s.get(WebSession, session_key(cookie, secret))
         assert row is not None
         return row.csrf_token

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -154,7 +155,8 @@ def test_import_file_is_scoped_and_bounded(
     )
     assert r.status_code in (400, 403), r.text
     assert r.json()["error"]["status"] == r.status_code
-    monkeypatch.setenv("SDGCITIES_MAX_UPLOAD_MB", "0.001")
+    app = client.app  # type: ignore[attr-defined]
+    app.state.settings = replace(app.state.settings, max_upload_mb=0.001)
     r = client.post(
         "/api/v1/observations/import?filename=values.csv",
         content=ok * 100,

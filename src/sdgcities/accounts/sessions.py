@@ -1,8 +1,14 @@
-"""Server-side web sessions: the cookie holds a random value, the store its SHA-256."""
+"""Server-side web sessions: the cookie holds a random value, the store its keyed hash.
+
+The stored id is HMAC-SHA256(secret key, cookie value) — ``SDGCITIES_SECRET_KEY`` —
+so a copy of the store alone cannot be matched to cookies, and rotating the key ends
+every session. With an empty ``secret`` it is the plain SHA-256 (tests, scripts).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -15,17 +21,25 @@ from sdgcities.store.models import WebSession
 SESSION_LIFETIME = timedelta(days=7)
 
 
-def session_key(cookie_value: str) -> str:
-    return hashlib.sha256(cookie_value.encode("utf-8")).hexdigest()
+def session_key(cookie_value: str, secret: str = "") -> str:
+    """The store's id of the session whose cookie is ``cookie_value``."""
+    data = cookie_value.encode("utf-8")
+    if secret:
+        return hmac.new(secret.encode("utf-8"), data, hashlib.sha256).hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
 def new_web_session(
-    session: Session, *, user_id: int | None = None, lifetime: timedelta = SESSION_LIFETIME
+    session: Session,
+    *,
+    user_id: int | None = None,
+    lifetime: timedelta = SESSION_LIFETIME,
+    secret: str = "",
 ) -> tuple[str, WebSession]:
     """Start a session: returns ``(cookie value, row)`` with a fresh CSRF token."""
     cookie = secrets.token_urlsafe(32)
     row = WebSession(
-        id=session_key(cookie),
+        id=session_key(cookie, secret),
         user_id=user_id,
         csrf_token=secrets.token_urlsafe(32),
         data={},
@@ -37,11 +51,13 @@ def new_web_session(
     return cookie, row
 
 
-def load_web_session(session: Session, cookie_value: str | None) -> WebSession | None:
+def load_web_session(
+    session: Session, cookie_value: str | None, secret: str = ""
+) -> WebSession | None:
     """The live session for a cookie value, or None (an expired one is deleted)."""
     if not cookie_value or len(cookie_value) > 200:
         return None
-    row = session.get(WebSession, session_key(cookie_value))
+    row = session.get(WebSession, session_key(cookie_value, secret))
     if row is None:
         return None
     if aware(row.expires_at) <= now():
@@ -51,9 +67,10 @@ def load_web_session(session: Session, cookie_value: str | None) -> WebSession |
     return row
 
 
-def end_web_session(session: Session, cookie_value: str | None) -> None:
+def end_web_session(session: Session, cookie_value: str | None, secret: str = "") -> None:
     if cookie_value:
-        session.execute(delete(WebSession).where(WebSession.id == session_key(cookie_value)))
+        key = session_key(cookie_value, secret)
+        session.execute(delete(WebSession).where(WebSession.id == key))
         session.flush()
 
 

@@ -245,12 +245,12 @@ def list_indicators(
     if goal:
         stmt = stmt.where(Indicator.goal == goal.strip())
     if search:
-        pattern = f"%{search.strip().lower()}%"
+        text = search.strip().lower()  # autoescape: "%" and "_" match themselves
         stmt = stmt.where(
             or_(
-                func.lower(Indicator.code).like(pattern),
-                func.lower(Indicator.name).like(pattern),
-                func.lower(Indicator.sdg_code).like(pattern),
+                func.lower(Indicator.code).contains(text, autoescape=True),
+                func.lower(Indicator.name).contains(text, autoescape=True),
+                func.lower(Indicator.sdg_code).contains(text, autoescape=True),
             )
         )
     return sorted(session.scalars(stmt), key=_natural_key)

@@ -321,7 +321,11 @@ def _filtered(
     if search and search.strip():
         s = search.strip().lower()
         stmt = stmt.where(
-            or_(func.lower(City.name).like(f"%{s}%"), City.slug.like(f"%{slugify(s)}%"))
+            # autoescape: a "%" or "_" typed in the search box is a character, not a wildcard
+            or_(
+                func.lower(City.name).contains(s, autoescape=True),
+                City.slug.contains(slugify(s), autoescape=True),
+            )
         )
     if region:
         r = region.strip().lower()
@@ -389,13 +393,22 @@ def count_cities(
     return int(session.scalar(stmt) or 0)
 
 
+#: the largest id a store row can have (PostgreSQL INTEGER)
+MAX_ID = 2_147_483_647
+
+
 def get_city(session: Session, key: str | int) -> City:
     """A city by id, slug or exact name (case-insensitive); suggestions when not found."""
-    if isinstance(key, int) or str(key).strip().isdigit():
-        found = session.get(City, int(key))
+    text = str(key).strip()
+    # an id beyond the store's integers (2**31 - 1 on PostgreSQL) names no city
+    if (
+        (isinstance(key, int) or (text.isascii() and text.isdigit()))
+        and len(text) <= 10
+        and int(text) <= MAX_ID
+    ):
+        found = session.get(City, int(text))
         if found is not None:
             return found
-    text = str(key).strip()
     found = session.scalar(select(City).where(City.slug == text))
     if found is not None:
         return found

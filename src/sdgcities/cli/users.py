@@ -174,6 +174,87 @@ def token_cmd(
     typer.echo(token)
 
 
+@users_app.command("unlock")
+@handle_errors
+def unlock_cmd(
+    email: str = typer.Argument(..., help="The account whose failed logins to forget."),
+) -> None:
+    """Forget an account's failed logins, so that no delay slows its next login.
+
+    Failed logins never lock an account; they only make the client that failed wait
+    longer each time. Use this when a user was slowed down by their own mistakes.
+    Example:
+
+      sdgcities users unlock lab@nairobi.go.ke
+    """
+    from sdgcities.accounts.login import unlock
+    from sdgcities.accounts.users import get_user
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        user = get_user(session, email)
+        removed = unlock(session, user.email)
+    console.print(f"[green]✓[/] {user.email}: {removed} failed login(s) forgotten")
+
+
+@users_app.command("invite")
+@handle_errors
+def invite_cmd(
+    email: str = typer.Argument(..., help="Whom to invite."),
+    role: str = typer.Option("learner", "--role", "-r", help="The role of the new account."),
+    city: list[str] = typer.Option([], "--city", "-c", help="A city to edit (repeatable)."),
+    region: str | None = typer.Option(None, "--region", help="For a regional hub."),
+    by: str = typer.Option("", "--by", help="Who invites (kept with the invitation)."),
+) -> None:
+    """Invite someone by e-mail: a single-use link, valid 7 days, to create their account.
+
+    The mail goes through SDGCITIES_SMTP_HOST; without one, the link is printed for
+    you to pass on. Links start with SDGCITIES_BASE_URL. Examples:
+
+      sdgcities users invite lab@nairobi.go.ke --role city_editor --city nairobi-ken
+
+      sdgcities users invite analyst@un.org --role global_hub
+    """
+    from sdgcities.accounts.invitations import INVITE_LIFETIME, invite
+    from sdgcities.accounts.mail import send_mail
+    from sdgcities.config import get_settings
+    from sdgcities.store.db import transaction
+
+    settings = get_settings()
+    with transaction(engine()) as session:
+        token = invite(
+            session,
+            settings.secret_key,
+            email,
+            role=role,
+            cities=list(city),
+            region=region,
+            invited_by=by,
+        )
+        base = settings.base_url or "http://127.0.0.1:8000"
+        url = f"{base}/invitation?token={token}"
+        if settings.smtp_host:
+            days = INVITE_LIFETIME.days
+            send_mail(
+                settings,
+                to=email,
+                subject="You are invited to SDG Cities",
+                body=(
+                    f"You are invited to join the SDG Cities platform as {role}. "
+                    f"To create your account, open this link within {days} days:\n\n{url}\n"
+                ),
+            )
+    if settings.smtp_host:
+        console.print(f"[green]✓[/] invitation mailed to {email} ({role})")
+    else:
+        err_console.print(
+            f"no SMTP server configured (SDGCITIES_SMTP_HOST): pass this link to {email}; "
+            "it works once, for 7 days:",
+            highlight=False,
+        )
+        typer.echo(url)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.add_typer(users_app, name="users")

@@ -35,6 +35,8 @@ def serve(
         workers=None if reload else workers,
         reload=reload,
         log_level="info",
+        # forwarded headers are trusted only from SDGCITIES_TRUSTED_PROXIES (in the app)
+        proxy_headers=False,
     )
 
 

@@ -33,6 +33,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from sdgcities.assessment import _store
+from sdgcities.exports._cells import escape_frame
 from sdgcities.store.models import Indicator
 
 
@@ -117,7 +118,8 @@ def _files(
         ind = info.get(str(code))
         inid = open_sdg_id(str(code), ind.framework if ind is not None else "SDG")
         table = indicator_table(group)
-        files[f"data/indicator_{inid}.csv"] = table.to_csv(index=False).encode("utf-8")
+        csv_text = escape_frame(table).to_csv(index=False)
+        files[f"data/indicator_{inid}.csv"] = csv_text.encode("utf-8")
         meta = indicator_meta(ind, str(code), sorted(group["city"].astype(str).unique()))
         body = (ind.method_summary if ind is not None else "") or ""
         text = "---\n" + yaml.safe_dump(meta, sort_keys=True, allow_unicode=True) + "---\n"

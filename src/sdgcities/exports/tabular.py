@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sdgcities.assessment import _store
 from sdgcities.assessment.scores import city_scores
 from sdgcities.errors import ValidationError
+from sdgcities.exports._cells import escape_frame
 from sdgcities.scoring.scores import Scores
 from sdgcities.store.models import BenchmarkSet
 
@@ -164,11 +165,11 @@ def export_scores(
 def _to_bytes(sheets: dict[str, pd.DataFrame], fmt: Format) -> bytes:
     if fmt == "csv":
         (frame,) = sheets.values()
-        return frame.to_csv(index=False).encode("utf-8")
+        return escape_frame(frame).to_csv(index=False).encode("utf-8")
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            escape_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
     return buf.getvalue()
 
 

@@ -154,6 +154,40 @@ def _csv_rows(path: Path, encoding: str) -> Generator[tuple[int, list[Any]], Non
         yield from enumerate(reader, start=1)
 
 
+#: most a workbook may hold once unzipped, and the largest compression ratio of a big part
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 200
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse a workbook that is not a zip, or a zip bomb, before openpyxl opens it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as err:
+        raise InputFileError(
+            path,
+            _("not a readable .xlsx workbook ({problem})").format(problem=err),
+            _("open it in a spreadsheet program and save as .xlsx"),
+        ) from None
+    total = sum(p.file_size for p in parts)
+    inflated = [
+        p
+        for p in parts
+        if p.file_size > 16 * 1024 * 1024 and p.file_size > MAX_RATIO * max(p.compress_size, 1)
+    ]
+    if total > MAX_UNZIPPED_BYTES or inflated:
+        raise InputFileError(
+            path,
+            _("the workbook unpacks to {size} MB, far more than its data can need").format(
+                size=total // (1024 * 1024)
+            ),
+            _("save the sheet as CSV (UTF-8), or split it into smaller workbooks"),
+        )
+
+
 @contextmanager
 def _excel_rows(
     path: Path, sheet: str | None
@@ -161,6 +195,7 @@ def _excel_rows(
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_zip(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as err:

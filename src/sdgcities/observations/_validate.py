@@ -62,6 +62,64 @@ LONG_REQUIRED = ("city", "indicator", "year", "value")
 WIDE_REQUIRED = ("city", "year")
 
 
+#: the largest magnitude of any stored value: beyond it a number is a typo or an overflow
+MAX_MAGNITUDE = 1e15
+#: markers of units whose values cannot be negative (counts, rates, concentrations …)
+_NON_NEGATIVE_MARKERS = ("per ", "count", "µg", "ug/m", "years", "ratio", "usd", "index", "km")
+
+
+def unit_range(unit: str | None) -> tuple[float, float]:
+    """The values a unit admits, as ``(low, high)``.
+
+    * a percentage (``%``, ``percent`` …) and a 0–100 index: ``0 … 100``;
+    * counts, rates (``per 100,000``), concentrations, years, ratios, money per
+      capita: ``0 … MAX_MAGNITUDE``;
+    * anything else (a signed change, a share of GDP): ``-MAX_MAGNITUDE … MAX_MAGNITUDE``.
+
+    Source: the unit column of the UN SDG metadata sheets (a proportion is reported
+    as a percentage, 0–100; rates and counts are non-negative).
+    """
+    text = (unit or "").strip().lower()
+    if text in PERCENT_UNITS or text.startswith("index (0"):
+        return 0.0, 100.0
+    if any(marker in text for marker in _NON_NEGATIVE_MARKERS):
+        return 0.0, MAX_MAGNITUDE
+    return -MAX_MAGNITUDE, MAX_MAGNITUDE
+
+
+def range_problem(value: float, unit: str | None) -> tuple[str, str] | None:
+    """``(problem, fix)`` when ``value`` is outside what ``unit`` admits, else None.
+
+    >>> range_problem(150.0, "%")[0]
+    'value 150 is outside 0–100 for the unit %'
+    >>> range_problem(41.5, "%") is None
+    True
+    """
+    if not math.isfinite(value):
+        return _("value {value} is not a finite number").format(value=value), _(
+            "write a plain number"
+        )
+    low, high = unit_range(unit)
+    if low <= value <= high:
+        return None
+    shown = f"{value:g}"
+    if high == 100.0:
+        fix = _("percentages are numbers from 0 to 100; correct the value")
+        span = "0–100"
+    elif low == 0.0 and value < 0:
+        fix = _("a value in this unit cannot be negative; correct the sign or the value")
+        span = _("0 or more")
+    else:
+        fix = _("the number is implausibly large; check for a typo or a missing decimal point")
+        span = f"±{MAX_MAGNITUDE:g}"
+    return (
+        _("value {value} is outside {span} for the unit {unit}").format(
+            value=shown, span=span, unit=unit or "-"
+        ),
+        fix,
+    )
+
+
 def max_year() -> int:
     return datetime.now(UTC).year + 1
 
@@ -293,6 +351,11 @@ class RowChecker:
                 ok = False
                 continue
             ind_id, ind_unit = ind
+            bad = range_problem(value, ind_unit)
+            if bad is not None:
+                self.f.add(bad[0], row=row, column=header, value=raw, fix=bad[1])
+                ok = False
+                continue
             if ind_unit and ind_unit.strip().lower() in PERCENT_UNITS:
                 st = self.fractions.get(ind_id)
                 if st is None:

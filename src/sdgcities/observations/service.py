@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sdgcities.errors import NotFoundError, ValidationError
-from sdgcities.observations._validate import MIN_YEAR, max_year
+from sdgcities.observations._validate import MIN_YEAR, max_year, range_problem
 from sdgcities.observations.disaggregation import canonical_key
 from sdgcities.observations.visibility import public_only, retire_public, visible
 from sdgcities.store.models import City, ImportBatch, Indicator, Observation, utcnow
@@ -199,6 +199,11 @@ def record_value(
     problems: list[str] = []
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         problems.append(f"value {value!r} is not a finite number")
+    else:
+        # against the catalogue's unit: a percentage of 150 or a negative rate is refused
+        bad = range_problem(float(value), ind.unit)
+        if bad is not None:
+            problems.append(f"{bad[0]} ({bad[1]})")
     if not MIN_YEAR <= year <= max_year():
         problems.append(f"year {year} is outside {MIN_YEAR}..{max_year()}")
     if status not in ("published", "draft"):

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from sdgcities.errors import Finding, InputFileError, ValidationError
+from sdgcities.exports._cells import escape_frame
 from sdgcities.scoring.aggregate import Aggregation
 from sdgcities.scoring.benchmarks import load_benchmarks_csv
 from sdgcities.scoring.progress import DEFAULT_PROGRESS_METHOD, ProgressMethod
@@ -165,11 +166,11 @@ def score_files(
     if out.suffix.lower() == ".xlsx":
         warn = pd.DataFrame([w.as_dict() for w in bench.warnings])
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            table.to_excel(writer, sheet_name="scores", index=False)
+            escape_frame(table).to_excel(writer, sheet_name="scores", index=False)
             if len(warn):
-                warn.to_excel(writer, sheet_name="warnings", index=False)
+                escape_frame(warn).to_excel(writer, sheet_name="warnings", index=False)
     else:
-        table.to_csv(tmp, index=False, encoding="utf-8")
+        escape_frame(table).to_csv(tmp, index=False, encoding="utf-8")
     tmp.replace(out)  # never a half-written SCORES file
     table.attrs["warnings"] = list(bench.warnings)
     return table

@@ -14,6 +14,7 @@ from sqlalchemy import MetaData
 #: the modules that define store tables, core first
 MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.store.models",
+    "sdgcities.accounts.models",
     "sdgcities.servicedesk.models",
     "sdgcities.capacity.models",
     "sdgcities.review.models",

@@ -13,12 +13,18 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sdgcities import __version__
 from sdgcities.config import Settings, get_settings
 from sdgcities.store.db import init_store
-from sdgcities.web import auth, i18n
+from sdgcities.web import account_pages, auth, docs, i18n
 from sdgcities.web._cache import AnonymousPageMiddleware, PageCache
+from sdgcities.web._guard import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    content_security_policy,
+)
 from sdgcities.web.api import router as api_router
 from sdgcities.web.errors import install_error_handlers
 from sdgcities.web.ogc import mount_ogc
@@ -90,7 +96,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         title="SDG Cities",
         version=__version__,
         description="SDG 11 and Urban Monitoring Framework indicators for cities.",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served from the package's own assets: see sdgcities.web.docs
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -110,14 +116,32 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         session_cookie=auth.SESSION_COOKIE,
     )
     app.add_middleware(LocaleMiddleware)
+    # before any route reads a body: size caps while streaming, anonymous uploads refused
+    app.add_middleware(
+        BodyLimitMiddleware,
+        upload_limit=lambda: app.state.settings.max_upload_bytes,
+        has_credentials=auth.credentials_check(app),
+    )
+    app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy(_tile_url()))
+    if s.trusted_proxies:
+        # X-Forwarded-For/-Proto only from the configured reverse proxies (never by default)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(s.trusted_proxies))
 
     static_dir = resources.files("sdgcities.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.include_router(auth.router)
+    app.include_router(docs.router)
+    app.include_router(account_pages.router)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages_router())
     mount_ogc(app, s)
     return app
+
+
+def _tile_url() -> str:
+    import os
+
+    return os.environ.get("SDGCITIES_TILE_URL", "")
 
 
 def _engine(settings: Settings) -> Any:

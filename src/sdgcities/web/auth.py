@@ -2,8 +2,9 @@
 
 A request is authenticated either by an API token (``Authorization: Bearer …``, for
 scripts — exempt from CSRF because browsers never send it on their own) or by the
-session cookie (random value; the store keeps its SHA-256 in ``WebSession``; HttpOnly,
-SameSite=Lax, Secure when ``SDGCITIES_COOKIE_SECURE=1`` or ``app.state.cookie_secure``).
+session cookie (random value; the store keeps its HMAC under ``SDGCITIES_SECRET_KEY`` in
+``WebSession``; HttpOnly, SameSite=Lax, Secure over HTTPS — ``SDGCITIES_COOKIE_SECURE``
+is ``auto``, ``always`` (behind a TLS-terminating proxy) or ``never``).
 Every unsafe request (POST/PUT/PATCH/DELETE) that carries a session cookie must carry
 the session's CSRF token in the form field ``csrf_token`` or the ``X-CSRF-Token`` header.
 
@@ -14,14 +15,20 @@ only adapts them to FastAPI dependencies. It also serves ``/login`` and ``/logou
 from __future__ import annotations
 
 import logging
-import os
 import secrets
+import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.types import Scope
 
 from sdgcities.accounts import permissions
 from sdgcities.accounts.errors import AuthenticationError, ThrottledError
@@ -33,7 +40,9 @@ from sdgcities.accounts.sessions import (
     new_web_session,
 )
 from sdgcities.accounts.tokens import verify_token
+from sdgcities.config import Settings, get_settings
 from sdgcities.errors import PermissionDeniedError
+from sdgcities.store.db import session_factory
 from sdgcities.store.models import User, WebSession
 from sdgcities.web.deps import get_session
 
@@ -56,11 +65,23 @@ class CsrfError(PermissionDeniedError):
 # --------------------------------------------------------------------------- cookies
 
 
+def _settings(request: Request) -> Settings:
+    found: Settings | None = getattr(request.app.state, "settings", None)
+    return found or get_settings()
+
+
+def _secret(request: Request) -> str:
+    return _settings(request).secret_key
+
+
 def cookie_secure(request: Request) -> bool:
-    flag = getattr(request.app.state, "cookie_secure", None)
-    if flag is not None:
-        return bool(flag)
-    return os.environ.get("SDGCITIES_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
+    """Whether cookies get ``Secure``: over HTTPS (``auto``), or as configured."""
+    mode = _settings(request).cookie_secure
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    return request.url.scheme == "https"
 
 
 def set_session_cookie(request: Request, response: Response, cookie_value: str) -> None:
@@ -116,7 +137,7 @@ def _resolve(request: Request, session: Session) -> User | None:
             )
         state.user, state.auth = found, "token"
         return found
-    web = load_web_session(session, request.cookies.get(SESSION_COOKIE))
+    web = load_web_session(session, request.cookies.get(SESSION_COOKIE), _secret(request))
     if web is not None:
         state.web_session = web
         state.csrf_token = web.csrf_token
@@ -194,7 +215,7 @@ def csrf_token(request: Request) -> str:
     db: Session | None = getattr(request.state, "db_session", None)
     if db is None:
         return ""
-    cookie, web = new_web_session(db)
+    cookie, web = new_web_session(db, secret=_secret(request))
     request.state.web_session = web
     request.state.csrf_token = web.csrf_token
     request.state.pending_session_cookie = cookie
@@ -233,6 +254,65 @@ async def verify_csrf(request: Request, user: CurrentUser) -> None:
 
 
 CsrfChecked = Depends(verify_csrf)
+
+
+# --------------------------------------------------------------------------- rate, uploads
+
+#: requests to ``POST /login`` one client may make (``limits`` notation), right or wrong
+LOGIN_RATE = parse("30/minute")
+
+
+def login_rate_wait(request: Request) -> int:
+    """Seconds the client must wait before another ``POST /login`` (0: go ahead).
+
+    A per-process moving window (``limits``' memory storage): a cheap first line in
+    front of the per-account/client delays of :mod:`sdgcities.accounts.login`.
+    """
+    limiter: MovingWindowRateLimiter | None = getattr(request.app.state, "login_limiter", None)
+    if limiter is None:
+        limiter = MovingWindowRateLimiter(MemoryStorage())
+        request.app.state.login_limiter = limiter
+    client = _client(request) or "-"
+    if limiter.hit(LOGIN_RATE, "login", client):
+        return 0
+    reset, _remaining = limiter.get_window_stats(LOGIN_RATE, "login", client)
+    return max(1, int(reset - time.time()) + 1)
+
+
+def _logged_in(engine: Engine, secret: str, authorization: str | None, cookie: str | None) -> bool:
+    with session_factory(engine)() as session:
+        if authorization:
+            scheme, _, value = authorization.partition(" ")
+            user = verify_token(session, value.strip()) if scheme.lower() == "bearer" else None
+            session.rollback()  # checking must not write (the endpoint records the use)
+            return user is not None
+        web = load_web_session(session, cookie, secret)
+        ok = False
+        if web is not None and web.user_id is not None:
+            user = session.get(User, web.user_id)
+            ok = user is not None and user.active
+        session.commit()
+        return ok
+
+
+def credentials_check(app: Any) -> Callable[[Scope], Coroutine[Any, Any, bool]]:
+    """For :class:`~sdgcities.web._guard.BodyLimitMiddleware`: is the request logged in?
+
+    Reads only the headers (API token or session cookie), in a worker thread.
+    """
+
+    async def check(scope: Scope) -> bool:
+        request = Request(scope)
+        settings: Settings = getattr(app.state, "settings", None) or get_settings()
+        return await anyio.to_thread.run_sync(
+            _logged_in,
+            app.state.engine,
+            settings.secret_key,
+            request.headers.get("authorization"),
+            request.cookies.get(SESSION_COOKIE),
+        )
+
+    return check
 
 
 # --------------------------------------------------------------------------- middleware
@@ -310,6 +390,16 @@ async def login(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     target = _safe_next(next)
+    wait = login_rate_wait(request)
+    if wait:
+        return _login_page(
+            request,
+            next_url=target,
+            email=email,
+            status_code=429,
+            message=f"Too many login requests from your address; wait {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
     web: WebSession | None = request.state.web_session
     if web is None:
         return _login_page(
@@ -334,8 +424,10 @@ async def login(
     except AuthenticationError as err:
         return _login_page(request, next_url=target, email=email, status_code=401, message=str(err))
     # a new session id on login: a session fixed before login is worthless after it
-    end_web_session(session, request.cookies.get(SESSION_COOKIE))
-    cookie, _row = new_web_session(session, user_id=found.id)
+    end_web_session(session, request.cookies.get(SESSION_COOKIE), _secret(request))
+    cookie, _row = new_web_session(session, user_id=found.id, secret=_secret(request))
+    # committed before the redirect leaves: the browser's next request must find it
+    session.commit()
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, cookie)
     logger.info("user %s logged in", found.email)
@@ -344,7 +436,7 @@ async def login(
 
 @router.post("/logout", dependencies=[CsrfChecked])
 def logout(request: Request, session: DbSession) -> Response:
-    end_web_session(session, request.cookies.get(SESSION_COOKIE))
+    end_web_session(session, request.cookies.get(SESSION_COOKIE), _secret(request))
     response = RedirectResponse("/", status_code=303)
     clear_session_cookie(request, response)
     return response

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from sdgcities.cities.service import MAX_ID
 from sdgcities.config import Settings, get_settings
 from sdgcities.store.db import get_engine as _store_engine
 from sdgcities.store.db import session_factory
+
+#: a row id in a path: 1 … the store's largest integer (larger ones are a 422, not a 500)
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="row id")]
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -117,6 +118,8 @@ def error_body(
 
 
 def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN and infinities are not JSON
     if value is None or isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, Mapping):
@@ -145,11 +148,18 @@ def _respond(
     details: Sequence[Mapping[str, Any]] = (),
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    if is_api_path(request.url.path):
-        return JSONResponse(
-            error_body(status, code, message, details), status_code=status, headers=headers
-        )
-    return _html_error(request, status, code, message, details, headers)
+    """The error response; falls back to a bare one rather than ever raising itself."""
+    try:
+        if is_api_path(request.url.path):
+            return JSONResponse(
+                error_body(status, code, message, details), status_code=status, headers=headers
+            )
+        return _html_error(request, status, code, message, details, headers)
+    except Exception:
+        logger.exception("building the error response failed; answering without details")
+        body = error_body(status, code, message if isinstance(message, str) else _phrase(status))
+        body["error"]["details"] = []
+        return JSONResponse(body, status_code=status)
 
 
 def _html_error(
@@ -198,7 +208,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
         }
         value = err.get("input")
         if isinstance(value, str | int | float | bool) and len(str(value)) <= 200:
-            item["value"] = value
+            item["value"] = _json_safe(value)
         details.append(item)
     return details
 
@@ -283,6 +293,18 @@ async def _sdgcities_error(request: Request, exc: Exception) -> Response:
     return _respond(request, status, code, message, details, headers or None)
 
 
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    # a number too large for the store's integers that slipped past the edge checks
+    logger.warning("out-of-range number on %s: %s", request.url.path, exc)
+    return _respond(
+        request,
+        404,
+        "not_found",
+        "a number in the request is out of range (ids are at most 2147483647), so there is "
+        "nothing at it; check the id",
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.exception("unexpected error serving %s %s", request.method, request.url.path)
     return _respond(
@@ -299,4 +321,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(SdgCitiesError, _sdgcities_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)

@@ -17,13 +17,17 @@ scheme and host.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import logging
 import os
+import re
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from copy import deepcopy
+from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,10 +35,12 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from sdgcities import __version__
 from sdgcities.config import Settings, get_settings
+from sdgcities.web._guard import content_security_policy
 from sdgcities.web.ogc_provider import register_store
 
 logger = logging.getLogger(__name__)
@@ -103,7 +109,8 @@ def ogc_config(base_url: str, store_key: str) -> dict[str, Any]:
             "pretty_print": False,
             "limits": {"default_items": 10, "max_items": 1000},
             "map": {
-                "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                # no tile server unless one is configured: the pages work offline
+                "url": os.environ.get("SDGCITIES_TILE_URL", "") or BLANK_TILE,
                 "attribution": "&copy; OpenStreetMap contributors",
             },
         },
@@ -163,11 +170,65 @@ def _base_url(request: Request, root: str) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{root}"
 
 
+#: a transparent 1×1 image standing in for basemap tiles when no tile server is set
+BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
+
+#: pygeoapi's templates load these from CDNs; the package serves its own copies
+_LOCAL_ASSETS = {
+    "https://unpkg.com/bootstrap@5.1.3/dist/css/bootstrap.min.css": (
+        "/static/vendor/bootstrap/bootstrap.min.css"
+    ),
+    "https://unpkg.com/leaflet@1.3.1/dist/leaflet.css": "/static/vendor/leaflet/leaflet.css",
+    "https://unpkg.com/leaflet@1.3.1/dist/leaflet.js": "/static/vendor/leaflet/leaflet.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet/1.3.1/leaflet.js": (
+        "/static/vendor/leaflet/leaflet.js"
+    ),
+    "https://unpkg.com/leaflet.markercluster/dist/leaflet.markercluster-src.js": (
+        "/static/vendor/markercluster/leaflet.markercluster.js"
+    ),
+    "https://unpkg.com/leaflet.markercluster/dist/MarkerCluster.css": (
+        "/static/vendor/markercluster/MarkerCluster.css"
+    ),
+    "https://unpkg.com/leaflet.markercluster/dist/MarkerCluster.Default.css": (
+        "/static/vendor/markercluster/MarkerCluster.Default.css"
+    ),
+    "https://unpkg.com/swagger-ui-dist/swagger-ui-bundle.js": (
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js"
+    ),
+    "https://unpkg.com/swagger-ui-dist/swagger-ui.css": "/static/vendor/swagger-ui/swagger-ui.css",
+}
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+
+
+def offline_html(page: str) -> tuple[str, list[str]]:
+    """pygeoapi's page with local assets, and the CSP hashes of its inline scripts.
+
+    The inline scripts are pygeoapi's own (map set-up); each is allowed by its SHA-256
+    in this response's Content-Security-Policy rather than by ``'unsafe-inline'``.
+    """
+    for remote, local in _LOCAL_ASSETS.items():
+        page = page.replace(remote, local)
+    hashes = []
+    for match in _INLINE_SCRIPT.finditer(page):
+        body = match.group(1)
+        if 'type="application/json"' in match.group(0) or not body.strip():
+            continue
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        hashes.append(f"'sha256-{digest}'")
+    return page, hashes
+
+
 def _to_response(headers: dict[str, str], status: int, content: Any) -> Response:
     ctype = headers.get("Content-Type", "")
     response: Response
     if ctype.startswith("text/html"):
-        response = HTMLResponse(content, status_code=status)
+        page, hashes = offline_html(str(content))
+        response = HTMLResponse(page, status_code=status)
+        response.headers.update(headers)
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            os.environ.get("SDGCITIES_TILE_URL", ""), script_hashes=hashes
+        )
+        return response
     elif isinstance(content, dict):
         response = JSONResponse(content, status_code=status)
     else:
@@ -227,7 +288,9 @@ def build_ogc_app(store_key: str, *, root: str = MOUNT_PATH) -> Starlette:
         cid, iid = request.path_params["cid"], request.path_params["iid"]
         return await run(request, itemtypes_api.get_collection_item, cid, iid)
 
+    static = resources.files("pygeoapi") / "static"
     routes = [
+        Mount("/static", StaticFiles(directory=str(static)), name="ogc-static"),
         Route("/", landing),
         Route("/openapi", openapi),
         Route("/conformance", conformance),

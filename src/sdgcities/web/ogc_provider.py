@@ -22,6 +22,7 @@ from pygeoapi.provider.base import (
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
+from sdgcities.cities.service import MAX_ID
 from sdgcities.store.models import City, HexCell, HexLayer
 from sdgcities.web._geojson import city_boundary, city_point, city_properties, hex_feature
 
@@ -166,6 +167,8 @@ class SdgCitiesProvider(BaseProvider):  # type: ignore[misc]
                     number = int(value)
                 except ValueError:
                     raise ProviderInvalidQueryError(f"{name} must be an integer") from None
+                if not 1 <= number <= MAX_ID:
+                    raise ProviderInvalidQueryError(f"{name} must be between 1 and {MAX_ID}")
                 column = HexCell.layer_id if name == "layer_id" else HexLayer.city_id
                 stmt = stmt.where(column == number)
             else:
@@ -257,7 +260,7 @@ class SdgCitiesProvider(BaseProvider):  # type: ignore[misc]
         key = str(identifier)
         with Session(_engine(self.data)) as session:
             if self.kind == "hexes":
-                if not key.isdigit():
+                if not (key.isascii() and key.isdigit()) or int(key) > MAX_ID:
                     raise ProviderItemNotFoundError(f"no hex cell {key!r}")
                 row = session.execute(
                     select(HexCell, HexLayer, City.slug)

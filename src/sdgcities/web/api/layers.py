@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
@@ -14,6 +12,7 @@ from sdgcities.web._geojson import hex_feature
 from sdgcities.web.api._common import DbSession, get_city_or_404
 from sdgcities.web.api._schemas import FeatureCollection, LayerOut
 from sdgcities.web.api.cities import CityKey
+from sdgcities.web.deps import IdPath
 
 router = APIRouter(prefix="/cities", tags=["layers"])
 
@@ -50,9 +49,7 @@ def list_layers(city: CityKey, session: DbSession) -> list[LayerOut]:
     summary="One hex layer as GeoJSON",
     responses={200: {"content": {"application/geo+json": {}}}},
 )
-def get_layer(
-    city: CityKey, layer_id: Annotated[int, Path(ge=1, le=2**62)], session: DbSession
-) -> JSONResponse:
+def get_layer(city: CityKey, layer_id: IdPath, session: DbSession) -> JSONResponse:
     found = get_city_or_404(session, city)
     layer = session.get(HexLayer, layer_id)
     if layer is None or layer.city_id != found.id:

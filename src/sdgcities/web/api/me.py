@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 
 from sdgcities.accounts.tokens import issue_token, list_tokens, revoke_token
 from sdgcities.accounts.users import cities_of
@@ -12,6 +12,7 @@ from sdgcities.store.models import ApiToken, User
 from sdgcities.web.api._common import DbSession
 from sdgcities.web.api._schemas import NewToken, TokenIn, TokenOut, UserOut
 from sdgcities.web.auth import CsrfChecked, require_user
+from sdgcities.web.deps import IdPath
 
 router = APIRouter(prefix="/me", tags=["accounts"])
 
@@ -64,7 +65,5 @@ def new_token(body: TokenIn, user: LoggedIn, session: DbSession) -> NewToken:
     summary="Revoke an API token",
     dependencies=[CsrfChecked],
 )
-def delete_token(
-    token_id: Annotated[int, Path(ge=1, le=2**62)], user: LoggedIn, session: DbSession
-) -> TokenOut:
+def delete_token(token_id: IdPath, user: LoggedIn, session: DbSession) -> TokenOut:
     return _token_out(revoke_token(session, token_id, user_id=user.id))

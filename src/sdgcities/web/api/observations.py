@@ -11,19 +11,20 @@ import`` — a correction keeps the old version; new values land as drafts for r
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 import zipfile
 from collections.abc import Hashable, Mapping
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
 from sdgcities.accounts import permissions
+from sdgcities.config import UPLOAD_SUFFIXES
 from sdgcities.errors import NotFoundError
+from sdgcities.observations._validate import range_problem
 from sdgcities.store.models import Observation, User
 from sdgcities.web.api._common import (
     DbSession,
@@ -45,25 +46,12 @@ from sdgcities.web.api._schemas import (
     clean_str,
 )
 from sdgcities.web.auth import CsrfChecked, ensure_can_edit_city, require_user
-from sdgcities.web.deps import get_engine
+from sdgcities.web.deps import IdPath, get_engine, get_settings_dep
 from sdgcities.web.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/observations", tags=["observations"])
-
-#: largest upload accepted by POST /observations/import (SDGCITIES_MAX_UPLOAD_MB)
-DEFAULT_MAX_UPLOAD_MB = 20
-UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
-
-
-def max_upload_bytes() -> int:
-    raw = os.environ.get("SDGCITIES_MAX_UPLOAD_MB", "")
-    try:
-        mb = float(raw) if raw else DEFAULT_MAX_UPLOAD_MB
-    except ValueError:
-        mb = DEFAULT_MAX_UPLOAD_MB
-    return int(mb * 1024 * 1024)
 
 
 def _row_out(row: Mapping[Hashable, Any]) -> ObservationOut:
@@ -163,7 +151,7 @@ def list_observations(
 
 @router.get("/{observation_id}", response_model=ObservationDetail, summary="One value")
 def get_observation(
-    observation_id: Annotated[int, Path(ge=1, le=2**62)],
+    observation_id: IdPath,
     session: DbSession,
     user: OptionalUser,
 ) -> ObservationDetail:
@@ -211,6 +199,22 @@ def write_observation(
     ensure_can_edit_city(user, city.id, session, city.name)
     ensure_may_publish(user, body.status)
     ind = get_indicator(session, body.indicator)
+    bad = range_problem(body.value, ind.unit)
+    if bad is not None:
+        raise ApiError(
+            422,
+            f"{bad[0]}; {bad[1]}",
+            code="validation_error",
+            details=[
+                {
+                    "field": "value",
+                    "value": body.value,
+                    "unit": ind.unit,
+                    "message": bad[0],
+                    "fix": bad[1],
+                }
+            ],
+        )
     previous = session.scalar(
         select(Observation.id).where(
             Observation.city_id == city.id,
@@ -246,7 +250,7 @@ def write_observation(
 
 
 async def _receive_upload(request: Request, folder: FsPath, filename: str | None) -> FsPath:
-    limit = max_upload_bytes()
+    limit = get_settings_dep(request).max_upload_bytes  # also capped while streaming
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise ApiError(
@@ -261,6 +265,12 @@ async def _receive_upload(request: Request, folder: FsPath, filename: str | None
         if upload is None or isinstance(upload, str):
             raise ApiError(400, "send the file in the form field 'file'")
         name = FsPath(upload.filename or filename or "upload.csv").name
+        if not name.lower().endswith(UPLOAD_SUFFIXES):
+            raise ApiError(
+                415,
+                f"{name}: only {', '.join(UPLOAD_SUFFIXES)} files can be imported; "
+                "save the sheet as CSV (UTF-8) or .xlsx",
+            )
         target = folder / name
         size = 0
         with target.open("wb") as fh:
@@ -303,7 +313,8 @@ async def import_file(
     session: DbSession,
     user: Annotated[User, Depends(require_user)],
     filename: Annotated[
-        str, Query(min_length=1, max_length=200, pattern=r"^[\w\-. ]+\.(csv|txt|xlsx|xlsm)$")
+        str,
+        Query(min_length=1, max_length=200, pattern=r"^[\w\-. ]+\.(csv|txt|tsv|xlsx|xlsm)$"),
     ] = "upload.csv",
     reason: str | None = text_query("why these values are imported", max_length=2000),
     status: Literal["published", "draft"] = "draft",

@@ -12,6 +12,7 @@ from sdgcities.cities.service import list_cities
 from sdgcities.errors import ConflictError, NotFoundError, ValidationError
 from sdgcities.store.models import ROLES
 from sdgcities.web import auth
+from sdgcities.web.deps import IdPath
 from sdgcities.web.i18n import gettext as _
 from sdgcities.web.pages._common import PageEnv, form_page_env
 from sdgcities.web.templating import render
@@ -70,7 +71,7 @@ def add_user(
     "/users/{user_id}/role", response_class=HTMLResponse, dependencies=[ADMIN, auth.CsrfChecked]
 )
 def change_role(
-    user_id: int,
+    user_id: IdPath,
     env: PageEnv = Depends(form_page_env),
     role: str = Form(..., max_length=32),
     region: str = Form("", max_length=200),
@@ -91,7 +92,7 @@ def change_role(
     "/users/{user_id}/cities", response_class=HTMLResponse, dependencies=[ADMIN, auth.CsrfChecked]
 )
 def change_cities(
-    user_id: int,
+    user_id: IdPath,
     env: PageEnv = Depends(form_page_env),
     city: str = Form(..., max_length=200),
     action: str = Form("grant", pattern="^(grant|revoke)$"),

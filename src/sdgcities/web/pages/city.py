@@ -25,6 +25,7 @@ from sdgcities.exports.tabular import export_observations_bytes, export_scores_b
 from sdgcities.scoring.scores import Scores
 from sdgcities.store.models import City, HexLayer, Indicator
 from sdgcities.web import _queries, i18n
+from sdgcities.web.deps import IdPath
 from sdgcities.web.hexmap import (
     LayerExtent,
     bbox_size_km,
@@ -378,7 +379,7 @@ def _layer_of(env: PageEnv, city: City, layer_id: int) -> HexLayer:
 
 
 @router.get("/cities/{slug}/hexes/{layer_id}/outline.geojson")
-def city_hex_outline(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+def city_hex_outline(slug: str, layer_id: IdPath, env: PageEnv = Depends(page_env)) -> Response:
     """The outline of a hex layer: the area its value was computed for (map context)."""
     layer = _layer_of(env, _city(env, slug), layer_id)
     return _geojson(
@@ -387,7 +388,7 @@ def city_hex_outline(slug: str, layer_id: int, env: PageEnv = Depends(page_env))
 
 
 @router.get("/cities/{slug}/hexes/{layer_id}/streets.geojson")
-def city_hex_streets(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+def city_hex_streets(slug: str, layer_id: IdPath, env: PageEnv = Depends(page_env)) -> Response:
     """The streets of the OSM extract a hex layer was computed from (map context)."""
     city = _city(env, slug)
     layer = _layer_of(env, city, layer_id)
@@ -413,7 +414,7 @@ def city_boundary(slug: str, env: PageEnv = Depends(page_env)) -> Response:
 
 
 @router.get("/cities/{slug}/hexes/{layer_id}.geojson")
-def city_hexes(slug: str, layer_id: int, env: PageEnv = Depends(page_env)) -> Response:
+def city_hexes(slug: str, layer_id: IdPath, env: PageEnv = Depends(page_env)) -> Response:
     layer = _layer_of(env, _city(env, slug), layer_id)
     return _geojson(env, ("hexes", layer.id), lambda: layer_geojson(env.session, layer))
 

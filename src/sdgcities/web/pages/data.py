@@ -25,13 +25,14 @@ from sdgcities.accounts.permissions import (
     draft_city_ids,
     editable_city_ids,
 )
+from sdgcities.config import UPLOAD_SUFFIXES
 from sdgcities.errors import InputFileError, ValidationError
 from sdgcities.observations.importer import import_observations
 from sdgcities.observations.service import history, provenance_of, resolve_city
 from sdgcities.observations.visibility import visible
 from sdgcities.store.models import City, ImportBatch, Observation
 from sdgcities.web import auth
-from sdgcities.web.deps import get_engine
+from sdgcities.web.deps import IdPath, get_engine, get_settings_dep
 from sdgcities.web.i18n import gettext as _
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
 from sdgcities.web.pages._provenance import provenance_fields
@@ -39,9 +40,6 @@ from sdgcities.web.templating import render
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-SUFFIXES = (".csv", ".xlsx", ".xls", ".txt", ".tsv")
 
 
 def _editable(env: PageEnv) -> list[City]:
@@ -145,7 +143,7 @@ def upload(
         )
     name = Path(file.filename or "upload.csv").name
     name = re.sub(r"[^\w.\- ]+", "_", name)[:200] or "upload.csv"
-    if not name.lower().endswith(SUFFIXES):
+    if not name.lower().endswith(UPLOAD_SUFFIXES):
         return _page(
             env,
             400,
@@ -160,11 +158,17 @@ def upload(
         path = Path(tmp) / name
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out, length=1024 * 1024)
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
+        limit = get_settings_dep(env.request).max_upload_bytes  # also capped while streaming
+        if path.stat().st_size > limit:
+            size = "%g" % (limit / (1024 * 1024))
             return _page(
                 env,
                 413,
-                error=_("%(file)s is larger than 50 MB; split it into several files", file=name),
+                error=_(
+                    "%(file)s is larger than %(size)s MB; split it into several files",
+                    file=name,
+                    size=size,
+                ),
             )
         try:
             report = import_observations(
@@ -227,7 +231,7 @@ def value_history(
 
 
 @router.get("/data/provenance/{observation_id}", response_class=HTMLResponse)
-def provenance(observation_id: int, env: PageEnv = Depends(page_env)) -> Response:
+def provenance(observation_id: IdPath, env: PageEnv = Depends(page_env)) -> Response:
     obs = env.session.get(Observation, observation_id)
     staff = obs is not None and can_see_drafts(env.user, obs.city_id, env.session)
     prov = provenance_of(env.session, observation_id, include_drafts=staff, personal=staff)
