@@ -33,7 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scoring",
         "Score cities (SDSN city-index method): from files, or from the store with colours.",
     ),
-    "progress": ("scoring", "Progress of a city towards its 2030 targets (SDSN trend method)."),
+    "progress": (
+        "scoring",
+        "Progress of a city towards its 2030 targets (published values unless --include-drafts).",
+    ),
     "challenges": (
         "scoring",
         "A city's greatest challenges, ranked, with one explanation line each.",
