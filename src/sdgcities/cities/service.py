@@ -16,7 +16,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sdgcities.cities import typology
-from sdgcities.cities._readers import CityRow, read_city_file
+from sdgcities.cities._readers import CityRow, city_field_problems, read_city_file
 from sdgcities.cities.gazetteer import (
     GAZETTEER_SOURCE,
     GazetteerEntry,
@@ -177,6 +177,17 @@ def create_city(
         raise ValidationError(
             "a city needs a name",
             [Finding("name is empty", column="name", fix="give the city's name")],
+        )
+    problems = city_field_problems(
+        population=population, population_year=population_year, lon=lon, lat=lat, slug=slug
+    )
+    if problems:
+        raise ValidationError(
+            f"city {name.strip()!r} not added",
+            [
+                Finding(msg, column=fld, value=None if v is None else str(v), fix=fix)
+                for fld, msg, fix, v in problems
+            ],
         )
     city = _new_city(
         name=name,
@@ -389,8 +400,25 @@ def count_cities(
     return int(session.scalar(stmt) or 0)
 
 
+def _named(session: Session, text: str) -> list[City]:
+    """Cities named ``text``: exactly, else case-folded (``ŁÓDŹ`` → Łódź), else without accents.
+
+    SQL ``lower()`` folds only ASCII in SQLite, so names are compared in Python.
+    """
+    exact = list(session.scalars(select(City).where(City.name == text)))
+    if exact:
+        return exact
+    rows = session.execute(select(City.id, City.name)).all()
+    for fold in (str.casefold, normalise):
+        wanted = fold(text)
+        ids = [cid for cid, name in rows if wanted and fold(name) == wanted]
+        if ids:
+            return list(session.scalars(select(City).where(City.id.in_(ids)).order_by(City.id)))
+    return []
+
+
 def get_city(session: Session, key: str | int) -> City:
-    """A city by id, slug or exact name (case-insensitive); suggestions when not found."""
+    """A city by id, slug or name (exact, case-folded, then accent-blind); suggestions if none."""
     if isinstance(key, int) or str(key).strip().isdigit():
         found = session.get(City, int(key))
         if found is not None:
@@ -399,17 +427,18 @@ def get_city(session: Session, key: str | int) -> City:
     found = session.scalar(select(City).where(City.slug == text))
     if found is not None:
         return found
-    named = list(session.scalars(select(City).where(func.lower(City.name) == text.lower())))
+    named = _named(session, text)
     if len(named) == 1:
         return named[0]
     if len(named) > 1:
         slugs = ", ".join(c.slug for c in named)
         raise NotFoundError(f"several cities are named {text!r} ({slugs}); give the slug")
-    choices = {c.slug: c.slug for c in session.scalars(select(City))}
+    names = dict(session.execute(select(City.slug, City.name)).tuples().all())
+    choices = {slug: slug for slug in names}
     for slug in list(choices):
         choices[slug.rsplit("-", 1)[0]] = slug
     close = difflib.get_close_matches(slugify(text), list(choices), n=5, cutoff=0.6)
-    hint = sorted({choices[c] for c in close})
+    hint = [f"{names[s]!r} ({s})" for s in sorted({choices[c] for c in close})]
     more = f"; did you mean {', '.join(hint)}?" if hint else ""
     raise NotFoundError(f"no city {text!r}{more} (see `sdgcities cities list`)")
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import typer
 
 from sdgcities import __version__
-from sdgcities.cli._common import configure_logging
+from sdgcities.cli._common import VERBOSE_HELP, CliGroup, configure_logging
 
 app = typer.Typer(
     name="sdgcities",
+    cls=CliGroup,
     help="Measure, locate and report SDG 11 and the Urban Monitoring Framework for your city.",
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -27,7 +28,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=VERBOSE_HELP),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),

@@ -246,7 +246,10 @@ def show_cmd(key: str = typer.Argument(..., help="Slug, id or exact name.")) -> 
             ("admin1", city.admin1 or ""),
             ("population", _population(city.population)),
             ("population year", "" if city.population_year is None else str(city.population_year)),
-            ("centre", "" if city.lon is None else f"{city.lat:.5f}, {city.lon:.5f}"),
+            (
+                "centre",
+                "" if city.lon is None or city.lat is None else f"{city.lat:.5f}, {city.lon:.5f}",
+            ),
             ("boundary", "yes" if city.boundary_geojson else "no"),
             ("GeoNames id", "" if city.geonameid is None else str(city.geonameid)),
         ):

@@ -41,25 +41,10 @@ CURRENT_COLUMNS = (
 
 
 def resolve_city(session: Session, key: str | int) -> City:
-    """A city by id, slug, exact name or case-insensitive name (NotFoundError otherwise)."""
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        city = session.get(City, int(key))
-        if city is not None:
-            return city
-    text = str(key).strip()
-    for cond in (City.slug == text, City.name == text, func.lower(City.name) == text.lower()):
-        found = list(session.scalars(select(City).where(cond).limit(3)))
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise NotFoundError(
-                f"several cities are named {text!r}; use the slug "
-                f"({', '.join(c.slug for c in found)})"
-            )
-    names = list(session.scalars(select(City.name)))
-    close = difflib.get_close_matches(text, names, n=3)
-    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-    raise NotFoundError(f"no city {text!r}{hint}")
+    """A city by id, slug or name (:func:`sdgcities.cities.service.get_city`)."""
+    from sdgcities.cities.service import get_city
+
+    return get_city(session, key)
 
 
 def resolve_indicator(session: Session, code: str) -> Indicator:
