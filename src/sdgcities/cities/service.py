@@ -9,6 +9,7 @@ import difflib
 import hashlib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,12 @@ logger = logging.getLogger(__name__)
 
 
 def slugify(name: str, country_iso3: str | None = None) -> str:
-    """A URL-safe key: ``("Porto Alegre", "BRA")`` → ``"porto-alegre-bra"``."""
-    base = normalise(name).replace(" ", "-") or "city"
+    """A URL-safe key: ``("Porto Alegre", "BRA")`` → ``"porto-alegre-bra"``.
+
+    Only ASCII letters, digits and single dashes (``Diyarbakır`` → ``diyarbakir``).
+    """
+    folded = normalise(name).replace("ı", "i").replace("æ", "ae").replace("œ", "oe")
+    base = re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "city"
     if country_iso3:
         base = f"{base}-{country_iso3.lower()}"
     return base[:200]

@@ -11,8 +11,6 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import typer
-from typer.core import TyperGroup
-from typer.exceptions import TyperException
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -24,6 +22,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from sqlalchemy import Engine
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from sdgcities.errors import Finding, ValidationError
 

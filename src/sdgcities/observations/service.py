@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sdgcities.errors import NotFoundError, ValidationError
 from sdgcities.observations._validate import MIN_YEAR, max_year
 from sdgcities.observations.disaggregation import canonical_key
-from sdgcities.observations.visibility import retire_public
+from sdgcities.observations.visibility import public_only, retire_public
 from sdgcities.store.models import City, ImportBatch, Indicator, Observation, utcnow
 
 #: columns of :func:`current_observations`
@@ -70,8 +70,10 @@ def current_observations(
 ) -> pd.DataFrame:
     """The current version of every matching value as a DataFrame.
 
-    Columns: :data:`CURRENT_COLUMNS`. ``disaggregation=""`` gives totals only, ``None``
-    every breakdown, any other key that breakdown. Sorted by city, indicator, year.
+    With ``published_only`` the public version of each key instead (its newest published
+    one, :func:`sdgcities.observations.visibility.public_only`): a draft correction
+    leaves the published value in view. Columns: :data:`CURRENT_COLUMNS`.
+    ``disaggregation=""`` gives totals only, ``None`` every breakdown, any other key that breakdown. Sorted by city, indicator, year.
     """
     q = (
         select(
@@ -92,14 +94,12 @@ def current_observations(
         )
         .join(City, City.id == Observation.city_id)
         .join(Indicator, Indicator.id == Observation.indicator_id)
-        .where(Observation.is_current.is_(True))
+        .where(public_only() if published_only else Observation.is_current.is_(True))
     )
     if city_ids is not None:
         q = q.where(Observation.city_id.in_(list(city_ids)))
     if indicator_codes is not None:
         q = q.where(Indicator.code.in_(list(indicator_codes)))
-    if published_only:
-        q = q.where(Observation.status == "published")
     if disaggregation is not None:
         q = q.where(Observation.disaggregation == canonical_key(disaggregation))
     q = q.order_by(
@@ -121,8 +121,9 @@ def history(
     indicator: str,
     year: int | None = None,
     disaggregation: str = "",
+    include_drafts: bool = True,
 ) -> list[Observation]:
-    """Every version of a city's values of an indicator, newest first."""
+    """Every version of a city's values of an indicator, newest first (drafts optional)."""
     c = resolve_city(session, city)
     ind = resolve_indicator(session, indicator)
     q = select(Observation).where(
@@ -132,6 +133,8 @@ def history(
     )
     if year is not None:
         q = q.where(Observation.year == year)
+    if not include_drafts:
+        q = q.where(Observation.status == "published")
     q = q.order_by(
         Observation.created_at.desc(),
         Observation.version.desc(),
