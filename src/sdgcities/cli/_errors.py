@@ -105,10 +105,10 @@ def _os_error(err: OSError, inputs: list[str]) -> Failure:
         )
     if err.errno == errno.ENOSPC:
         return Failure(f"the disk is full while writing {file}")
-    if isinstance(err, ConnectionError | TimeoutError) or err.errno in (
-        errno.ECONNREFUSED,
-        errno.EHOSTUNREACH,
-        errno.ETIMEDOUT,
+    if (
+        isinstance(err, ConnectionError | TimeoutError)
+        or err.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ETIMEDOUT)
+        or "connect" in what.lower()
     ):
         return Failure(
             f"cannot connect: {what}",

@@ -30,7 +30,14 @@ def export_observations(
     city: list[str] = typer.Option([], "--city", help=CITY_HELP),
     published_only: bool = typer.Option(False, "--published-only", help="Leave out drafts."),
 ) -> None:
-    """Current observations (every disaggregation) to CSV or XLSX."""
+    """Current observations (every disaggregation) to CSV or XLSX.
+
+    Examples:
+
+      sdgcities export observations out/observations.csv
+
+      sdgcities export observations out/porto.xlsx --city porto-alegre-bra --published-only
+    """
     from sdgcities.exports.tabular import export_observations as run
     from sdgcities.store.db import transaction
 
@@ -52,7 +59,14 @@ def export_scores(
     benchmark_set: str | None = typer.Option(None, "--benchmark-set"),
     published_only: bool = typer.Option(False, "--published-only", help="Leave out drafts."),
 ) -> None:
-    """Indicator, goal and index scores with colours and progress."""
+    """Indicator, goal and index scores with colours and progress.
+
+    Examples:
+
+      sdgcities export scores out/scores.csv
+
+      sdgcities export scores out/scores.xlsx --benchmark-set sdg11-default
+    """
     from sdgcities.exports.tabular import export_scores as run
     from sdgcities.store.db import transaction
 
@@ -76,7 +90,14 @@ def export_open_sdg(
     indicator: list[str] = typer.Option([], "--indicator", help="Only this indicator; repeatable."),
     include_drafts: bool = typer.Option(False, "--include-drafts", help="Also draft values."),
 ) -> None:
-    """Open SDG input files (tidy CSV + YAML metadata per indicator) for sdg-build."""
+    """Open SDG input files (tidy CSV + YAML metadata per indicator) for sdg-build.
+
+    Examples:
+
+      sdgcities export open-sdg out/
+
+      sdgcities export open-sdg out/ --city porto-alegre-bra --indicator 11.7.1
+    """
     from sdgcities.exports.opensdg import export_open_sdg as run
     from sdgcities.store.db import transaction
 
@@ -102,7 +123,14 @@ def export_sdmx(
     indicator: list[str] = typer.Option([], "--indicator", help="Only this indicator; repeatable."),
     include_drafts: bool = typer.Option(False, "--include-drafts", help="Also draft values."),
 ) -> None:
-    """SDMX-ML 2.1 structure-specific data (REF_AREA, INDICATOR, disaggregations, TIME_PERIOD)."""
+    """SDMX-ML 2.1 structure-specific data (REF_AREA, INDICATOR, disaggregations, TIME_PERIOD).
+
+    Examples:
+
+      sdgcities export sdmx out/sdg11.xml
+
+      sdgcities export sdmx out/porto.xml --city porto-alegre-bra --include-drafts
+    """
     from sdgcities.exports.sdmx import export_sdmx as run
     from sdgcities.exports.sdmx import structure_path
     from sdgcities.store.db import transaction

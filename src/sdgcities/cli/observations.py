@@ -57,7 +57,20 @@ def import_observations_cmd(
     reason: str = typer.Option("", "--reason", help="Why (stored with corrections)."),
     draft: bool = typer.Option(False, "--draft", help="Store as draft, not published."),
 ) -> None:
-    """Import observations from a long (city, indicator, year, value) or wide file."""
+    """Import observations from a long (city, indicator, year, value) or wide file.
+
+    All or nothing: every problem is listed with file, row, column and fix, and nothing is
+    stored until the file is clean. A value that changes makes a new version; the same
+    file twice changes nothing.
+
+    Examples:
+
+      sdgcities import observations my_city_data.csv
+
+      sdgcities import observations survey.xlsx --sheet 2020 --draft --reason "2020 survey"
+
+      sdgcities import observations wide.csv --wide-mapping columns.yaml
+    """
     from sdgcities.observations.importer import import_observations
 
     with progress(f"importing {file.name}") as advance:
@@ -90,7 +103,12 @@ def import_unhabitat_cmd(
 ) -> None:
     """Import an SDG 11.7.1 table of the UN-Habitat Urban Indicators Database.
 
-    Creates missing cities; stores [a] as 11.7.1 and [b] as 11.7.1b.
+    Creates missing cities (matching stored ones by name and country, accents aside);
+    stores \\[a] as 11.7.1 and \\[b] as 11.7.1b.
+
+    Example:
+
+      sdgcities import unhabitat unhabitat_sdg_11_7_1_2024.xlsx
     """
     from sdgcities.observations.unhabitat import import_unhabitat_table
 
@@ -151,7 +169,7 @@ def list_cmd(
             city_ids=city_ids,
             indicator_codes=codes,
             disaggregation=None if all_breakdowns else "",
-            published_only=not include_drafts,
+            public=not include_drafts,
         )
     table = Table(header_style="bold")
     cols = [
@@ -256,7 +274,15 @@ def correct_cmd(
     disaggregation: str = typer.Option("", "--disaggregation", help="e.g. sex=female"),
     source: str | None = typer.Option(None, "--source"),
 ) -> None:
-    """Correct one value: stores a new version with who, when and why."""
+    """Correct one value: stores a new version with who, when and why.
+
+    Examples:
+
+      sdgcities observations correct porto-alegre-bra 11.7.1 2020 18.9 --reason "new survey"
+
+      sdgcities observations correct "Łódź" 11.2.1 2020 61 --disaggregation sex=female \
+        --reason "revised"
+    """
     from sdgcities.observations.service import record_value, resolve_city
     from sdgcities.store.db import transaction
 

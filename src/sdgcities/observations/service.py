@@ -67,13 +67,16 @@ def current_observations(
     indicator_codes: list[str] | set[str] | None = None,
     published_only: bool = False,
     disaggregation: str | None = "",
+    public: bool = False,
 ) -> pd.DataFrame:
     """The current version of every matching value as a DataFrame.
 
-    With ``published_only`` the public version of each key instead (its newest published
-    one, :func:`sdgcities.observations.visibility.public_only`): a draft correction
+    ``published_only`` keeps the current versions that are published; ``public`` gives
+    instead the public version of each key (its newest published one,
+    :func:`sdgcities.observations.visibility.public_only`), so that a draft correction
     leaves the published value in view. Columns: :data:`CURRENT_COLUMNS`.
-    ``disaggregation=""`` gives totals only, ``None`` every breakdown, any other key that breakdown. Sorted by city, indicator, year.
+    ``disaggregation=""`` gives totals only, ``None`` every breakdown, any other key that
+    breakdown. Sorted by city, indicator, year.
     """
     q = (
         select(
@@ -94,12 +97,14 @@ def current_observations(
         )
         .join(City, City.id == Observation.city_id)
         .join(Indicator, Indicator.id == Observation.indicator_id)
-        .where(public_only() if published_only else Observation.is_current.is_(True))
+        .where(public_only() if public else Observation.is_current.is_(True))
     )
     if city_ids is not None:
         q = q.where(Observation.city_id.in_(list(city_ids)))
     if indicator_codes is not None:
         q = q.where(Indicator.code.in_(list(indicator_codes)))
+    if published_only:
+        q = q.where(Observation.status == "published")
     if disaggregation is not None:
         q = q.where(Observation.disaggregation == canonical_key(disaggregation))
     q = q.order_by(
