@@ -39,6 +39,7 @@ def _root(
 
 def _register() -> None:
     from sdgcities.cli import (
+        backup,
         batch,
         catalogue,
         cities,
@@ -64,6 +65,7 @@ def _register() -> None:
         users,
         web,
         demo,
+        backup,
     ):
         module.register(app)
 
