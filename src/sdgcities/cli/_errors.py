@@ -267,6 +267,9 @@ def describe(err: BaseException, params: dict[str, object] | None = None) -> Fai
             return fmt
     if isinstance(err, OSError):
         return _os_error(err, inputs)
+    if type(err) is ValueError and str(err).strip():
+        # the library's own checks raise a plain ValueError naming the value and the range
+        return Failure(str(err).strip().splitlines()[0])
     if isinstance(err, MemoryError):
         return Failure(
             "out of memory",
