@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -82,7 +83,10 @@ def _targets(base: str) -> list[tuple[str, str]]:
     out += [("api", f"/api/v1/cities/{s}/scores") for s in measured]
     out += [("api", f"/api/v1/cities/{s}/challenges") for s in measured]
     out += [("ogc", "/ogc/collections?f=json")]
-    out += [("ogc", f"/ogc/collections/{c['id']}/items?f=json&limit=20&offset=0") for c in collections[:3]]
+    out += [
+        ("ogc", f"/ogc/collections/{c['id']}/items?f=json&limit=20&offset=0")
+        for c in collections[:3]
+    ]
     return out
 
 
@@ -158,6 +162,10 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
+def _interrupted(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=600)
@@ -170,6 +178,7 @@ def main() -> None:
         build_store(data_dir, args.min_population)
         print(f"demo store built in {time.perf_counter() - t0:.0f} s")
         proc, base = start_server(f"sqlite:///{data_dir / 'sdgcities.db'}", data_dir)
+        signal.signal(signal.SIGTERM, _interrupted)  # stop the server on `kill` too
         try:
             result = asyncio.run(soak(base, proc.pid, data_dir, args.seconds, args.clients))
         finally:

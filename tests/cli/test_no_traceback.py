@@ -97,7 +97,14 @@ def _bad_files(folder: Path) -> list[Path]:
     (folder / "a-folder" / "osm.pbf").write_bytes(b"garbage")
     return [*(folder / n for n in files), folder / "empty-gtfs.zip", folder / "a-folder",
             folder / "missing.csv", folder / "missing-dir" / "out.gpkg", folder / "out.json",
-            *GOOD_FILES]  # fmt: skip
+            *_copies(GOOD_FILES, folder)]  # fmt: skip
+
+
+def _copies(paths: list[Path], folder: Path) -> list[Path]:
+    """Copies in the example's folder: a command may write over any file it is given."""
+    import shutil
+
+    return [Path(shutil.copy(p, folder / p.name)) for p in paths]
 
 
 def _good_files() -> list[Path]:
