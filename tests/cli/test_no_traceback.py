@@ -138,7 +138,7 @@ TEXT = st.sampled_from(
         "|",
         "=x",
         "x" * 300,
-        "../../etc/passwd",
+        "../outside.csv",
         "tcp://",
         "median",
         "0",
@@ -251,6 +251,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.setenv("SDGCITIES_DATA_DIR", str(data_dir))
         mp.delenv("DATABASE_URL", raising=False)
         mp.setenv("COLUMNS", "120")
+        mp.chdir(data_dir)  # relative paths land in the test's folder
         get_settings.cache_clear()
         assert runner.invoke(app, ["init"]).exit_code == 0
         for args in (

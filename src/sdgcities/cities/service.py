@@ -325,6 +325,41 @@ def import_cities(session: Session, path: str | Path) -> list[City]:
     return cities
 
 
+def filter_choices() -> dict[str, list[str]]:
+    """The values ``list_cities`` filters accept: SDG regions and sub-regions, size classes,
+    World Bank income groups (from the shipped country table and the UN DESA classes)."""
+    countries = typology.all_countries()
+    regions = {c.sdg_region for c in countries} | {c.sdg_subregion for c in countries}
+    return {
+        "region": sorted(r for r in regions if r),
+        "size_class": [code for code, *_rest in typology.SIZE_CLASSES],
+        "income_group": sorted({c.income_group for c in countries if c.income_group}),
+    }
+
+
+def check_filter(kind: str, value: str) -> str:
+    """``value`` as the known ``kind`` value (case-insensitive); ValidationError naming the
+    accepted values (and the closest) otherwise."""
+    choices = filter_choices()[kind]
+    by_fold = {c.casefold(): c for c in choices}
+    found = by_fold.get(" ".join(value.split()).casefold())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(value.casefold(), list(by_fold), n=2, cutoff=0.7)
+    hint = f"did you mean {' or '.join(repr(by_fold[c]) for c in close)}? " if close else ""
+    raise ValidationError(
+        f"unknown {kind.replace('_', ' ')} {value!r}",
+        [
+            Finding(
+                f"not a known {kind.replace('_', ' ')}",
+                column=kind,
+                value=value,
+                fix=f"{hint}one of: {', '.join(choices)}",
+            )
+        ],
+    )
+
+
 def _filtered(
     stmt: Select[Any],
     *,
