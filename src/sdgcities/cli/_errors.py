@@ -75,7 +75,9 @@ def _store_url() -> str:
 
 
 def _os_error(err: OSError, inputs: list[str]) -> Failure:
-    name = err.filename if err.filename is not None else _where(inputs)
+    # os.replace(tmp, dest) names dest second: the path the user gave
+    named = err.filename2 if getattr(err, "filename2", None) is not None else err.filename
+    name = named if named is not None else _where(inputs)
     file = None if name is None else str(name)
     what = err.strerror or str(err)
     if isinstance(err, FileNotFoundError):
@@ -218,7 +220,7 @@ def _format_error(err: Exception, inputs: list[str]) -> Failure | None:
         ("rasterio.errors", ("RasterioIOError", "RasterioError", "CRSError")),
         ("fiona.errors", ("DriverError", "FionaError")),
         ("pyproj.exceptions", ("CRSError", "ProjError")),
-        ("pyarrow.lib", ("ArrowInvalid", "ArrowIOError")),
+        ("pyarrow.lib", ("ArrowInvalid",)),
         ("osmium", ("InvalidLocationError",)),
     ):
         m = _module(mod)
@@ -262,6 +264,9 @@ def describe(err: BaseException, params: dict[str, object] | None = None) -> Fai
         db = _database_error(err)
         if db is not None:
             return db
+    if isinstance(err, OSError) and type(err).__module__ == "builtins":
+        return _os_error(err, inputs)
+    if isinstance(err, Exception):
         fmt = _format_error(err, inputs)
         if fmt is not None:
             return fmt

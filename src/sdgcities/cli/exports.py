@@ -14,6 +14,24 @@ export_app = typer.Typer(help="Export observations and scores: CSV, XLSX, Open S
 CITY_HELP = "Only this city (name, slug or id); repeat for several. Default: all cities."
 
 
+def _out_file(path: Path, example: str) -> Path:
+    """A usage error for a folder where the output file goes."""
+    if path.is_dir():
+        raise typer.BadParameter(
+            f"{path} is a folder; give a file name, e.g. {path / example}", param_hint="OUT"
+        )
+    return path
+
+
+def _out_dir(path: Path) -> Path:
+    """A usage error for a file where the output folder goes."""
+    if path.exists() and not path.is_dir():
+        raise typer.BadParameter(
+            f"{path} is a file; give a folder (it is created if missing)", param_hint="OUT_DIR"
+        )
+    return path
+
+
 def _city_ids(session: Session, cities: list[str]) -> list[int] | None:
     from sdgcities.assessment import _store
 
@@ -41,6 +59,7 @@ def export_observations(
     from sdgcities.exports.tabular import export_observations as run
     from sdgcities.store.db import transaction
 
+    _out_file(out, "observations.csv")
     with transaction(engine()) as session:
         n = run(
             session, out, fmt=fmt, city_ids=_city_ids(session, city), published_only=published_only
@@ -70,6 +89,7 @@ def export_scores(
     from sdgcities.exports.tabular import export_scores as run
     from sdgcities.store.db import transaction
 
+    _out_file(out, "scores.csv")
     with transaction(engine()) as session:
         n = run(
             session,
@@ -101,6 +121,7 @@ def export_open_sdg(
     from sdgcities.exports.opensdg import export_open_sdg as run
     from sdgcities.store.db import transaction
 
+    _out_dir(out_dir)
     with transaction(engine()) as session:
         paths = run(
             session,
@@ -135,6 +156,7 @@ def export_sdmx(
     from sdgcities.exports.sdmx import structure_path
     from sdgcities.store.db import transaction
 
+    _out_file(out, "sdg11.xml")
     with transaction(engine()) as session:
         n = run(
             session,
