@@ -10,6 +10,20 @@ from rich.table import Table
 from sdgcities.cli._common import console, engine, err_console, handle_errors, progress
 
 
+def _scheduler(value: str | None) -> str | None:
+    """``tcp://HOST:PORT`` (or another Dask comm scheme), else a usage error with an example."""
+    import re
+
+    if value is None:
+        return None
+    if not re.fullmatch(r"([a-z]+://)?[\w.\-\[\]:]+:\d{1,5}", value.strip()):
+        raise typer.BadParameter(
+            f"{value!r} is not a scheduler address; write e.g. tcp://10.0.0.5:8786",
+            param_hint="--scheduler",
+        )
+    return value.strip()
+
+
 def quiet_dask() -> None:
     """Dask's INFO lines only with ``-v``: in this process and in the workers it starts."""
     import logging
@@ -28,6 +42,7 @@ def batch(
     cities_file: Path = typer.Argument(..., help="Batch file (YAML) listing cities and kits."),
     scheduler: str | None = typer.Option(
         None,
+        callback=_scheduler,
         help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786. "
         "Default: a LocalCluster on this machine.",
     ),
