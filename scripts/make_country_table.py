@@ -155,6 +155,23 @@ def main() -> None:
                 "income_group": INCOME.get(h.get("World Bank Income Level", ""), ""),
             }
         )
+    # Kosovo is not in ISO 3166-1 and has no M49 code, but GeoNames, the World Bank and
+    # HDX use XK / XKX; it takes Serbia's Southern Europe grouping (M49 rule) and HDX's
+    # income group, so that the gazetteer's Kosovar cities can be stored.
+    rows.append(
+        {
+            "iso3": "XKX",
+            "iso2": "XK",
+            "m49": "",
+            "name": "Kosovo",
+            "sdg_region_code": REGION_CODES.get("Northern America and Europe", ""),
+            "sdg_region": "Northern America and Europe",
+            "sdg_subregion": "Southern Europe",
+            "sdg_region_source": "m49_rule",
+            "income_group": INCOME.get(hdx.get("XKX", {}).get("World Bank Income Level", ""), ""),
+        }
+    )
+    rows.sort(key=lambda r: r["iso3"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")

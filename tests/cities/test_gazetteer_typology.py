@@ -121,7 +121,10 @@ def test_country_info(
 
 def test_country_table_shape() -> None:
     countries = all_countries()
-    assert len(countries) == 249
+    assert len(countries) == 250  # ISO 3166-1 (249) and Kosovo, which GeoNames lists
+    kosovo = country_info("XKX")
+    assert (kosovo.iso2, kosovo.m49, kosovo.sdg_subregion) == ("XK", "", "Southern Europe")
+    assert country_info("XK") is kosovo
     assert sum(c.sdg_region_source == "unhabitat_2024" for c in countries) == 185
     regions = {c.sdg_region for c in countries if c.sdg_region}
     assert len(regions) == 8

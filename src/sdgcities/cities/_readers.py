@@ -54,6 +54,55 @@ class CityFile:
     rows_read: int = 0
 
 
+#: the years a population figure may have
+YEARS = (1800, 2100)
+
+
+def city_field_problems(
+    *,
+    population: float | None,
+    population_year: int | None,
+    lon: float | None,
+    lat: float | None,
+    slug: str | None,
+) -> list[tuple[str, str, str, Any]]:
+    """The problems of a city's optional fields as ``(field, problem, fix, value)``.
+
+    One rule for ``cities add`` and ``cities import``: population 0 or more, a year in
+    1800…2100, WGS 84 degrees (longitude −180…180, latitude −90…90), both coordinates or
+    neither, a slug of lower-case letters, digits and single dashes.
+    """
+    out: list[tuple[str, str, str, Any]] = []
+    if population is not None and (math.isnan(population) or math.isinf(population)):
+        out.append(("population", "not a finite number", "write a number", population))
+    elif population is not None and population < 0:
+        out.append(("population", "population is negative", "write 0 or more", population))
+    if population_year is not None and not YEARS[0] <= population_year <= YEARS[1]:
+        out.append(
+            ("population_year", "year out of range", "write a year such as 2020", population_year)
+        )
+    swapped = "give WGS 84 degrees (EPSG:4326); are lon and lat swapped?"
+    if lon is not None and not -180 <= lon <= 180:
+        out.append(("lon", "longitude outside −180…180", swapped, lon))
+    if lat is not None and not -90 <= lat <= 90:
+        out.append(("lat", "latitude outside −90…90", swapped, lat))
+    if (lon is None) != (lat is None):
+        missing = "lat" if lat is None else "lon"
+        out.append(
+            (missing, "only one coordinate given", "give both lon and lat, or neither", None)
+        )
+    if slug is not None and not SLUG.match(slug):
+        out.append(
+            (
+                "slug",
+                "bad slug",
+                "use lower-case letters, digits and single dashes, e.g. porto-alegre-bra",
+                slug,
+            )
+        )
+    return out
+
+
 def _blank(value: Any) -> bool:
     if value is None:
         return True
@@ -132,56 +181,20 @@ class _RowChecker:
                 )
                 ok = False
         population = self.number(row, "population", raw.get("population"))
-        if population is not None and population < 0:
-            self.add(
-                row, "population", "population is negative", "write 0 or more", raw["population"]
-            )
-            population = None
-            ok = False
         year_f = self.number(row, "population_year", raw.get("population_year"), integer=True)
         year = None if year_f is None else int(year_f)
-        if year is not None and not 1800 <= year <= 2100:
-            self.add(row, "population_year", "year out of range", "write a year such as 2020", year)
-            year = None
-            ok = False
         lon = self.number(row, "lon", raw.get("lon"))
         lat = self.number(row, "lat", raw.get("lat"))
-        if lon is not None and not -180 <= lon <= 180:
-            self.add(
-                row,
-                "lon",
-                "longitude outside −180…180",
-                "give WGS 84 degrees (EPSG:4326); are lon and lat swapped?",
-                lon,
-            )
-            ok = False
-        if lat is not None and not -90 <= lat <= 90:
-            self.add(
-                row,
-                "lat",
-                "latitude outside −90…90",
-                "give WGS 84 degrees (EPSG:4326); are lon and lat swapped?",
-                lat,
-            )
-            ok = False
-        if (lon is None) != (lat is None):
-            self.add(
-                row,
-                "lat" if lat is None else "lon",
-                "only one coordinate given",
-                "give both lon and lat, or neither",
-            )
-            ok = False
         slug = None if _blank(raw.get("slug")) else str(raw["slug"]).strip()
-        if slug is not None and not SLUG.match(slug):
-            self.add(
-                row,
-                "slug",
-                "bad slug",
-                "use lower-case letters, digits and single dashes, e.g. porto-alegre-bra",
-                slug,
-            )
+        for fld, message, fix, value in city_field_problems(
+            population=population, population_year=year, lon=lon, lat=lat, slug=slug
+        ):
+            self.add(row, fld, message, fix, raw.get(fld) if fld == "population" else value)
             ok = False
+        if population is not None and population < 0:
+            population = None
+        if year is not None and not YEARS[0] <= year <= YEARS[1]:
+            year = None
         gid = self.number(row, "geonameid", raw.get("geonameid"), integer=True)
         admin1 = None if _blank(raw.get("admin1")) else str(raw["admin1"]).strip()
         boundary = None

@@ -9,6 +9,7 @@ import difflib
 import hashlib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sdgcities.cities import typology
-from sdgcities.cities._readers import CityRow, read_city_file
+from sdgcities.cities._readers import CityRow, city_field_problems, read_city_file
 from sdgcities.cities.gazetteer import (
     GAZETTEER_SOURCE,
     GazetteerEntry,
@@ -31,8 +32,12 @@ logger = logging.getLogger(__name__)
 
 
 def slugify(name: str, country_iso3: str | None = None) -> str:
-    """A URL-safe key: ``("Porto Alegre", "BRA")`` → ``"porto-alegre-bra"``."""
-    base = normalise(name).replace(" ", "-") or "city"
+    """A URL-safe key: ``("Porto Alegre", "BRA")`` → ``"porto-alegre-bra"``.
+
+    Only ASCII letters, digits and single dashes (``Diyarbakır`` → ``diyarbakir``).
+    """
+    folded = normalise(name).replace("ı", "i").replace("æ", "ae").replace("œ", "oe")
+    base = re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "city"
     if country_iso3:
         base = f"{base}-{country_iso3.lower()}"
     return base[:200]
@@ -178,6 +183,17 @@ def create_city(
             "a city needs a name",
             [Finding("name is empty", column="name", fix="give the city's name")],
         )
+    problems = city_field_problems(
+        population=population, population_year=population_year, lon=lon, lat=lat, slug=slug
+    )
+    if problems:
+        raise ValidationError(
+            f"city {name.strip()!r} not added",
+            [
+                Finding(msg, column=fld, value=None if v is None else str(v), fix=fix)
+                for fld, msg, fix, v in problems
+            ],
+        )
     city = _new_city(
         name=name,
         country=country,
@@ -309,6 +325,41 @@ def import_cities(session: Session, path: str | Path) -> list[City]:
     return cities
 
 
+def filter_choices() -> dict[str, list[str]]:
+    """The values ``list_cities`` filters accept: SDG regions and sub-regions, size classes,
+    World Bank income groups (from the shipped country table and the UN DESA classes)."""
+    countries = typology.all_countries()
+    regions = {c.sdg_region for c in countries} | {c.sdg_subregion for c in countries}
+    return {
+        "region": sorted(r for r in regions if r),
+        "size_class": [code for code, *_rest in typology.SIZE_CLASSES],
+        "income_group": sorted({c.income_group for c in countries if c.income_group}),
+    }
+
+
+def check_filter(kind: str, value: str) -> str:
+    """``value`` as the known ``kind`` value (case-insensitive); ValidationError naming the
+    accepted values (and the closest) otherwise."""
+    choices = filter_choices()[kind]
+    by_fold = {c.casefold(): c for c in choices}
+    found = by_fold.get(" ".join(value.split()).casefold())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(value.casefold(), list(by_fold), n=2, cutoff=0.7)
+    hint = f"did you mean {' or '.join(repr(by_fold[c]) for c in close)}? " if close else ""
+    raise ValidationError(
+        f"unknown {kind.replace('_', ' ')} {value!r}",
+        [
+            Finding(
+                f"not a known {kind.replace('_', ' ')}",
+                column=kind,
+                value=value,
+                fix=f"{hint}one of: {', '.join(choices)}",
+            )
+        ],
+    )
+
+
 def _filtered(
     stmt: Select[Any],
     *,
@@ -397,8 +448,25 @@ def count_cities(
 MAX_ID = 2_147_483_647
 
 
+def _named(session: Session, text: str) -> list[City]:
+    """Cities named ``text``: exactly, else case-folded (``ŁÓDŹ`` → Łódź), else without accents.
+
+    SQL ``lower()`` folds only ASCII in SQLite, so names are compared in Python.
+    """
+    exact = list(session.scalars(select(City).where(City.name == text)))
+    if exact:
+        return exact
+    rows = session.execute(select(City.id, City.name)).all()
+    for fold in (str.casefold, normalise):
+        wanted = fold(text)
+        ids = [cid for cid, name in rows if wanted and fold(name) == wanted]
+        if ids:
+            return list(session.scalars(select(City).where(City.id.in_(ids)).order_by(City.id)))
+    return []
+
+
 def get_city(session: Session, key: str | int) -> City:
-    """A city by id, slug or exact name (case-insensitive); suggestions when not found."""
+    """A city by id, slug or name (exact, case-folded, then accent-blind); suggestions if none."""
     text = str(key).strip()
     # an id beyond the store's integers (2**31 - 1 on PostgreSQL) names no city
     if (
@@ -412,17 +480,18 @@ def get_city(session: Session, key: str | int) -> City:
     found = session.scalar(select(City).where(City.slug == text))
     if found is not None:
         return found
-    named = list(session.scalars(select(City).where(func.lower(City.name) == text.lower())))
+    named = _named(session, text)
     if len(named) == 1:
         return named[0]
     if len(named) > 1:
         slugs = ", ".join(c.slug for c in named)
         raise NotFoundError(f"several cities are named {text!r} ({slugs}); give the slug")
-    choices = {c.slug: c.slug for c in session.scalars(select(City))}
+    names = dict(session.execute(select(City.slug, City.name)).tuples().all())
+    choices = {slug: slug for slug in names}
     for slug in list(choices):
         choices[slug.rsplit("-", 1)[0]] = slug
     close = difflib.get_close_matches(slugify(text), list(choices), n=5, cutoff=0.6)
-    hint = sorted({choices[c] for c in close})
+    hint = [f"{names[s]!r} ({s})" for s in sorted({choices[c] for c in close})]
     more = f"; did you mean {', '.join(hint)}?" if hint else ""
     raise NotFoundError(f"no city {text!r}{more} (see `sdgcities cities list`)")
 

@@ -98,7 +98,8 @@ def _countries() -> tuple[dict[str, CountryInfo], ...]:
             sdg_region_source=row["sdg_region_source"],
         )
         by_iso3[info.iso3] = info
-        by_m49[info.m49] = info
+        if info.m49:
+            by_m49[info.m49] = info
         by_iso2[info.iso2] = info
         by_name[info.name.casefold()] = info
     return by_iso3, by_m49, by_iso2, by_name

@@ -18,10 +18,10 @@ import typer
 from typer._click.core import Command, Context  # Typer ships its own copy of Click
 from typer._click.exceptions import UsageError
 from typer._click.formatting import HelpFormatter
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand
 
 from sdgcities import __version__
-from sdgcities.cli._common import configure_logging
+from sdgcities.cli._common import VERBOSE_HELP, CliGroup, configure_logging
 
 #: top-level name → (module under ``sdgcities.cli``, one-line help), in the order of ``--help``
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -68,6 +68,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "users",
         "Accounts: create them, give roles, grant cities to city editors, issue API tokens.",
     ),
+    "backup": (
+        "backup",
+        "Back up the store while the platform runs: a consistent snapshot, written atomically.",
+    ),
+    "restore": ("backup", "Replace the store's content with a backup — all of it, or nothing."),
     "review": (
         "review",
         "Review draft values: submit them, publish them or return them with comments.",
@@ -105,7 +110,7 @@ def load_module_commands(module: str) -> dict[str, Command]:
     return cached
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(CliGroup):
     """The root group: lists :data:`COMMANDS` from the table, imports a module on first use."""
 
     _listing = False
@@ -173,7 +178,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=VERBOSE_HELP),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),

@@ -10,11 +10,39 @@ from rich.table import Table
 from sdgcities.cli._common import console, engine, err_console, handle_errors, progress
 
 
+def _scheduler(value: str | None) -> str | None:
+    """``tcp://HOST:PORT`` (or another Dask comm scheme), else a usage error with an example."""
+    import re
+
+    if value is None:
+        return None
+    if not re.fullmatch(r"([a-z]+://)?[\w.\-\[\]:]+:\d{1,5}", value.strip()):
+        raise typer.BadParameter(
+            f"{value!r} is not a scheduler address; write e.g. tcp://10.0.0.5:8786",
+            param_hint="--scheduler",
+        )
+    return value.strip()
+
+
+def quiet_dask() -> None:
+    """Dask's INFO lines only with ``-v``: in this process and in the workers it starts."""
+    import logging
+    import os
+
+    if logging.getLogger().getEffectiveLevel() <= logging.INFO:
+        return
+    # worker processes read the level from the environment when they import distributed
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = "warning"
+    for name in ("distributed", "dask"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 @handle_errors
 def batch(
     cities_file: Path = typer.Argument(..., help="Batch file (YAML) listing cities and kits."),
     scheduler: str | None = typer.Option(
         None,
+        callback=_scheduler,
         help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786. "
         "Default: a LocalCluster on this machine.",
     ),
@@ -27,12 +55,21 @@ def batch(
     One broken city never stops the batch; each city's results are written to the store
     once, in one transaction, when it completes. Unchanged inputs are not recomputed.
 
+    Dask's own log lines are hidden; `sdgcities -v batch …` shows them.
+
+    Examples:
+
+      sdgcities batch cities.yaml
+
+      sdgcities batch cities.yaml --scheduler tcp://10.0.0.5:8786 --force
+
     Example batch file:
 
         cities:
           - {name: Porto Alegre, country: BRA, kit: porto_alegre/}
           - {name: Las Palmas de Gran Canaria, country: ESP, kit: las_palmas/}
     """
+    quiet_dask()
     from sdgcities.batch import load_batch_spec, run_batch
     from sdgcities.batch.run import CityOutcome, outcome_rows
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -14,6 +15,23 @@ cities_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
+
+
+def _choice(kind: str) -> Callable[[str | None], str | None]:
+    """A Typer callback: the known SDG region, size class or income group, or a usage error."""
+
+    def check(value: str | None) -> str | None:
+        from sdgcities.cities.service import check_filter
+        from sdgcities.errors import ValidationError
+
+        if value is None:
+            return None
+        try:
+            return check_filter(kind, value)
+        except ValidationError as err:
+            raise typer.BadParameter(f"{err.summary}: {err.findings[0].fix}") from None
+
+    return check
 
 
 def _population(value: float | None) -> str:
@@ -169,12 +187,23 @@ def import_cmd(
 @handle_errors
 def list_cmd(
     search: str | None = typer.Option(None, "--search", "-s", help="Text in the name."),
-    region: str | None = typer.Option(None, "--region", help="SDG region or sub-region."),
+    region: str | None = typer.Option(
+        None,
+        "--region",
+        callback=_choice("region"),
+        help='SDG region or sub-region, e.g. "Sub-Saharan Africa" or "South America".',
+    ),
     size_class: str | None = typer.Option(
-        None, "--size-class", help="under-300k, 300k-500k, 500k-1m, 1m-5m, 5m-10m, 10m-plus."
+        None,
+        "--size-class",
+        callback=_choice("size_class"),
+        help="under-300k, 300k-500k, 500k-1m, 1m-5m, 5m-10m, 10m-plus.",
     ),
     income_group: str | None = typer.Option(
-        None, "--income-group", help='World Bank income group, e.g. "High income".'
+        None,
+        "--income-group",
+        callback=_choice("income_group"),
+        help='World Bank income group, e.g. "High income".',
     ),
     country: str | None = typer.Option(None, "--country", "-c", help="ISO alpha-3 or M49."),
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="How many to show."),
@@ -246,7 +275,10 @@ def show_cmd(key: str = typer.Argument(..., help="Slug, id or exact name.")) -> 
             ("admin1", city.admin1 or ""),
             ("population", _population(city.population)),
             ("population year", "" if city.population_year is None else str(city.population_year)),
-            ("centre", "" if city.lon is None else f"{city.lat:.5f}, {city.lon:.5f}"),
+            (
+                "centre",
+                "" if city.lon is None or city.lat is None else f"{city.lat:.5f}, {city.lon:.5f}",
+            ),
             ("boundary", "yes" if city.boundary_geojson else "no"),
             ("GeoNames id", "" if city.geonameid is None else str(city.geonameid)),
         ):

@@ -9,9 +9,11 @@ population is estimated from their buildings — every such value says so.
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from sqlalchemy import Engine
@@ -55,10 +57,23 @@ def load_gazetteer_cities(engine: object, min_population: int) -> int:
 
     from sdgcities.cities.gazetteer import GAZETTEER_SOURCE, _index
     from sdgcities.cities.service import create_city, slugify
+    from sdgcities.cities.typology import country_info
+    from sdgcities.errors import NotFoundError
     from sdgcities.store.db import transaction
     from sdgcities.store.models import City
 
-    entries = [e for e in _index().entries if (e.population or 0) >= min_population]
+    def known_country(iso3: str) -> bool:
+        try:
+            country_info(iso3)
+        except NotFoundError:
+            return False
+        return True
+
+    entries = [
+        e
+        for e in _index().entries
+        if (e.population or 0) >= min_population and known_country(e.country_iso3)
+    ]
     with transaction(engine) as session:  # type: ignore[arg-type]
         have = set(session.scalars(select(City.geonameid)))
         slugs = set(session.scalars(select(City.slug)))
@@ -121,8 +136,9 @@ def dashboard(engine: object, slugs: list[str]) -> None:
                 colour = _COLOURS.get(ch.colour, "white")
                 arrow = _TREND.get(ch.trend, "·")
                 why = "; ".join(ch.reasons) if ch.reasons else ""
-                lines.append(f"[{colour}]●[/] {ch.rank}. {ch.indicator} {ch.name[:60]} "
-                             f"{arrow} — {why}")  # fmt: skip
+                name = textwrap.shorten(ch.name, width=60, placeholder=" …")
+                lines.append(f"[{colour}]●[/] {ch.rank}. {escape(ch.indicator)} {escape(name)} "
+                             f"{arrow} — {escape(why)}")  # fmt: skip
             body = Table.grid()
             body.add_row(table)
             body.add_row("")
@@ -157,18 +173,31 @@ def _publish_demo(engine: Engine, slug: str) -> None:
 def demo(
     serve: bool = typer.Option(True, help="Serve the web platform afterwards."),
     host: str = typer.Option("127.0.0.1", help="Address to serve on."),
-    port: int = typer.Option(8000, help="Port to serve on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to serve on."),
     min_population: int = typer.Option(
         GAZETTEER_MIN_POPULATION, help="Load gazetteer cities of at least this population."
     ),
 ) -> None:
-    """Set up a store with real bundled data, print a dashboard and serve the platform."""
+    """Set up a store with real bundled data, print a dashboard and serve the platform.
+
+    Examples:
+
+      sdgcities demo
+
+      sdgcities demo --port 8080 --min-population 500000
+
+      sdgcities demo --no-serve
+    """
     from sdgcities.catalogue.registry import sync_builtin_catalogue
     from sdgcities.config import get_settings
     from sdgcities.spatial.kit import discover_kit
     from sdgcities.spatial.runs import run_city
     from sdgcities.store.db import init_store, transaction
 
+    if serve:  # before the long set-up: a taken port is known now, not after it
+        from sdgcities.cli.web import check_port
+
+        check_port(host, port)
     settings = get_settings()
     engine = init_store(settings)
     with transaction(engine) as session:

@@ -17,6 +17,24 @@ export_app = typer.Typer(help="Export observations and scores: CSV, XLSX, Open S
 CITY_HELP = "Only this city (name, slug or id); repeat for several. Default: all cities."
 
 
+def _out_file(path: Path, example: str) -> Path:
+    """A usage error for a folder where the output file goes."""
+    if path.is_dir():
+        raise typer.BadParameter(
+            f"{path} is a folder; give a file name, e.g. {path / example}", param_hint="OUT"
+        )
+    return path
+
+
+def _out_dir(path: Path) -> Path:
+    """A usage error for a file where the output folder goes."""
+    if path.exists() and not path.is_dir():
+        raise typer.BadParameter(
+            f"{path} is a file; give a folder (it is created if missing)", param_hint="OUT_DIR"
+        )
+    return path
+
+
 def _city_ids(session: Session, cities: list[str]) -> list[int] | None:
     from sdgcities.assessment import _store
 
@@ -33,10 +51,18 @@ def export_observations(
     city: list[str] = typer.Option([], "--city", help=CITY_HELP),
     published_only: bool = typer.Option(False, "--published-only", help="Leave out drafts."),
 ) -> None:
-    """Current observations (every disaggregation) to CSV or XLSX."""
+    """Current observations (every disaggregation) to CSV or XLSX.
+
+    Examples:
+
+      sdgcities export observations out/observations.csv
+
+      sdgcities export observations out/porto.xlsx --city porto-alegre-bra --published-only
+    """
     from sdgcities.exports.tabular import export_observations as run
     from sdgcities.store.db import transaction
 
+    _out_file(out, "observations.csv")
     with transaction(engine()) as session:
         n = run(
             session, out, fmt=fmt, city_ids=_city_ids(session, city), published_only=published_only
@@ -55,10 +81,18 @@ def export_scores(
     benchmark_set: str | None = typer.Option(None, "--benchmark-set"),
     published_only: bool = typer.Option(False, "--published-only", help="Leave out drafts."),
 ) -> None:
-    """Indicator, goal and index scores with colours and progress."""
+    """Indicator, goal and index scores with colours and progress.
+
+    Examples:
+
+      sdgcities export scores out/scores.csv
+
+      sdgcities export scores out/scores.xlsx --benchmark-set sdg11-default
+    """
     from sdgcities.exports.tabular import export_scores as run
     from sdgcities.store.db import transaction
 
+    _out_file(out, "scores.csv")
     with transaction(engine()) as session:
         n = run(
             session,
@@ -79,10 +113,18 @@ def export_open_sdg(
     indicator: list[str] = typer.Option([], "--indicator", help="Only this indicator; repeatable."),
     include_drafts: bool = typer.Option(False, "--include-drafts", help="Also draft values."),
 ) -> None:
-    """Open SDG input files (tidy CSV + YAML metadata per indicator) for sdg-build."""
+    """Open SDG input files (tidy CSV + YAML metadata per indicator) for sdg-build.
+
+    Examples:
+
+      sdgcities export open-sdg out/
+
+      sdgcities export open-sdg out/ --city porto-alegre-bra --indicator 11.7.1
+    """
     from sdgcities.exports.opensdg import export_open_sdg as run
     from sdgcities.store.db import transaction
 
+    _out_dir(out_dir)
     with transaction(engine()) as session:
         paths = run(
             session,
@@ -105,11 +147,19 @@ def export_sdmx(
     indicator: list[str] = typer.Option([], "--indicator", help="Only this indicator; repeatable."),
     include_drafts: bool = typer.Option(False, "--include-drafts", help="Also draft values."),
 ) -> None:
-    """SDMX-ML 2.1 structure-specific data (REF_AREA, INDICATOR, disaggregations, TIME_PERIOD)."""
+    """SDMX-ML 2.1 structure-specific data (REF_AREA, INDICATOR, disaggregations, TIME_PERIOD).
+
+    Examples:
+
+      sdgcities export sdmx out/sdg11.xml
+
+      sdgcities export sdmx out/porto.xml --city porto-alegre-bra --include-drafts
+    """
     from sdgcities.exports.sdmx import export_sdmx as run
     from sdgcities.exports.sdmx import structure_path
     from sdgcities.store.db import transaction
 
+    _out_file(out, "sdg11.xml")
     with transaction(engine()) as session:
         n = run(
             session,

@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import getpass
+import math
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sdgcities.cli._common import console, engine, err_console, handle_errors, progress
@@ -34,9 +36,9 @@ def _print_report(report: object) -> None:
 
     assert isinstance(report, ImportReport)
     for f in report.findings:
-        err_console.print(f"[yellow]![/] {f}")
+        err_console.print(f"[yellow]![/] {escape(str(f))}")
     mark = "[green]✓[/]" if report.status == "imported" else "[cyan]=[/]"
-    console.print(f"{mark} {report.summary()}")
+    console.print(f"{mark} {escape(report.summary())}")
 
 
 @import_app.command("observations")
@@ -62,6 +64,10 @@ def import_observations_cmd(
     ),
 ) -> None:
     """Import observations from a long (city, indicator, year, value) or wide file.
+
+    All or nothing: every problem is listed with file, row, column and fix, and nothing is
+    stored until the file is clean. A value that changes makes a new version; the same
+    file twice changes nothing.
 
     The values land as drafts: submit them for review with `sdgcities review submit`.
     An admin or the global hub may publish at once (written to the review log).
@@ -128,7 +134,12 @@ def import_unhabitat_cmd(
 ) -> None:
     """Import an SDG 11.7.1 table of the UN-Habitat Urban Indicators Database.
 
-    Creates missing cities; stores [a] as 11.7.1 and [b] as 11.7.1b.
+    Creates missing cities (matching stored ones by name and country, accents aside);
+    stores \\[a] as 11.7.1 and \\[b] as 11.7.1b.
+
+    Example:
+
+      sdgcities import unhabitat unhabitat_sdg_11_7_1_2024.xlsx
     """
     from sdgcities.observations.unhabitat import import_unhabitat_table
     from sdgcities.review.service import publish_import
@@ -153,45 +164,69 @@ def import_unhabitat_cmd(
     )
 
 
+INCLUDE_DRAFTS_HELP = (
+    "Also drafts: the current version of each value, draft or published (default: the "
+    "published versions, as the public sees them)."
+)
+
+
+def _cell(value: object, *, number: bool = False) -> str:
+    """A table cell: blank for None and NaN, numbers to 6 significant digits, text escaped."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if number and isinstance(value, int | float):
+        return f"{value:.6g}"
+    return escape(str(value))
+
+
 @obs_app.command("list")
 @handle_errors
 def list_cmd(
     city: str | None = typer.Option(None, "--city", help="City slug, id or name."),
     indicator: list[str] | None = typer.Option(None, "--indicator", help="Indicator code(s)."),
     all_breakdowns: bool = typer.Option(False, "--all", help="Include disaggregations."),
-    limit: int = typer.Option(200, "--limit", help="Rows to show (0 = all)."),
+    include_drafts: bool = typer.Option(False, "--include-drafts", help=INCLUDE_DRAFTS_HELP),
+    limit: int = typer.Option(200, "--limit", min=0, help="Rows to show (0 = all)."),
 ) -> None:
-    """List the current values."""
-    from sdgcities.observations.service import current_observations, resolve_city
+    """List the values: published ones by default, with their status and version.
+
+    Examples:
+
+      sdgcities observations list --city porto-alegre-bra
+
+      sdgcities observations list --indicator 11.7.1 --all --include-drafts --limit 0
+    """
+    from sdgcities.observations.service import (
+        current_observations,
+        resolve_city,
+        resolve_indicator,
+    )
     from sdgcities.store.db import transaction
 
     with transaction(engine()) as s:
         city_ids = [resolve_city(s, city).id] if city else None
+        codes = [resolve_indicator(s, code).code for code in indicator] if indicator else None
         df = current_observations(
             s,
             city_ids=city_ids,
-            indicator_codes=indicator or None,
+            indicator_codes=codes,
             disaggregation=None if all_breakdowns else "",
+            public=not include_drafts,
         )
     table = Table(header_style="bold")
-    cols = ["city", "indicator", "year", "disaggregation", "value", "unit", "version", "source"]
+    cols = [
+        "city", "indicator", "year", "disaggregation", "value", "unit", "status", "version",
+        "source",
+    ]  # fmt: skip
     for c in cols:
         table.add_column(c, overflow="fold", justify="right" if c in ("value", "year") else "left")
     shown = df if limit == 0 else df.head(limit)
-    for rec in shown.itertuples(index=False):
-        table.add_row(
-            *(
-                (
-                    ""
-                    if getattr(rec, c) is None
-                    else f"{getattr(rec, c):.6g}"
-                    if c == "value"
-                    else str(getattr(rec, c))
-                )
-                for c in cols
-            )
-        )
+    for rec in shown.to_dict("records"):
+        table.add_row(*(_cell(rec[c], number=c == "value") for c in cols))
     console.print(table)
+    if df.empty:
+        hint = "" if include_drafts else " (drafts are hidden: --include-drafts shows them)"
+        console.print(f"no values{hint}")
     if len(df) > len(shown):
         console.print(f"… {len(df) - len(shown)} more rows (use --limit 0)")
 
@@ -203,32 +238,70 @@ def history_cmd(
     indicator: str = typer.Argument(..., help="Indicator code."),
     year: int | None = typer.Option(None, "--year"),
     disaggregation: str = typer.Option("", "--disaggregation", help="e.g. sex=female"),
+    include_drafts: bool = typer.Option(
+        False, "--include-drafts", help="Also draft versions (default: published versions)."
+    ),
 ) -> None:
-    """Every version of a city's values of an indicator, newest first."""
+    """Every version of a city's values of an indicator, newest first, with its status.
+
+    "current" marks the newest version, "public" the one the public sees.
+
+    Examples:
+
+      sdgcities observations history porto-alegre-bra 11.7.1
+
+      sdgcities observations history "Łódź" 11.6.2 --year 2020 --include-drafts
+    """
     from sdgcities.observations.service import history
     from sdgcities.store.db import transaction
 
     with transaction(engine()) as s:
-        rows = history(s, city=city, indicator=indicator, year=year, disaggregation=disaggregation)
+        rows = history(
+            s,
+            city=city,
+            indicator=indicator,
+            year=year,
+            disaggregation=_disaggregation(disaggregation),
+            include_drafts=include_drafts,
+        )
         table = Table(header_style="bold")
-        for c in ("year", "version", "current", "value", "when", "who", "why", "import", "row"):
+        for c in (
+            "year", "version", "status", "current", "public", "value", "when", "who", "why",
+            "import", "row",
+        ):  # fmt: skip
             table.add_column(c, overflow="fold")
         for o in rows:
             table.add_row(
                 str(o.year),
                 str(o.version),
+                o.status,
                 "✓" if o.is_current else "",
-                f"{o.value:.6g}",
+                "✓" if o.is_public else "",
+                _cell(o.value, number=True),
                 f"{o.created_at:%Y-%m-%d %H:%M}",
-                o.created_by,
-                o.reason,
+                _cell(o.created_by),
+                _cell(o.reason),
                 "" if o.import_id is None else f"#{o.import_id}",
                 "" if o.source_row is None else str(o.source_row),
             )
     if not rows:
-        console.print("no values stored")
+        hint = "" if include_drafts else " (drafts are hidden: --include-drafts shows them)"
+        console.print(f"no values stored{hint}")
         return
     console.print(table)
+
+
+def _disaggregation(text: str) -> str:
+    """``--disaggregation`` in canonical form, or a usage error saying how to write it."""
+    from sdgcities.observations.disaggregation import canonical_key
+
+    try:
+        return canonical_key(text)
+    except ValueError as err:
+        raise typer.BadParameter(
+            f"{err}; write dimension=value pairs separated by '|', e.g. sex=female|age=15-24",
+            param_hint="--disaggregation",
+        ) from None
 
 
 @obs_app.command("correct")
@@ -243,7 +316,15 @@ def correct_cmd(
     disaggregation: str = typer.Option("", "--disaggregation", help="e.g. sex=female"),
     source: str | None = typer.Option(None, "--source"),
 ) -> None:
-    """Correct one value: stores a new version with who, when and why."""
+    """Correct one value: stores a new version with who, when and why.
+
+    Examples:
+
+      sdgcities observations correct porto-alegre-bra 11.7.1 2020 18.9 --reason "new survey"
+
+      sdgcities observations correct "Łódź" 11.2.1 2020 61 --disaggregation sex=female \
+        --reason "revised"
+    """
     from sdgcities.observations.service import record_value, resolve_city
     from sdgcities.store.db import transaction
 
@@ -258,7 +339,7 @@ def correct_cmd(
             year=year,
             value=value,
             source=source,
-            disaggregation=disaggregation,
+            disaggregation=_disaggregation(disaggregation),
             user=_user(user),
             reason=reason,
             provenance={"method": "manual correction (CLI)"},

@@ -11,6 +11,48 @@ from sdgcities.cli._common import console, handle_errors
 logger = logging.getLogger(__name__)
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise :class:`ConfigurationError` naming a free port when ``host:port`` is taken."""
+    import socket
+
+    from sdgcities.errors import ConfigurationError
+
+    def bind(p: int) -> int:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            if hasattr(socket, "SO_REUSEADDR"):  # as uvicorn binds: TIME_WAIT is no conflict
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, p))
+            return int(sock.getsockname()[1])
+
+    try:
+        bind(port)
+    except OSError as err:
+        try:
+            free = next(p for p in range(port + 1, min(port + 50, 65535)) if _free(bind, p))
+        except StopIteration:
+            free = bind(0)
+        except OSError as bad_host:
+            raise ConfigurationError(
+                f"cannot listen on {host}: {bad_host.strerror}; give --host 127.0.0.1 "
+                "or an address of this machine"
+            ) from None
+        reason = "is in use" if err.errno in (98, 48, 10048) else f"cannot be used ({err.strerror})"
+        raise ConfigurationError(
+            f"port {port} on {host} {reason}; use --port {free}, which is free now"
+        ) from None
+
+
+def _free(bind: object, port: int) -> bool:
+    try:
+        bind(port)  # type: ignore[operator]
+    except OSError as err:
+        if err.errno in (98, 48, 10048, 13):  # in use, or a privileged port
+            return False
+        raise
+    return True
+
+
 @handle_errors
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
@@ -20,11 +62,19 @@ def serve(
     ),
     reload: bool = typer.Option(False, "--reload", help="Restart on code changes (development)."),
 ) -> None:
-    """Serve the web platform: pages, JSON API (/api/v1) and OGC API (/ogc)."""
+    """Serve the web platform: pages, JSON API (/api/v1) and OGC API (/ogc).
+
+    Examples:
+
+      sdgcities serve
+
+      sdgcities serve --host 0.0.0.0 --port 8080 --workers 4
+    """
     import uvicorn
 
     from sdgcities.store.db import init_store
 
+    check_port(host, port)
     init_store()  # migrate once here, not in every worker
     console.print(f"[bold]SDG Cities[/] on http://{host}:{port}/  (API docs: /api/v1/docs)")
     uvicorn.run(

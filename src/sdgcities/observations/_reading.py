@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sdgcities._i18n import _
-from sdgcities.errors import Finding, InputFileError
+from sdgcities.errors import Finding, InputFileError, ValidationError
 
 #: rows searched for the header row
 HEADER_SEARCH_ROWS = 20
@@ -151,7 +151,43 @@ def _csv_rows(path: Path, encoding: str) -> Generator[tuple[int, list[Any]], Non
         delimiter = _sniff_delimiter(probe)
         source = chain(probe, fh)
         reader = csv.reader(source, delimiter=delimiter)
-        yield from enumerate(reader, start=1)
+        last = 0
+        for row, cells in enumerate(reader, start=1):
+            first, last = last + 1, reader.line_num
+            if last > first:
+                _check_open_quote(path, row, first, last, cells, delimiter)
+            yield row, cells
+
+
+def _check_open_quote(
+    path: Path, row: int, first: int, last: int, cells: list[str], delimiter: str
+) -> None:
+    """A record over several lines whose value holds whole rows: a quote never closed.
+
+    A quoted value may hold a line break, but one that swallows later lines with
+    delimiters in them is an unbalanced quote; the file would be misread, so it is refused.
+    """
+    for cell in cells:
+        head, _nl, rest = cell.partition("\n")
+        if _nl and delimiter in rest:
+            raise ValidationError(
+                _("{file}: a quote is never closed; nothing was imported").format(file=path.name),
+                [
+                    Finding(
+                        _(
+                            'the quote (") opened in this row is not closed: lines {first}–{last}'
+                            " of the file were read as one value"
+                        ).format(first=first, last=last),
+                        file=path.name,
+                        row=row,
+                        value=(head[:40] + " …") if len(head) > 40 else head,
+                        fix=_(
+                            "close the quote or remove it; a quote inside a quoted value is "
+                            'written twice ("")'
+                        ),
+                    )
+                ],
+            )
 
 
 #: most a workbook may hold once unzipped, and the largest compression ratio of a big part

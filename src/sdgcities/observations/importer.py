@@ -32,6 +32,7 @@ from sdgcities.observations._pipeline import ImportReport, Source, finish_import
 from sdgcities.observations._reading import inspect_file, open_table, read_mapping
 from sdgcities.observations._staging import Staging
 from sdgcities.observations._validate import (
+    _ALIASES,
     LONG_REQUIRED,
     WIDE_REQUIRED,
     Findings,
@@ -74,6 +75,19 @@ def _scorer(
     return score, len(required) + (len(mapping) if mapping else 0), required
 
 
+def _close_header(wanted: str, unknown: list[str]) -> str | None:
+    """The unrecognised header cell that is a typo of ``wanted`` or one of its aliases."""
+    import difflib
+
+    names = {normalise_column(c): c for c in unknown}
+    aliases = [a for a, canonical in _ALIASES.items() if canonical == wanted] or [wanted]
+    for alias in sorted(aliases, key=lambda a: a != wanted):
+        close = difflib.get_close_matches(alias, list(names), n=1, cutoff=0.75)
+        if close:
+            return names[close[0]]
+    return None
+
+
 def _missing_columns(
     path: Path,
     candidates: list[tuple[int, list[str]]],
@@ -93,9 +107,27 @@ def _missing_columns(
         else _("missing required column {column} (the file has no rows)")
     )
     findings = Findings(path.name)
+    unknown = [c for c in best if c and canonical_column(c) is None]
     for col in missing:
+        close = _close_header(col, unknown)
+        if close is not None:
+            unknown.remove(close)
+            findings.add(
+                _(
+                    "missing required column {column}: the header has {found} "
+                    "(row {row}) — did you mean {column}?"
+                ).format(column=repr(col), found=repr(close), row=best_row),
+                row=best_row,
+                column=close,
+                fix=_("rename the column {found} to {column}").format(
+                    found=repr(close), column=repr(col)
+                ),
+            )
+            continue
+        found_text = ", ".join(repr(c) for c in best if c)
         findings.add(
-            message.format(column=repr(col), row=best_row),
+            message.format(column=repr(col), row=best_row)
+            + (_("; its columns: {columns}").format(columns=found_text) if found_text else ""),
             row=best_row if best else None,
             column=col,
             fix=_(

@@ -42,25 +42,10 @@ CURRENT_COLUMNS = (
 
 
 def resolve_city(session: Session, key: str | int) -> City:
-    """A city by id, slug, exact name or case-insensitive name (NotFoundError otherwise)."""
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        city = session.get(City, int(key))
-        if city is not None:
-            return city
-    text = str(key).strip()
-    for cond in (City.slug == text, City.name == text, func.lower(City.name) == text.lower()):
-        found = list(session.scalars(select(City).where(cond).limit(3)))
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise NotFoundError(
-                f"several cities are named {text!r}; use the slug "
-                f"({', '.join(c.slug for c in found)})"
-            )
-    names = list(session.scalars(select(City.name)))
-    close = difflib.get_close_matches(text, names, n=3)
-    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-    raise NotFoundError(f"no city {text!r}{hint}")
+    """A city by id, slug or name (:func:`sdgcities.cities.service.get_city`)."""
+    from sdgcities.cities.service import get_city
+
+    return get_city(session, key)
 
 
 def resolve_indicator(session: Session, code: str) -> Indicator:
@@ -84,10 +69,11 @@ def current_observations(
     published_only: bool = False,
     disaggregation: str | None = "",
     draft_cities: Collection[int] | None = None,
+    public: bool = False,
 ) -> pd.DataFrame:
     """The version of every matching value a reader sees, as a DataFrame.
 
-    ``published_only`` gives the public versions (the newest *published* version of
+    ``published_only`` (or ``public``) gives the public versions (the newest *published* version of
     each key, even while a draft correction of it waits for review); otherwise the
     current versions of ``draft_cities`` (``None``: every city) and the public versions
     of the others (:func:`sdgcities.observations.visibility.visible`).
@@ -113,7 +99,7 @@ def current_observations(
         )
         .join(City, City.id == Observation.city_id)
         .join(Indicator, Indicator.id == Observation.indicator_id)
-        .where(public_only() if published_only else visible(draft_cities))
+        .where(public_only() if (published_only or public) else visible(draft_cities))
     )
     if city_ids is not None:
         q = q.where(Observation.city_id.in_(list(city_ids)))

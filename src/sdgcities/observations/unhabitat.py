@@ -15,9 +15,11 @@ How the two values are stored (a decision, documented here):
 
 Either indicator is created when the catalogue lacks it. Cities missing from the store
 are created (country M49 → ISO3 via pycountry; SDG region and sub-region from the row);
-a city is matched by exact name and country. Rows without a city code are regional or
-world aggregates and are skipped (counted in the report). The value's footnote and the
-UN-Habitat city code go into its provenance. All or nothing: one transaction.
+a city is matched by name and country — exactly, else case- and accent-blind
+(``Pôrto Alegre`` is the stored ``Porto Alegre``), else by the ``name-iso3`` slug. Rows
+without a city code are regional or world aggregates and are skipped (counted in the
+report). The value's footnote and the UN-Habitat city code go into its provenance.
+All or nothing: one transaction.
 """
 
 from __future__ import annotations
@@ -100,6 +102,25 @@ def slugify(text: str) -> str:
         unicodedata.normalize("NFKD", text.translate(_TRANSLIT)).encode("ascii", "ignore").decode()
     )
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "city"
+
+
+def _same_city(
+    lookups: Lookups, by_country: dict[str | None, list[int]], name: str, iso3: str | None
+) -> list[int]:
+    """The stored cities of ``iso3`` that are ``name``: exact, folded, accent-blind, slug."""
+    from sdgcities.cities.gazetteer import normalise
+
+    in_country = by_country.get(iso3, [])
+    for fold in (lambda t: t, str.casefold, normalise):
+        wanted = fold(name)
+        ids = [i for i in in_country if fold(lookups.city_name[i]) == wanted]
+        if ids:
+            return ids
+    if iso3:
+        by_slug = lookups.by_slug.get(f"{slugify(name)}-{iso3.lower()}")
+        if by_slug is not None and lookups.iso3.get(by_slug) == iso3:
+            return [by_slug]
+    return []
 
 
 def _clean(text: object) -> str:
@@ -193,6 +214,9 @@ def import_unhabitat_table(engine: Engine, path: Path | str, *, user: str = "") 
             created, matched, aggregates = 0, 0, 0
             city_of_code: dict[str, int] = {}
             taken = set(lookups.by_slug)
+            by_country: dict[str | None, list[int]] = {}
+            for cid, country in lookups.iso3.items():
+                by_country.setdefault(country, []).append(cid)
             for n, cells in rows:
                 code, name = _clean(cell(cells, "code")), _clean(cell(cells, "name"))
                 if not code and not name:
@@ -229,7 +253,7 @@ def import_unhabitat_table(engine: Engine, path: Path | str, *, user: str = "") 
                         severity="warning",
                         column=table.header[cols["m49"]],
                     )
-                ids = [i for i in lookups.by_name.get(name, []) if lookups.iso3.get(i) == iso3]
+                ids = _same_city(lookups, by_country, name, iso3)
                 if len(ids) == 1:
                     city_of_code[code] = ids[0]
                     matched += 1
@@ -262,6 +286,7 @@ def import_unhabitat_table(engine: Engine, path: Path | str, *, user: str = "") 
                 session.add(city)
                 session.flush()
                 lookups.add_city(city.id, slug, name, iso3)
+                by_country.setdefault(iso3, []).append(city.id)
                 city_of_code[code] = city.id
                 created += 1
             session.flush()
