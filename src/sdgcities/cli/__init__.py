@@ -44,6 +44,7 @@ def _register() -> None:
         demo,
         exports,
         observations,
+        revenue,
         scoring,
         spatial,
         store,
@@ -63,6 +64,7 @@ def _register() -> None:
         users,
         web,
         demo,
+        revenue,
     ):
         module.register(app)
 

@@ -12,7 +12,10 @@ from importlib import import_module
 from sqlalchemy import MetaData
 
 #: the modules that define store tables, core first
-MODEL_MODULES: tuple[str, ...] = ("sdgcities.store.models",)
+MODEL_MODULES: tuple[str, ...] = (
+    "sdgcities.store.models",
+    "sdgcities.revenue.models",
+)
 
 
 def load_all() -> MetaData:
