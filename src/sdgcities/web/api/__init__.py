@@ -11,10 +11,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sdgcities.web.api import cities, exports, indicators, layers, me, observations, scores
+from sdgcities.web.api import revenue as revenue_api
 from sdgcities.web.errors import ERROR_RESPONSES
 
 router = APIRouter(responses=ERROR_RESPONSES)
-for _module in (cities, scores, layers, indicators, observations, exports, me):
+for _module in (cities, scores, layers, indicators, observations, exports, me, revenue_api):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sdgcities.web.pages import admin, city, compare, data, home, indicators
+from sdgcities.web.pages import revenue as revenue_pages
 
 
 def pages_router() -> APIRouter:
     """All page routes in one router."""
     router = APIRouter(include_in_schema=False)
-    for module in (home, city, compare, indicators, data, admin):
+    for module in (home, city, compare, indicators, data, admin, revenue_pages):
         router.include_router(module.router)
     return router
