@@ -117,12 +117,17 @@ def test_cli_import_show(settings: Settings, files: tuple[Path, Path]) -> None:
     shown = runner.invoke(app, ["revenue", "show", "nairobi-ken"])
     assert shown.exit_code == 0
     assert "property" in shown.output
+    published = runner.invoke(app, ["revenue", "publish", "nairobi-ken", "--year", "2024"])
+    assert published.exit_code == 0, published.output
+    none = runner.invoke(app, ["revenue", "publish", "nairobi-ken", "--year", "2020"])
+    assert none.exit_code == 1
+    assert "no revenue diagnostic for 2020" in none.output
     nocity = runner.invoke(app, ["revenue", "import", "atlantis", str(good), "--year", "2024"])
     assert nocity.exit_code == 1
 
 
 def test_help_has_examples(settings: Settings) -> None:
-    for cmd in ("analyse", "import", "show"):
+    for cmd in ("analyse", "import", "show", "publish"):
         result = runner.invoke(app, ["revenue", cmd, "--help"])
         assert result.exit_code == 0
         assert "Examples" in result.output

@@ -137,6 +137,26 @@ def show_cmd(
         console.print(f"[green]✓[/] wrote {json_out}")
 
 
+@revenue_app.command("publish")
+@handle_errors
+def publish_cmd(
+    city: str = typer.Argument(..., help="The city (slug, id or exact name)."),
+    year: int = typer.Option(..., "--year", help="The fiscal year to publish."),
+) -> None:
+    """Make a stored draft diagnostic public (pages and API show it to everyone).
+
+    Examples:
+
+      sdgcities revenue publish nairobi --year 2024
+    """
+    from sdgcities.revenue.service import publish_diagnostic
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        stored = publish_diagnostic(session, city, year)
+    console.print(f"[green]✓[/] published the {stored.year} diagnostic of {stored.city_name}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.add_typer(revenue_app, name="revenue")

@@ -64,6 +64,14 @@ def _stored(d: RevenueDiagnostic, city: City) -> StoredDiagnostic:
     )
 
 
+def _find(session: Session, city_id: int, year: int) -> RevenueDiagnostic | None:
+    return session.scalar(
+        select(RevenueDiagnostic).where(
+            RevenueDiagnostic.city_id == city_id, RevenueDiagnostic.year == year
+        )
+    )
+
+
 def import_diagnostic(
     session: Session,
     city: str | int,
@@ -88,12 +96,8 @@ def import_diagnostic(
         )
     found = get_city(session, city)
     streams = read_streams(path)
-    result = analyse(streams)  # validates
-    old = session.scalar(
-        select(RevenueDiagnostic).where(
-            RevenueDiagnostic.city_id == found.id, RevenueDiagnostic.year == year
-        )
-    )
+    analyse(streams)  # validates the whole file before anything is written
+    old = _find(session, found.id, year)
     if old is not None:
         if not replace:
             raise ConflictError(
@@ -115,18 +119,7 @@ def import_diagnostic(
     ]
     session.add(diag)
     session.flush()
-    return StoredDiagnostic(
-        id=diag.id,
-        city_id=found.id,
-        city_slug=found.slug,
-        city_name=found.name,
-        year=year,
-        currency=diag.currency,
-        is_published=publish,
-        source=diag.source,
-        result=result,
-        inputs=tuple(streams),
-    )
+    return _stored(diag, found)
 
 
 def list_diagnostics(
@@ -164,11 +157,7 @@ def get_diagnostic(
 def publish_diagnostic(session: Session, city: str | int, year: int) -> StoredDiagnostic:
     """Make the city's diagnostic of ``year`` public. The caller commits."""
     found = get_city(session, city)
-    diag = session.scalar(
-        select(RevenueDiagnostic).where(
-            RevenueDiagnostic.city_id == found.id, RevenueDiagnostic.year == year
-        )
-    )
+    diag = _find(session, found.id, year)
     if diag is None:
         raise NotFoundError(f"{found.name} has no revenue diagnostic for {year}")
     diag.is_published = True
