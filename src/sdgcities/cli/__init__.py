@@ -43,6 +43,7 @@ def _register() -> None:
         cities,
         demo,
         exports,
+        investment,
         observations,
         revenue,
         scoring,
@@ -65,6 +66,7 @@ def _register() -> None:
         web,
         demo,
         revenue,
+        investment,
     ):
         module.register(app)
 

@@ -15,6 +15,7 @@ from sqlalchemy import MetaData
 MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.store.models",
     "sdgcities.revenue.models",
+    "sdgcities.investment.models",
 )
 
 
