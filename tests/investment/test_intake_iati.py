@@ -128,3 +128,41 @@ def test_cli(settings: Settings, tmp_path: Path) -> None:
     assert "Traceback" not in r.output
     for cmd in ("import", "export-iati"):
         assert "Examples" in runner.invoke(app, ["investment", cmd, "--help"]).output
+
+
+FIN_HEAD = HEAD.rstrip("\n") + ",tranches,gates\n"
+ROW = "Nairobi,BRT,x,21020,11.2,1000000,USD,2025-01-01,2028-12-31,{stage},NaMATA,{tr},{gates}\n"
+
+
+def test_tranches_and_gates(engine: Engine, tmp_path: Path) -> None:
+    _city(engine)
+    path = tmp_path / "fin.csv"
+    good = ROW.format(
+        stage="structuring",
+        tr="grant:250000;concessional loan:750000",
+        gates="ideation:2023-02-01;feasibility:2024-05-01;pre-feasibility:2023-09-01",
+    )
+    path.write_text(FIN_HEAD + good, encoding="utf-8")
+    with transaction(engine) as s:
+        (project,) = import_projects(s, path)
+        assert [(t.instrument, t.amount) for t in project.tranches] == [
+            ("grant", 250_000),
+            ("concessional loan", 750_000),
+        ]
+        assert {g.stage for g in project.gates} == {"ideation", "pre-feasibility", "feasibility"}
+    bad = [
+        ROW.format(stage="feasibility", tr="grant:250000;equity:500000", gates=""),  # 750k ≠ 1M
+        ROW.format(stage="feasibility", tr="bond:1000000", gates=""),  # unknown instrument
+        ROW.format(stage="ideation", tr="", gates="ideation:2024-01-01;feasibility:2024-02-01"),
+        ROW.format(stage="structuring", tr="", gates="ideation:2024-05-01;feasibility:2024-02-01"),
+    ]
+    path.write_text(FIN_HEAD + "".join(bad), encoding="utf-8")
+    with pytest.raises(ValidationError) as err, transaction(engine) as s:
+        import_projects(s, path)
+    messages = {(f.row, f.column): f.message for f in err.value.findings}
+    assert "not the budget" in messages[(2, "tranches")]
+    assert messages[(3, "tranches")] == "unknown instrument"
+    assert "after the current stage" in messages[(4, "gates")]
+    assert "dated before" in messages[(5, "gates")]
+    with transaction(engine) as s:
+        assert s.scalar(select(func.count()).select_from(InvestmentProject)) == 1

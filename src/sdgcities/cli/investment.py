@@ -23,7 +23,9 @@ def import_cmd(
     Columns: city, title, description, sector (DAC 5-digit), sdg_targets (e.g.
     11.2;11.6), budget, currency (ISO 4217), start, end (YYYY-MM-DD), stage (ideation,
     pre-feasibility, feasibility, structuring, financial close, implementation),
-    implementing_org.
+    implementing_org; optional tranches (instrument:amount;… in the project's currency,
+    summing to the budget; instruments grant, concessional loan, commercial loan, equity,
+    guarantee) and gates (stage:YYYY-MM-DD;… the date each gate was passed).
 
     Examples:
 

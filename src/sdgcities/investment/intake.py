@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 
 from sdgcities.errors import Finding, ValidationError
 
@@ -28,9 +29,13 @@ STAGES = (
 )
 COLUMNS = (
     "city", "title", "description", "sector", "sdg_targets", "budget", "currency",
-    "start", "end", "stage", "implementing_org",
+    "start", "end", "stage", "implementing_org", "tranches", "gates",
 )  # fmt: skip
-OPTIONAL_COLUMNS = ("description",)
+OPTIONAL_COLUMNS = ("description", "tranches", "gates")
+#: the financing instruments of a tranche (blended-finance structures)
+INSTRUMENTS = ("grant", "concessional loan", "commercial loan", "equity", "guarantee")
+#: tolerance of the tranches' sum against the budget (half a cent)
+SUM_TOLERANCE = 0.005
 
 
 @lru_cache(maxsize=4)
@@ -55,6 +60,20 @@ class ProjectInput:
     end: date
     stage: str
     implementing_org: str
+    #: (instrument, amount) in the project's currency; empty when not given
+    tranches: tuple[tuple[str, float], ...] = ()
+    #: (stage, date the project passed that gate), in stage order
+    gates: tuple[tuple[str, date], ...] = ()
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """``a:1;b:2`` → ``[("a", "1"), ("b", "2")]`` (a part without ``:`` keeps ``""``)."""
+    out = []
+    for part in text.split(";"):
+        if part.strip():
+            key, _, value = part.partition(":")
+            out.append((key.strip().lower(), value.strip()))
+    return out
 
 
 def _date(text: str) -> date:
@@ -113,6 +132,42 @@ def projects_from_rows(
         stage = cell["stage"].lower()
         if stage and stage not in STAGES:
             add("stage", "unknown stage", cell["stage"], "use one of: " + ", ".join(STAGES))
+        tranches: list[tuple[str, float]] = []
+        for kind, amount in _pairs(cell["tranches"]):
+            if kind not in INSTRUMENTS:
+                add("tranches", "unknown instrument", kind, "use: " + ", ".join(INSTRUMENTS))
+                continue
+            try:
+                tranches.append((kind, float(amount.replace(",", ""))))
+            except ValueError:
+                add("tranches", f"the {kind} amount is not a number", amount,
+                    "write instrument:amount pairs, e.g. grant:500000;equity:250000")  # fmt: skip
+                continue
+            if not tranches[-1][1] > 0:
+                add("tranches", f"the {kind} amount must be positive", amount, "give e.g. 500000")
+        total = sum(a for _, a in tranches)
+        if tranches and budget > 0 and abs(total - budget) > SUM_TOLERANCE:
+            add("tranches", f"the tranches sum to {total:,.2f}, not the budget {budget:,.2f}",
+                cell["tranches"], "make the tranche amounts add up to the budget")  # fmt: skip
+        gates: list[tuple[str, date]] = []
+        for gate, when in _pairs(cell["gates"]):
+            if gate not in STAGES:
+                add("gates", "unknown stage", gate, "use one of: " + ", ".join(STAGES))
+                continue
+            try:
+                gates.append((gate, _date(when)))
+            except ValueError:
+                add("gates", f"the {gate} date is not a date", when, "write stage:YYYY-MM-DD")
+        gates.sort(key=lambda g: STAGES.index(g[0]))
+        if len({g for g, _ in gates}) < len(gates):
+            add("gates", "a stage is given twice", cell["gates"], "give each gate once")
+        for (g0, d0), (g1, d1) in pairwise(gates):
+            if d1 < d0:
+                add("gates", f"{g1} ({d1}) is dated before {g0} ({d0})", cell["gates"],
+                    "date each gate on or after the one before it")  # fmt: skip
+        if stage in STAGES and any(STAGES.index(g) > STAGES.index(stage) for g, _ in gates):
+            add("gates", f"a gate after the current stage ({stage})", cell["gates"],
+                "drop the later gates or move the stage on")  # fmt: skip
         out.append(
             ProjectInput(
                 city=cell["city"],
@@ -126,6 +181,8 @@ def projects_from_rows(
                 end=dates.get("end", date.min),
                 stage=stage,
                 implementing_org=cell["implementing_org"],
+                tranches=tuple(tranches),
+                gates=tuple(gates),
             )
         )
     if not rows:

@@ -18,11 +18,11 @@ from sdgcities.investment.intake import (
     ProjectInput,
     projects_from_rows,
 )
-from sdgcities.investment.models import InvestmentProject
+from sdgcities.investment.models import FinancingTranche, InvestmentProject, StageGate
 from sdgcities.store.models import City
 
 #: the intake fields stored as they are (all but the city)
-FIELDS = tuple(c for c in COLUMNS if c != "city")
+FIELDS = tuple(c for c in COLUMNS if c not in ("city", "tranches", "gates"))
 
 
 def _rows(path: Path) -> list[dict[str, str | None]]:
@@ -64,6 +64,11 @@ def import_projects(session: Session, path: str | Path) -> list[InvestmentProjec
             city_id=cities[x.city].id,
             **{f: getattr(x, f) for f in FIELDS if f != "sdg_targets"},
             sdg_targets=list(x.sdg_targets),
+            tranches=[
+                FinancingTranche(position=i, instrument=k, amount=a, currency=x.currency)
+                for i, (k, a) in enumerate(x.tranches)
+            ],
+            gates=[StageGate(stage=g, passed_on=d) for g, d in x.gates],
         )
         for x in projects
     ]
