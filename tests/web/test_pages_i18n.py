@@ -50,15 +50,28 @@ def test_the_checker_catches_bare_text() -> None:
     assert _bare_texts("<p>{{ _('Hello') }} · {{ n }} %</p><script>var a = 'x';</script>") == []
 
 
+def _domain_ids(lang: str = "fr") -> set[str]:
+    """The translated ids of the domains' own catalogues (``<domain>.po`` beside messages)."""
+    from babel.messages.pofile import read_po
+
+    ids: set[str] = set()
+    for po in (i18n.locale_dir() / lang / "LC_MESSAGES").glob("*.po"):
+        if po.stem == "messages":
+            continue
+        with po.open("rb") as fh:
+            ids |= {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.string}
+    return ids
+
+
 def _catalogue_ids() -> set[str]:
-    """The ids of every catalogue template: ``messages.pot`` and each domain's ``.pot``."""
+    """The ids of every catalogue: ``messages.pot``, each domain's ``.pot`` and ``.po``."""
     from babel.messages.pofile import read_po
 
     ids: set[str] = set()
     for pot in sorted(i18n.locale_dir().glob("*.pot")):
         with pot.open("rb") as fh:
             ids |= {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
-    return ids
+    return ids | _domain_ids()
 
 
 def _extracted_ids() -> set[str]:

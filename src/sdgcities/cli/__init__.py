@@ -72,6 +72,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "backup",
         "Back up the store while the platform runs: a consistent snapshot, written atomically.",
     ),
+    "revenue": (
+        "revenue",
+        "Own-source revenue diagnostic (UN-Habitat ROSRA): potential, gaps and KPIs.",
+    ),
+    "investment": ("investment", "City investment facility: project intake and IATI export."),
     "restore": ("backup", "Replace the store's content with a backup — all of it, or nothing."),
     "review": (
         "review",

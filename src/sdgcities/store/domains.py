@@ -18,6 +18,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.servicedesk.models",
     "sdgcities.capacity.models",
     "sdgcities.review.models",
+    "sdgcities.revenue.models",
+    "sdgcities.investment.models",
 )
 
 

@@ -21,10 +21,22 @@ from sdgcities.web.api import (
     scores,
     servicedesk,
 )
+from sdgcities.web.api import revenue as revenue_api
 from sdgcities.web.errors import ERROR_RESPONSES
 
 router = APIRouter(responses=ERROR_RESPONSES)
-for _module in (cities, scores, layers, indicators, observations, exports, me, servicedesk, review):
+for _module in (
+    cities,
+    scores,
+    layers,
+    indicators,
+    observations,
+    exports,
+    me,
+    servicedesk,
+    review,
+    revenue_api,
+):
     router.include_router(_module.router)
 router.include_router(scores.benchmark_router)
 

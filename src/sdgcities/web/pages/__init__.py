@@ -15,11 +15,23 @@ from sdgcities.web.pages import (
     review,
     servicedesk,
 )
+from sdgcities.web.pages import revenue as revenue_pages
 
 
 def pages_router() -> APIRouter:
     """All page routes in one router."""
     router = APIRouter(include_in_schema=False)
-    for module in (home, city, compare, indicators, data, admin, servicedesk, capacity, review):
+    for module in (
+        home,
+        city,
+        compare,
+        indicators,
+        data,
+        admin,
+        servicedesk,
+        capacity,
+        review,
+        revenue_pages,
+    ):
         router.include_router(module.router)
     return router

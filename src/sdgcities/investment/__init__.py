@@ -1,0 +1,1 @@
+"""The city investment facility: project intake (IATI core) and the IATI activity export."""
