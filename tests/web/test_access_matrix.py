@@ -78,6 +78,8 @@ A_STAFF_LOGIN = (401, 404, 200, 404, 200, 200)
 B_STAFF_LOGIN = (401, 404, 404, 200, 404, 200)
 #: drafts of city A asked for explicitly (403 for those who may not)
 A_DRAFTS = (403, 403, 200, 403, 200, 200)
+#: a link with a token that is not valid: refused for everyone
+RESET = (400,) * 6
 #: hub staff and admins only
 HUB_STAFF = (401, 403, 403, 403, 200, 200)
 LOGIN_FORM = (200, 303, 303, 303, 303, 303)
@@ -98,7 +100,6 @@ MATRIX: dict[str, list[Case]] = {
     # ---------------------------------------------------------------- API docs, accounts
     "/api/v1/openapi.json": [case("/api/v1/openapi.json")],
     "/api/v1/docs": [case("/api/v1/docs")],
-    "/docs/oauth2-redirect": [case("/docs/oauth2-redirect")],
     "/login": [case("/login", LOGIN_FORM)],
     "/api/v1/me": [case("/api/v1/me", LOGGED_IN)],
     "/api/v1/me/tokens": [case("/api/v1/me/tokens", LOGGED_IN)],
@@ -187,6 +188,20 @@ MATRIX: dict[str, list[Case]] = {
     ],
     # ---------------------------------------------------------------- one-stop shop
     "/api/v1/benchmark-sets": [case("/api/v1/benchmark-sets")],
+    # ---------------------------------------------------------------- revenue diagnostic
+    "/cities/{slug}/revenue": [
+        case("/cities/{a_slug}/revenue"),
+        case("/cities/{a_slug}/revenue?year=2025", A_STAFF),
+    ],
+    "/api/v1/revenue/{city}": [case("/api/v1/revenue/{a_slug}")],
+    "/api/v1/revenue/{city}/{year}": [
+        case("/api/v1/revenue/{a_slug}/2024"),
+        case("/api/v1/revenue/{a_slug}/2025", A_STAFF),
+    ],
+    # ---------------------------------------------------------------- accounts by e-mail
+    "/password/forgot": [case("/password/forgot")],
+    "/password/reset": [case("/password/reset?token=not-a-token", RESET)],
+    "/invitation": [case("/invitation?token=not-a-token", RESET)],
     "/servicedesk": [case("/servicedesk", LOGGED_IN), case("/servicedesk?status=all", LOGGED_IN)],
     "/servicedesk/new": [case("/servicedesk/new", LOGGED_IN)],
     "/servicedesk/report": [case("/servicedesk/report", HUB_STAFF)],
@@ -371,9 +386,19 @@ def _seed_capacity(engine: Engine, world: World) -> None:
     from sdgcities.accounts.users import get_user
     from sdgcities.capacity.needs import open_need_from_indicator
     from sdgcities.cities.service import get_city
+    from sdgcities.revenue.service import import_diagnostic
     from sdgcities.servicedesk import service as sd
     from sdgcities.store.models import Hub
 
+    streams = Path(tempfile.mkdtemp()) / "streams.csv"
+    streams.write_text(
+        "stream,estimated,registered,compliant,average_bill,achievable_bill\n"
+        "property tax,1000,800,600,50,80\n",
+        encoding="utf-8",
+    )
+    with transaction(engine) as s:
+        import_diagnostic(s, world.a_slug, streams, year=2024, publish=True)
+        import_diagnostic(s, world.a_slug, streams, year=2025)  # a draft year
     with transaction(engine) as s:
         hub = s.query(Hub).filter_by(slug="lake-victoria").one()
         office = sd.create_office(

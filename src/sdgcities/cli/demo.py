@@ -221,6 +221,17 @@ def demo(
         "[yellow]Note:[/] these extracts have no population layer; population is "
         "[bold]estimated from OSM buildings[/] and labelled so. © OpenStreetMap contributors."
     )
+    from sdgcities.capacity.demo import seed_demo
+
+    with transaction(engine) as session:
+        seeded = seed_demo(session)
+    console.print(
+        "[green]✓[/] capacity building: the strategy's implementation plan 2021–2024 "
+        f"(HSP/EB.2021/17), {seeded['catalogue']} catalogue entries and {seeded['providers']} "
+        "partners named in it, and a one-stop-shop office with an example policy"
+        if seeded["plan"]
+        else "[green]✓[/] capacity building and one-stop shop already loaded"
+    )
     dashboard(engine, slugs)
     if serve:
         from sdgcities.cli.web import serve as _serve
