@@ -26,6 +26,18 @@ def store(settings: Settings) -> Settings:
     return settings
 
 
+def _admin() -> str:
+    """An admin account, who may publish an import at once (``--publish --as``)."""
+    from sdgcities.accounts.users import create_user, find_user_by_email
+    from sdgcities.store.db import init_store, transaction
+
+    email = "admin@edges.example"
+    with transaction(init_store()) as s:
+        if find_user_by_email(s, email) is None:
+            create_user(s, email=email, password="correct horse battery", role="admin")
+    return email
+
+
 def _ok(args: list[str]) -> str:
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output
@@ -71,7 +83,7 @@ def test_non_ascii_names_are_found_again(store: Settings, tmp_path: Path) -> Non
         assert "Łódź" in _ok(["cities", "show", key]), key
     obs = tmp_path / "o.csv"
     obs.write_text("city,indicator,year,value\nŁÓDŹ,11.7.1,2020,24.1\n", encoding="utf-8")
-    _ok(["import", "observations", str(obs)])
+    _ok(["import", "observations", str(obs), "--publish", "--as", _admin()])
     out = _ok(["observations", "list", "--city", "łódź"])
     assert "24.1" in out
     assert "published" in out
@@ -133,7 +145,7 @@ def test_observation_status_and_drafts(store: Settings, tmp_path: Path) -> None:
     _ok(["cities", "add", "Porto Alegre", "--country", "BRA"])
     obs = tmp_path / "o.csv"
     obs.write_text("city,indicator,year,value\nPorto Alegre,11.7.1,2020,18.4\n", encoding="utf-8")
-    _ok(["import", "observations", str(obs)])
+    _ok(["import", "observations", str(obs), "--publish", "--as", _admin()])
     obs.write_text("city,indicator,year,value\nPorto Alegre,11.7.1,2020,19.9\n", encoding="utf-8")
     _ok(["import", "observations", str(obs), "--draft"])
     public = _ok(["observations", "list"])

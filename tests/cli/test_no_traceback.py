@@ -46,11 +46,13 @@ SERVING = {("serve",), ("demo",)}
 
 
 def _commands() -> list[tuple[tuple[str, ...], Any]]:
+    from typer._click.core import Context
+
     def walk(cmd: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
-        subs = getattr(cmd, "commands", None)
-        if subs:
-            for name, sub in sorted(subs.items()):
-                yield from walk(sub, (*path, name))
+        if hasattr(cmd, "list_commands"):  # a group (the root loads its modules lazily)
+            ctx = Context(cmd)
+            for name in sorted(cmd.list_commands(ctx)):
+                yield from walk(cmd.get_command(ctx, name), (*path, name))
         else:
             yield path, cmd
 

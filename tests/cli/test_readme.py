@@ -163,6 +163,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SDGCITIES_DATA_DIR", str(data))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("SDGCITIES_PASSWORD", "correct horse battery")  # for `users add`
     get_settings.cache_clear()
     yield data
     get_settings.cache_clear()

@@ -45,12 +45,16 @@ def test_import_list_history_correct(
     )
     assert res.exit_code == 0, res.output
     assert "version 2" in res.output
+    # imports and corrections land as drafts: their history shows with --include-drafts
     res = runner.invoke(app, ["observations", "history", "Nairobi", "11.6.2"])
+    assert res.exit_code == 0, res.output
+    assert "20.5" not in res.output
+    res = runner.invoke(app, ["observations", "history", "Nairobi", "11.6.2", "--include-drafts"])
     assert res.exit_code == 0, res.output
     assert "typo in the report" in res.output
     assert "ben" in res.output
     assert "ana" in res.output
-    res = runner.invoke(app, ["observations", "list", "--city", "nairobi"])
+    res = runner.invoke(app, ["observations", "list", "--city", "nairobi", "--include-drafts"])
     assert res.exit_code == 0
     assert "20.5" in res.output
 
