@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session, aliased
 
 from sdgcities.store.models import Observation
 
-__all__ = ["make_public", "make_public_many", "public_only", "retire_public", "visible"]
+__all__ = [
+    "make_public",
+    "make_public_many",
+    "public_only",
+    "retire_public",
+    "visible",
+    "visible_layers",
+]
 
 
 def public_only() -> ColumnElement[bool]:
@@ -127,3 +134,32 @@ def make_public_many(session: Session, ids: Collection[int], *, chunk: int = 200
             .execution_options(synchronize_session=False)
         )
     session.expire_all()
+
+
+def visible_layers(draft_cities: Collection[int] | None) -> ColumnElement[bool]:
+    """The hex layers a reader with draft rights for ``draft_cities`` sees.
+
+    A hex layer shows where a value's people are; it is public once its city has a public
+    value of the layer's indicator, and always seen by those with draft rights for the
+    city (its editors, its hub, admins). Use as a ``WHERE`` clause on ``HexLayer``.
+    """
+    from sqlalchemy import select, true
+
+    from sdgcities.store.models import HexLayer, Indicator
+
+    public_value = (
+        select(Observation.id)
+        .join(Indicator, Indicator.id == Observation.indicator_id)
+        .where(
+            Observation.city_id == HexLayer.city_id,
+            Observation.is_public.is_(True),
+            Indicator.code == HexLayer.indicator_code,
+        )
+        .correlate(HexLayer)
+        .exists()
+    )
+    if draft_cities is None:
+        return true()
+    if not draft_cities:
+        return public_value
+    return or_(HexLayer.city_id.in_(sorted(draft_cities)), public_value)

@@ -7,6 +7,7 @@ service packages, never re-done here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,11 +102,16 @@ def city_points(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def hex_layers(session: Session, city_id: int) -> list[HexLayer]:
+def hex_layers(
+    session: Session, city_id: int, draft_cities: Collection[int] | None = ()
+) -> list[HexLayer]:
+    """The city's hex layers a reader with draft rights for ``draft_cities`` sees."""
+    from sdgcities.observations.visibility import visible_layers
+
     return list(
         session.scalars(
             select(HexLayer)
-            .where(HexLayer.city_id == city_id)
+            .where(HexLayer.city_id == city_id, visible_layers(draft_cities))
             .order_by(HexLayer.indicator_code, HexLayer.id)
         )
     )

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
 from sdgcities.cities.service import MAX_ID
+from sdgcities.observations.visibility import visible_layers
 from sdgcities.store.models import City, HexCell, HexLayer
 from sdgcities.web._geojson import city_boundary, city_point, city_properties, hex_feature
 
@@ -153,6 +154,7 @@ class SdgCitiesProvider(BaseProvider):  # type: ignore[misc]
             select(HexCell, HexLayer, City.slug)
             .join(HexLayer, HexLayer.id == HexCell.layer_id)
             .join(City, City.id == HexLayer.city_id)
+            .where(visible_layers(()))  # the OGC API is public: layers of public values only
             .order_by(HexCell.id)
         )
         for name, value in properties:

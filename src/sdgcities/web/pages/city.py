@@ -10,6 +10,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlalchemy import select
 
 from sdgcities._i18n import N_
 from sdgcities.accounts.permissions import can_see_drafts, draft_city_ids
@@ -254,7 +255,11 @@ def _layer_extents(env: PageEnv, layers: list[HexLayer]) -> dict[int, LayerArea]
 
 def _spatial_areas(env: PageEnv, city: City) -> dict[str, str]:
     """Indicator code → the area statement of the hex layer its computed value comes from."""
-    layers = [la for la in _queries.hex_layers(env.session, city.id) if la.run_id is not None]
+    layers = [
+        la
+        for la in _queries.hex_layers(env.session, city.id, draft_city_ids(env.user, env.session))
+        if la.run_id is not None
+    ]
     extents = _layer_extents(env, layers)
     return {la.indicator_code: area_statement(*extents[la.id]) for la in layers}
 
@@ -300,7 +305,7 @@ def _city_page(slug: str, env: PageEnv) -> Response:
 
     def body() -> tuple[Markup, list[str]]:
         data = _city_data(env, city, drafts=drafts)
-        layers = _queries.hex_layers(env.session, city.id)
+        layers = _queries.hex_layers(env.session, city.id, draft_city_ids(env.user, env.session))
         extents = _layer_extents(env, layers)
         layer_views = [
             {
@@ -370,7 +375,14 @@ def _geojson(env: PageEnv, key: tuple[Any, ...], compute: Callable[[], bytes]) -
 
 
 def _layer_of(env: PageEnv, city: City, layer_id: int) -> HexLayer:
-    layer = env.session.get(HexLayer, layer_id)
+    """The layer, if this reader may see it (a draft value's layer needs draft rights)."""
+    from sdgcities.observations.visibility import visible_layers
+
+    layer = env.session.scalar(
+        select(HexLayer).where(
+            HexLayer.id == layer_id, visible_layers(draft_city_ids(env.user, env.session))
+        )
+    )
     if layer is None or layer.city_id != city.id:
         raise NotFoundError(
             f"{city.name} has no hex layer {layer_id}; the city page lists its layers"
