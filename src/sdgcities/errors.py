@@ -127,3 +127,21 @@ class Warnings:
 
     def add(self, text: str) -> None:
         self.items.append(text)
+
+
+def check_choice(value: str, allowed: Sequence[str], field: str) -> str:
+    """``value`` when it is one of ``allowed``; else a :class:`ValidationError` whose
+    finding names the field, the value found and the values allowed."""
+    if value not in allowed:
+        raise ValidationError(
+            f"{field} {value!r} is not one of {', '.join(allowed)}",
+            [
+                Finding(
+                    f"unknown {field} {value!r}",
+                    column=field,
+                    value=value,
+                    fix=f"use one of {', '.join(allowed)}",
+                )
+            ],
+        )
+    return value

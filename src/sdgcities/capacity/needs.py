@@ -24,7 +24,7 @@ from sdgcities.capacity.models import (
     MatchDecision,
     Provider,
 )
-from sdgcities.errors import Finding, NotFoundError, ValidationError
+from sdgcities.errors import Finding, NotFoundError, ValidationError, check_choice
 from sdgcities.store.models import City
 
 __all__ = [
@@ -73,13 +73,13 @@ def add_entry(
                 )
             ],
         )
-    vocab.check(kind, vocab.ENTRY_KINDS, "kind")
-    vocab.check(format, vocab.FORMATS, "format")
-    vocab.check(status, vocab.ENTRY_STATUSES, "status")
+    check_choice(kind, vocab.ENTRY_KINDS, "kind")
+    check_choice(format, vocab.FORMATS, "format")
+    check_choice(status, vocab.ENTRY_STATUSES, "status")
     vocab.check_themes(themes)
     langs = dict(languages or {"en": "available"})
     for lang, st in langs.items():
-        vocab.check(st, vocab.TRANSLATION_STATUSES, f"languages.{lang}")
+        check_choice(st, vocab.TRANSLATION_STATUSES, f"languages.{lang}")
     if level not in (1, 2, 3):
         raise ValidationError(
             f"level {level} is not 1, 2 or 3",
@@ -184,7 +184,7 @@ def add_provider(
     available: bool = True,
 ) -> Provider:
     """A partner institution or a trainer, with specialisations in the shared themes."""
-    vocab.check(kind, vocab.PROVIDER_KINDS, "kind")
+    check_choice(kind, vocab.PROVIDER_KINDS, "kind")
     vocab.check_themes(themes)
     p = Provider(
         kind=kind,
@@ -448,7 +448,7 @@ def decide(
     note: str = "",
 ) -> MatchDecision:
     """An advisor confirms or rejects a proposed offer; the score and factors are kept."""
-    vocab.check(decision, ("confirmed", "rejected"), "decision")
+    check_choice(decision, ("confirmed", "rejected"), "decision")
     proposals = propose_matches(session, [need], top=50)[need.id]
     chosen = next(
         (p for p in proposals if p["offer_type"] == offer_type and p["offer_id"] == offer_id), None

@@ -60,23 +60,6 @@ def themes_of_indicator(code: str) -> list[str]:
     return [t for t, spec in themes().items() if code in (spec.get("indicators") or [])]
 
 
-def check(value: str, allowed: tuple[str, ...] | list[str], field: str) -> str:
-    """``value`` when it is one of ``allowed``; else a finding naming the field and the fix."""
-    if value not in allowed:
-        raise ValidationError(
-            f"{field} {value!r} is not one of {', '.join(allowed)}",
-            [
-                Finding(
-                    f"unknown {field} {value!r}",
-                    column=field,
-                    value=value,
-                    fix=f"use one of {', '.join(allowed)}",
-                )
-            ],
-        )
-    return value
-
-
 def check_themes(values: list[str], field: str = "themes") -> list[str]:
     unknown = [v for v in values if v not in themes()]
     if unknown:

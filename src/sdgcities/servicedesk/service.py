@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from sdgcities.errors import ConflictError, NotFoundError, ValidationError
+from sdgcities.errors import ConflictError, NotFoundError, ValidationError, check_choice
 from sdgcities.servicedesk.calendar import OfficeCalendar, format_hours, parse_hours
 from sdgcities.servicedesk.clock import BusinessClock
 from sdgcities.servicedesk.errors import finding
@@ -69,22 +69,6 @@ def utc(moment: datetime) -> datetime:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _choice(value: str, allowed: Sequence[str], field: str) -> str:
-    if value not in allowed:
-        raise ValidationError(
-            f"{field} {value!r} is not one of {', '.join(allowed)}",
-            [
-                finding(
-                    f"unknown {field} {value!r}",
-                    f"use one of {', '.join(allowed)}",
-                    column=field,
-                    value=value,
-                )
-            ],
-        )
-    return value
 
 
 # ---------------------------------------------------------------------- offices
@@ -236,11 +220,11 @@ def add_policy(
     if problems:
         raise ValidationError(f"policy {name!r} cannot be used", problems)
     if request_type is not None:
-        _choice(request_type, REQUEST_TYPES, "request_type")
+        check_choice(request_type, REQUEST_TYPES, "request_type")
     if priority is not None:
-        _choice(priority, PRIORITIES, "priority")
+        check_choice(priority, PRIORITIES, "priority")
     if requester_category is not None:
-        _choice(requester_category, REQUESTER_CATEGORIES, "requester_category")
+        check_choice(requester_category, REQUESTER_CATEGORIES, "requester_category")
     start = utc(valid_from or _now())
     for old in session.scalars(
         select(SlaPolicy).where(
@@ -334,9 +318,9 @@ def file_request(
     actor: str = "",
 ) -> ServiceRequest:
     """File a request: the policy in force now judges it, its clocks start."""
-    _choice(request_type, REQUEST_TYPES, "request_type")
-    _choice(priority, PRIORITIES, "priority")
-    _choice(requester_category, REQUESTER_CATEGORIES, "requester_category")
+    check_choice(request_type, REQUEST_TYPES, "request_type")
+    check_choice(priority, PRIORITIES, "priority")
+    check_choice(requester_category, REQUESTER_CATEGORIES, "requester_category")
     if not title.strip():
         raise ValidationError(
             "a request needs a title",
@@ -710,7 +694,7 @@ def compliance_report(
     of open requests are brought up to ``now`` first (closed ones cannot change).
     """
     for g in by:
-        _choice(g, GROUPS, "group")
+        check_choice(g, GROUPS, "group")
     open_ids = session.scalars(
         select(ServiceRequest.id).where(ServiceRequest.status.in_(sorted(OPEN_STATES)))
     ).all()
