@@ -17,11 +17,9 @@ Responses are searched as text; ZIP and XLSX bodies are unpacked first.
 from __future__ import annotations
 
 import io
-import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,71 +28,27 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from sdgcities.store.db import make_engine, migrate, transaction
-
-ROLES = ("anonymous", "learner", "editor_a", "editor_b", "hub", "admin")
-PASSWORD = "correct horse battery"
-EMAILS = {
-    "learner": "learner@matrix-l.example",
-    "editor_a": "editor-a@matrix-a.example",
-    "editor_b": "editor-b@matrix-b.example",
-    "hub": "reviewer@matrix-hub.example",
-    "admin": "admin@matrix-admin.example",
-}
-#: the cities whose drafts each role may see
-DRAFT_RIGHTS = {
-    "anonymous": set(),
-    "learner": set(),
-    "editor_a": {"A"},
-    "editor_b": {"B"},
-    "hub": {"A"},
-    "admin": {"A", "B"},
-}
-#: what must not leak, per city: draft values (as rendered anywhere), reasons, comments,
-#: the e-mails of the city's staff
-PRIVATE: dict[str, list[tuple[str, re.Pattern[str]]]] = {
-    "A": [
-        ("A's draft value", re.compile(r"(?<![\d.])86[.,]4")),
-        ("A's draft reason", re.compile("draftreason-a-qz")),
-        ("A's review comment", re.compile("hubcomment-a-qz")),
-        ("editor A's e-mail", re.compile(re.escape(EMAILS["editor_a"]))),
-        ("the hub reviewer's e-mail", re.compile(re.escape(EMAILS["hub"]))),
-    ],
-    "B": [
-        ("B's draft value", re.compile(r"(?<![\d.])93[.,]7")),
-        ("B's draft reason", re.compile("draftreason-b-qz")),
-        ("editor B's e-mail", re.compile(re.escape(EMAILS["editor_b"]))),
-    ],
-}
-OWN = {"editor_a": "editor A's e-mail", "editor_b": "editor B's e-mail"}
-OWN |= {"hub": "the hub reviewer's e-mail"}
-
-# expected statuses, per role in ROLES order
-PUBLIC = (200,) * 6
-LOGGED_IN = (401, 200, 200, 200, 200, 200)
-ADMIN_ONLY = (401, 403, 403, 403, 403, 200)
-#: a thing of city A that only A's staff may see (404 for the rest: it does not exist)
-A_STAFF = (404, 404, 200, 404, 200, 200)
-A_STAFF_LOGIN = (401, 404, 200, 404, 200, 200)
-B_STAFF_LOGIN = (401, 404, 404, 200, 404, 200)
-#: drafts of city A asked for explicitly (403 for those who may not)
-A_DRAFTS = (403, 403, 200, 403, 200, 200)
-#: a link with a token that is not valid: refused for everyone
-RESET = (400,) * 6
-#: hub staff and admins only
-HUB_STAFF = (401, 403, 403, 403, 200, 200)
-LOGIN_FORM = (200, 303, 303, 303, 303, 303)
-
-
-@dataclass(frozen=True)
-class Case:
-    url: str
-    expect: tuple[int, ...]
-
-
-def case(url: str, expect: tuple[int, ...] = PUBLIC) -> Case:
-    assert len(expect) == len(ROLES)
-    return Case(url, expect)
-
+from tests.web import matrix_parts
+from tests.web._matrix import (
+    A_DRAFTS,
+    A_STAFF,
+    A_STAFF_LOGIN,
+    ADMIN_ONLY,
+    B_STAFF_LOGIN,
+    DRAFT_RIGHTS,
+    EMAILS,
+    HUB_STAFF,
+    LOGGED_IN,
+    LOGIN_FORM,
+    OWN,
+    PASSWORD,
+    PRIVATE,
+    RESET,
+    ROLES,
+    Case,
+    World,
+    case,
+)
 
 MATRIX: dict[str, list[Case]] = {
     # ---------------------------------------------------------------- API docs, accounts
@@ -240,6 +194,8 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "/ogc/collections/{cid}/items/{iid}": [case("/ogc/collections/cities/items/{a_slug}?f=json")],
 }
+#: the domains' own routes (tests/web/matrix_parts/<domain>.py) join the core's
+MATRIX = matrix_parts.routes(MATRIX)
 
 #: leaks known and owned elsewhere, as (route, role, what): each must still happen — when
 #: it is fixed the test fails until the entry is removed. Peer medians of the scores of
@@ -266,23 +222,6 @@ def get_routes(routes: list[Any], prefix: str = "") -> Iterator[str]:
 
 
 # --------------------------------------------------------------------------- the world
-
-
-@dataclass
-class World:
-    a_slug: str
-    b_slug: str
-    published_a: int
-    draft_a: int
-    sub_a: int
-    sub_b: int
-    layer: int
-    tokens: dict[str, str] = field(default_factory=dict)
-    request_a: str = ""
-    need_a: int = 0
-
-    def fill(self, url: str) -> str:
-        return url.format(**{k: v for k, v in vars(self).items() if k != "tokens"})
 
 
 SQUARE = {
@@ -376,6 +315,7 @@ def _seed(engine: Engine, tmp: Path) -> World:
         world.sub_a = sub.id
         world.sub_b = review.submit(s, world.b_slug, actor=get_user(s, EMAILS["editor_b"])).id
     _seed_capacity(engine, world)
+    matrix_parts.seed(engine, world)
     return world
 
 

@@ -46,6 +46,7 @@ from sdgcities.web.pages._common import (
     script_json,
     year_span,
 )
+from sdgcities.web.pages._panels import has_panels, render_panels
 from sdgcities.web.templating import environment, fmt_number, render, render_fragment
 
 router = APIRouter()
@@ -290,7 +291,7 @@ def city_page(slug: str, env: PageEnv = Depends(page_env)) -> Response:
 
     An anonymous reader gets the whole page from the cache (nothing in it is personal).
     """
-    if env.user is None and not env.request.state.csrf_token:
+    if env.user is None and not env.request.state.csrf_token and not has_panels():
         key = ("page", env.request.url.path, i18n.get_locale())
         html = env.cache.get_or_compute(env.session, key, lambda: _city_page(slug, env).body)
         return HTMLResponse(html)
@@ -342,7 +343,14 @@ def _city_page(slug: str, env: PageEnv) -> Response:
         env.session, ("city_html", city.id, own_drafts, lang), body
     )
     return render(
-        env.request, "city.html", {"city": city, "body": html, "attributions": attributions}
+        env.request,
+        "city.html",
+        {
+            "city": city,
+            "body": html,
+            "attributions": attributions,
+            "panels": render_panels(env, city),
+        },
     )
 
 
