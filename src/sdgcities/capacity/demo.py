@@ -110,3 +110,15 @@ def _seed_servicedesk(session: Session) -> int:
             valid_from=start,
         )
     return 1
+
+
+def demo_line(session: Session) -> str:
+    """Seed the demo records (once) and say what the demo now holds, for ``sdgcities demo``."""
+    seeded = seed_demo(session)
+    if not seeded["plan"]:
+        return "capacity building and one-stop shop already loaded"
+    return (
+        "capacity building: the strategy's implementation plan 2021–2024 "
+        f"(HSP/EB.2021/17), {seeded['catalogue']} catalogue entries and {seeded['providers']} "
+        "partners named in it, and a one-stop-shop office with an example policy"
+    )

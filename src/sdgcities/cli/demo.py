@@ -8,6 +8,7 @@ population is estimated from their buildings — every such value says so.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import textwrap
 from pathlib import Path
@@ -221,23 +222,21 @@ def demo(
         "[yellow]Note:[/] these extracts have no population layer; population is "
         "[bold]estimated from OSM buildings[/] and labelled so. © OpenStreetMap contributors."
     )
-    from sdgcities.capacity.demo import seed_demo
-
-    with transaction(engine) as session:
-        seeded = seed_demo(session)
-    console.print(
-        "[green]✓[/] capacity building: the strategy's implementation plan 2021–2024 "
-        f"(HSP/EB.2021/17), {seeded['catalogue']} catalogue entries and {seeded['providers']} "
-        "partners named in it, and a one-stop-shop office with an example policy"
-        if seeded["plan"]
-        else "[green]✓[/] capacity building and one-stop shop already loaded"
-    )
+    for module in DEMO_SEEDS:
+        seed = importlib.import_module(module).demo_line
+        with transaction(engine) as session:
+            console.print(f"[green]✓[/] {escape(seed(session))}")
     dashboard(engine, slugs)
     if serve:
         from sdgcities.cli.web import serve as _serve
 
         console.print(f"\n[bold]Serving sdgcities at http://{host}:{port}[/] (Ctrl+C stops)")
         _serve(host=host, port=port, workers=1, reload=False)
+
+
+#: the domains' demo data, in load order: each module's ``demo_line(session) -> str`` seeds
+#: its records once (idempotent) and returns the line ``sdgcities demo`` prints
+DEMO_SEEDS: tuple[str, ...] = ("sdgcities.capacity.demo",)
 
 
 def register(app: typer.Typer) -> None:
