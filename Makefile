@@ -24,8 +24,8 @@ catalogues: $(STAMP)  ## compile every locale/<lang>/LC_MESSAGES/*.po to .mo (bu
 assets:  ## JS/CSS for the web pages, from the npm registry (package-lock.json), served by the package itself
 	@bash scripts/vendor-assets.sh
 
-browser:  ## Debian's Chromium for the browser tests (installed when missing)
-	@bash scripts/install-chromium.sh
+browser:  ## Debian's Chromium and poppler-utils for the tests (installed when missing)
+	@bash scripts/install-system-tools.sh
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (keeps pins that still fit; UPGRADE=1 takes the newest)
 	@bash scripts/setup-python.sh --uv-only $(PYTHON)
