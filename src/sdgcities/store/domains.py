@@ -20,6 +20,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.review.models",
     "sdgcities.revenue.models",
     "sdgcities.investment.models",
+    "sdgcities.reporting.models",
 )
 
 
