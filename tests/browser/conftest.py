@@ -22,7 +22,7 @@ from tests.browser._browser import AXE, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _u
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM} (run `bash scripts/install-system-tools.sh`)")
+        _unavailable(f"Chromium not found at {CHROMIUM} (run `make browser`)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
