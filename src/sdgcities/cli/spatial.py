@@ -606,3 +606,12 @@ def _json_safe(value: Any) -> Any:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(spatial_app, name="spatial")
+
+
+def _register_profiling() -> None:
+    from sdgcities.cli.spatial_profiling import register_profiling
+
+    register_profiling(spatial_app)
+
+
+_register_profiling()  # issue 12: neighbourhoods, exposure, group-profile

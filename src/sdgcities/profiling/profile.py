@@ -337,13 +337,19 @@ def neighbourhood_profiles(
     t0 = time.perf_counter()
     p = dict(params or {})
     step = progress or (lambda _msg: None)
-    step("reading services, places and buildings from the extract")
-    extras = read_osm_extras(kit.osm, buildings=True)
-    t_ex = time.perf_counter() - t0
-    step("walk network, access indicators and 15/30-minute reach")
+    step("walk network and population")
+    from sdgcities.spatial.builtin import _context
+
+    ctx, _ = _context(kit, p)
+    have_buildings = ctx.osm.buildings is not None and not ctx.osm.buildings.empty
+    step("services, places and buildings from the extract")
+    t1 = time.perf_counter()
+    extras = read_osm_extras(kit.osm, buildings=not have_buildings)
+    if have_buildings:
+        extras.buildings = ctx.osm.buildings
+    t_ex = time.perf_counter() - t1
     pts, ctx, prov, warnings, timings = points_from_kit(kit, p, extras=extras)
     timings["osm_extras"] = round(t_ex, 3)
-    step("neighbourhoods")
     boundary = ctx.boundary
     bbox = tuple(ctx.osm.bounds())
     if neighbourhoods is not None and str(neighbourhoods) not in ("osm", "osm-admin"):
@@ -356,12 +362,14 @@ def neighbourhood_profiles(
     else:
         nb = A.from_osm(kit.osm, boundary=boundary, bbox=bbox, admin_level=admin_level,
                         extras=extras, strict=strict)  # fmt: skip
-    step("profiles, gaps and deprivation ranking")
+    step("neighbourhoods, profiles, gaps and deprivation ranking")
+    t3 = time.perf_counter()
     table, city, dep, more = profile_table(
         nb, pts, buildings=extras.buildings, targets=targets,
         dimensions=dimensions or DEFAULT_DIMENSIONS, k=k,
     )  # fmt: skip
     prov = {**prov, "neighbourhoods": nb.provenance, "targets": targets or {},
             "attribution": "© OpenStreetMap contributors, ODbL 1.0"}  # fmt: skip
+    timings["profiles"] = round(time.perf_counter() - t3, 3)
     timings["total"] = round(time.perf_counter() - t0, 3)
     return Profile(table, city, dep, prov, nb.warnings + warnings + more, timings)
