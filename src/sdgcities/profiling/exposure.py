@@ -324,7 +324,7 @@ def _people_exposed(
 
 def _split_by_zones(pop: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Population features cut by zones (``zone`` column; NaN outside), people by area."""
-    crs = _metric(pop)
+    crs = pop.crs if pop.crs is not None and pop.crs.is_projected else _metric(pop)
     pm = pop.to_crs(crs).reset_index(drop=True)
     pts = pm.loc[pm.geometry.geom_type == "Point"]
     polys = pm.loc[pm.geometry.geom_type != "Point"].assign(_area=lambda d: d.geometry.area)
