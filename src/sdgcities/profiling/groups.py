@@ -78,10 +78,10 @@ def check_sums(
         idx = np.flatnonzero(bad)
         raise ValidationError(
             f"{source}: the {what} of {len(idx)} feature(s) do not add up to the population "
-            f"({' + '.join(columns)} ≠ {total})",
-            [Finding(f"{what} add up to {s[i]:,.1f} but the population is {tot[i]:,.1f}",
-                     file=source, row=int(i) + (2 if source.endswith(".csv") else 1),
-                     column=", ".join(columns), value=str(keys[i]),
+            f"({' + '.join(c.removeprefix('pop_') for c in columns)} ≠ population)",
+            [Finding(f"feature {keys[i]!r}: {what} add up to {s[i]:,.1f} but the population "
+                     f"is {tot[i]:,.1f}", file=source,
+                     column=", ".join(c.removeprefix("pop_") for c in columns),
                      fix="correct the counts so that they sum to the feature's population "
                          "(tolerance: 0.5 person or 1 %)") for i in idx[:100]],
         )  # fmt: skip
