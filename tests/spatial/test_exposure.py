@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from sdgcities.cli import app
 from sdgcities.errors import SpatialInputError
-from sdgcities.profiling import exposure as E
+from sdgcities.profiling import exposure as ex_
 from tests.spatial._rasters import write_raster
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -47,12 +47,14 @@ def test_hand_case_people_buildings_and_classes(tmp_path: Path) -> None:
     * buildings: one on (0.5), one on (3.0), one on nodata → 1 exposed, 1 unknown.
     """
     dem = _dem(tmp_path)
-    rule = E.HazardRule("below", 2.0, "m", (1.0,))
-    pop = _pop([box(0, 0, 200, 100), box(50, 100, 150, 200), box(200, 0, 300, 100)],
-               [200.0, 100.0, 40.0])  # fmt: skip
-    b = gpd.GeoDataFrame(geometry=[box(10, 10, 20, 20), box(140, 140, 160, 160),
-                                   box(250, 50, 260, 60)], crs=CRS)  # fmt: skip
-    r = E.exposure(dem, rule, pop, buildings=b)
+    rule = ex_.HazardRule("below", 2.0, "m", (1.0,))
+    pop = _pop(
+        [box(0, 0, 200, 100), box(50, 100, 150, 200), box(200, 0, 300, 100)], [200.0, 100.0, 40.0]
+    )
+    b = gpd.GeoDataFrame(
+        geometry=[box(10, 10, 20, 20), box(140, 140, 160, 160), box(250, 50, 260, 60)], crs=CRS
+    )
+    r = ex_.exposure(dem, rule, pop, buildings=b)
     assert r.population_total == 340
     assert r.population_exposed == pytest.approx(250.0)
     assert r.population_unknown == pytest.approx(40.0)
@@ -70,10 +72,11 @@ def test_above_rule_and_points(tmp_path: Path) -> None:
     """Flood depth above 1: only the 5.0 and 3.0 and 1.5 cells; a point population is
     exposed or not as a whole."""
     dem = _dem(tmp_path)
-    rule = E.HazardRule("above", 1.0, "m")
-    pts = _pop([shapely.Point(50, 250), shapely.Point(50, 150), shapely.Point(150, 50)],
-               [10.0, 20.0, 30.0])  # fmt: skip
-    r = E.exposure(dem, rule, pts)
+    rule = ex_.HazardRule("above", 1.0, "m")
+    pts = _pop(
+        [shapely.Point(50, 250), shapely.Point(50, 150), shapely.Point(150, 50)], [10.0, 20.0, 30.0]
+    )
+    r = ex_.exposure(dem, rule, pts)
     assert r.population_exposed == pytest.approx(10.0 + 30.0)  # 5.0 and 1.5 > 1; 1.0 is not
 
 
@@ -83,36 +86,39 @@ def test_settlements_inside_and_outside(tmp_path: Path) -> None:
     outside: 100 on the 1.5 cell, exposed too; feature D on the top row (5.0): safe."""
     dem = _dem(tmp_path)
     pop = _pop([box(0, 0, 200, 100), box(0, 200, 300, 300)], [200.0, 60.0])
-    st = E.zones_from(gpd.GeoDataFrame({"name": ["Barrio"]}, geometry=[box(0, 0, 100, 300)],
-                                       crs=CRS))  # fmt: skip
+    st = ex_.zones_from(
+        gpd.GeoDataFrame({"name": ["Barrio"]}, geometry=[box(0, 0, 100, 300)], crs=CRS)
+    )
     b = gpd.GeoDataFrame(geometry=[shapely.Point(50, 50), shapely.Point(150, 50)], crs=CRS)
-    r = E.exposure(dem, E.HazardRule("below", 2.0, "m"), pop, buildings=b, settlements=st)
+    r = ex_.exposure(dem, ex_.HazardRule("below", 2.0, "m"), pop, buildings=b, settlements=st)
     assert r.informal is not None
     assert r.informal["inside"]["population"] == pytest.approx(100 + 20)  # + 1/3 of D
     assert r.informal["inside"]["population_exposed"] == pytest.approx(100)
     assert r.informal["outside"]["population_exposed"] == pytest.approx(100)
     assert r.informal["inside"]["buildings_exposed"] == 1
-    assert r.settlements[0]["name"] == "Barrio" and r.settlements[0]["rank"] == 1
+    assert r.settlements[0]["name"] == "Barrio"
+    assert r.settlements[0]["rank"] == 1
 
 
 def test_bad_hazard_rasters_name_the_file(tmp_path: Path) -> None:
     nocrs = write_raster(tmp_path / "nocrs.tif", DEM, crs=None)
-    with pytest.raises(SpatialInputError, match="nocrs.tif.*no coordinate reference system"):
-        E.rule_for(nocrs, below=2.0, above=None, units="m")
+    with pytest.raises(SpatialInputError, match=r"nocrs\.tif.*no coordinate reference system"):
+        ex_.rule_for(nocrs, below=2.0, above=None, units="m")
     dem = _dem(tmp_path)
-    with pytest.raises(SpatialInputError, match="dem.tif.*does not say its units"):
-        E.rule_for(dem, below=2.0, above=None, units=None)
+    with pytest.raises(SpatialInputError, match=r"dem\.tif.*does not say its units"):
+        ex_.rule_for(dem, below=2.0, above=None, units=None)
     with pytest.raises(SpatialInputError, match="unknown hazard units 'furlongs'"):
-        E.rule_for(dem, below=2.0, above=None, units="furlongs")
+        ex_.rule_for(dem, below=2.0, above=None, units="furlongs")
     with pytest.raises(SpatialInputError, match="--below takes metres"):
-        E.rule_for(dem, below=2.0, above=None, units="degC")
+        ex_.rule_for(dem, below=2.0, above=None, units="degC")
     with pytest.raises(SpatialInputError, match="outside the exposed range"):
-        E.HazardRule("below", 2.0, "m", (3.0,))
+        ex_.HazardRule("below", 2.0, "m", (3.0,))
     # units from the metadata; centimetres converted
     with rasterio.open(dem, "r+") as ds:
         ds.units = ("cm",)
-    rule = E.rule_for(dem, below=2.0, above=None, units=None)
-    assert rule.units == "cm" and rule.threshold == pytest.approx(200.0)
+    rule = ex_.rule_for(dem, below=2.0, above=None, units=None)
+    assert rule.units == "cm"
+    assert rule.threshold == pytest.approx(200.0)
 
 
 # ------------------------------------------------------------------------ real DEM
@@ -130,8 +136,8 @@ def test_helsinki_dem_population_below_2_m(shared_data: Path) -> None:
     """
     dem = shared_data / HELSINKI_DEM
     pop = gpd.read_file(shared_data / "cities/helsinki/population_grid_250m_2020.gpkg")
-    rule = E.rule_for(dem, below=2.0, above=None, units="m")
-    r = E.exposure(dem, rule, pop[["population", "geometry"]])
+    rule = ex_.rule_for(dem, below=2.0, above=None, units="m")
+    r = ex_.exposure(dem, rule, pop[["population", "geometry"]])
     with rasterio.open(dem) as ds:
         z = ds.read(1)
         rows, cols = np.indices(z.shape)
@@ -159,19 +165,39 @@ def test_helsinki_dem_buildings_and_cli(shared_data: Path, tmp_path: Path) -> No
     with rasterio.open(dem) as ds:
         z = ds.read(1)
         t = ds.transform
-    rr, cc = np.meshgrid(np.arange(2, z.shape[0] - 2, 5), np.arange(2, z.shape[1] - 2, 5),
-                         indexing="ij")  # fmt: skip
+    rr, cc = np.meshgrid(
+        np.arange(2, z.shape[0] - 2, 5), np.arange(2, z.shape[1] - 2, 5), indexing="ij"
+    )
     xs, ys = rasterio.transform.xy(t, rr.ravel(), cc.ravel())
     d = abs(t.a) * 0.2
-    b = gpd.GeoDataFrame(geometry=[box(a - d, c - d, a + d, c + d) for a, c in zip(xs, ys,
-                                   strict=True)], crs="EPSG:4326")  # fmt: skip
+    b = gpd.GeoDataFrame(
+        geometry=[box(a - d, c - d, a + d, c + d) for a, c in zip(xs, ys, strict=True)],
+        crs="EPSG:4326",
+    )
     path = tmp_path / "buildings.gpkg"
     b.to_file(path)
     out = tmp_path / "x.json"
-    res = runner.invoke(app, ["spatial", "exposure", "--hazard", str(dem), "--below", "2",
-                              "--units", "m", "--buildings", str(path), "--population",
-                              str(shared_data / "cities/helsinki/population_grid_250m_2020.gpkg"),
-                              "--return-period", "n/a (sea level)", "--json", str(out)])  # fmt: skip
+    res = runner.invoke(
+        app,
+        [
+            "spatial",
+            "exposure",
+            "--hazard",
+            str(dem),
+            "--below",
+            "2",
+            "--units",
+            "m",
+            "--buildings",
+            str(path),
+            "--population",
+            str(shared_data / "cities/helsinki/population_grid_250m_2020.gpkg"),
+            "--return-period",
+            "n/a (sea level)",
+            "--json",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert data["buildings_total"] == len(b)
@@ -186,15 +212,58 @@ def test_cli_bad_input_exit_codes(tmp_path: Path) -> None:
     pop = tmp_path / "pop.geojson"
     _pop([box(0, 0, 100, 100)], [5.0]).to_file(pop)
     out = tmp_path / "x.json"
-    res = runner.invoke(app, ["spatial", "exposure", "--hazard", str(nocrs), "--below", "2",
-                              "--population", str(pop), "--json", str(out)])  # fmt: skip
-    assert res.exit_code == 1 and "nocrs.tif" in res.output and "Traceback" not in res.output
+    res = runner.invoke(
+        app,
+        [
+            "spatial",
+            "exposure",
+            "--hazard",
+            str(nocrs),
+            "--below",
+            "2",
+            "--population",
+            str(pop),
+            "--json",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 1
+    assert "nocrs.tif" in res.output
+    assert "Traceback" not in res.output
     assert not out.exists()
-    both = runner.invoke(app, ["spatial", "exposure", "--hazard", str(nocrs), "--below", "2",
-                               "--above", "1", "--population", str(pop)])  # fmt: skip
+    both = runner.invoke(
+        app,
+        [
+            "spatial",
+            "exposure",
+            "--hazard",
+            str(nocrs),
+            "--below",
+            "2",
+            "--above",
+            "1",
+            "--population",
+            str(pop),
+        ],
+    )
     assert both.exit_code == 2
     dem = _dem(tmp_path)
-    ok = runner.invoke(app, ["spatial", "exposure", "--hazard", str(dem), "--below", "2",
-                             "--units", "m", "--population", str(pop), "--json", str(out)])  # fmt: skip
+    ok = runner.invoke(
+        app,
+        [
+            "spatial",
+            "exposure",
+            "--hazard",
+            str(dem),
+            "--below",
+            "2",
+            "--units",
+            "m",
+            "--population",
+            str(pop),
+            "--json",
+            str(out),
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert json.loads(out.read_text())["population_exposed"] == 5.0  # the 0.5 m cell

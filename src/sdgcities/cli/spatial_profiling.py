@@ -20,8 +20,6 @@ from sdgcities.cli._common import console, err_console, handle_errors, progress
 if TYPE_CHECKING:
     from sdgcities.spatial.kit import CityKit
 
-_IN = {"exists": True, "dir_okay": False}
-
 
 def _write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write JSON atomically (a temp file renamed), so nothing is half-written."""
@@ -51,20 +49,32 @@ def _write_layer(gdf: Any, path: Path) -> None:
 
 
 def _kit(
-    kit_dir: Path | None, osm: Path | None, population: Path | None, gtfs: list[Path],
-    boundary: Path | None, pm25: Path | None, built_up_area: Path | None,
-) -> CityKit:  # fmt: skip
+    kit_dir: Path | None,
+    osm: Path | None,
+    population: Path | None,
+    gtfs: list[Path],
+    boundary: Path | None,
+    pm25: Path | None,
+    built_up_area: Path | None,
+) -> CityKit:
     from sdgcities.spatial.kit import CityKit, discover_kit
 
     k = discover_kit(kit_dir) if kit_dir is not None else CityKit()
-    for name, value in (("osm", osm), ("population", population), ("boundary", boundary),
-                        ("pm25", pm25), ("built_up_area", built_up_area)):  # fmt: skip
+    for name, value in (
+        ("osm", osm),
+        ("population", population),
+        ("boundary", boundary),
+        ("pm25", pm25),
+        ("built_up_area", built_up_area),
+    ):
         if value is not None:
             setattr(k, name, value)
     if gtfs:
         k.gtfs = list(gtfs)
     if k.osm is None:
-        raise typer.BadParameter("give --osm F.pbf (or --kit DIR holding one)", param_hint="'--osm'")
+        raise typer.BadParameter(
+            "give --osm F.pbf (or --kit DIR holding one)", param_hint="'--osm'"
+        )
     return k
 
 
@@ -74,8 +84,9 @@ def _floats(text: str | None, flag: str) -> tuple[float, ...]:
     try:
         return tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a comma-separated list of numbers",
-                                 param_hint=f"'{flag}'") from None  # fmt: skip
+        raise typer.BadParameter(
+            f"{text!r} is not a comma-separated list of numbers", param_hint=f"'{flag}'"
+        ) from None
 
 
 def _dimensions(path: Path | None) -> Any:
@@ -89,8 +100,11 @@ def _dimensions(path: Path | None) -> Any:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"is not valid YAML/JSON ({exc})", "write a list of "
-                             "{column, cutoff, higher_is_better, weight}") from exc  # fmt: skip
+        raise InputFileError(
+            path,
+            f"is not valid YAML/JSON ({exc})",
+            "write a list of {column, cutoff, higher_is_better, weight}",
+        ) from exc
     if isinstance(data, dict):
         data = data.get("dimensions")
     if not isinstance(data, list):
@@ -99,36 +113,67 @@ def _dimensions(path: Path | None) -> Any:
 
 
 def neighbourhoods(
-    osm: Path | None = typer.Option(None, **_IN, help="OpenStreetMap extract (.osm.pbf)."),
+    osm: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="OpenStreetMap extract (.osm.pbf)."
+    ),
     population: Path | None = typer.Option(
-        None, **_IN, help="Population (GeoTIFF, grid, H3/lon-lat CSV); without it, estimated "
+        None,
+        exists=True,
+        dir_okay=False,
+        help="Population (GeoTIFF, grid, H3/lon-lat CSV); without it, estimated "
         "from OSM buildings (flagged).",
-    ),  # fmt: skip
+    ),
     neighbourhoods_file: Path | None = typer.Option(
-        None, "--neighbourhoods", help="Neighbourhood polygons (.gpkg/.geojson); default: "
+        None,
+        "--neighbourhoods",
+        help="Neighbourhood polygons (.gpkg/.geojson); default: "
         "OSM place=neighbourhood|suburb|quarter from the extract.",
-    ),  # fmt: skip
-    h3: int | None = typer.Option(None, "--h3", min=0, max=15,
-                                  help="Use H3 cells of this resolution as neighbourhoods."),
+    ),
+    h3: int | None = typer.Option(
+        None, "--h3", min=0, max=15, help="Use H3 cells of this resolution as neighbourhoods."
+    ),
     admin_level: str | None = typer.Option(
         None, help="Use OSM boundary=administrative areas of this admin_level."
     ),
     gtfs: list[Path] = typer.Option([], exists=True, help="GTFS feed(s) for 11.2.1."),
-    boundary: Path | None = typer.Option(None, **_IN, help="City boundary (.geojson/.gpkg)."),
-    pm25: Path | None = typer.Option(None, **_IN, help="PM2.5 raster (µg/m³)."),
-    built_up_area: Path | None = typer.Option(None, **_IN, help="Built-up area for 11.7.1 (a)."),
-    kit: Path | None = typer.Option(None, file_okay=False, exists=True,
-                                    help="A kit folder; the options above override its files."),
-    targets: Path | None = typer.Option(None, **_IN, help="CSV of indicator,target (2030)."),
+    boundary: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="City boundary (.geojson/.gpkg)."
+    ),
+    pm25: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="PM2.5 raster (µg/m³)."
+    ),
+    built_up_area: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="Built-up area for 11.7.1 (a)."
+    ),
+    kit: Path | None = typer.Option(
+        None,
+        file_okay=False,
+        exists=True,
+        help="A kit folder; the options above override its files.",
+    ),
+    targets: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="CSV of indicator,target (2030)."
+    ),
     dimensions: Path | None = typer.Option(
-        None, **_IN, help="Deprivation dimensions (YAML/JSON list of column, cutoff, "
+        None,
+        exists=True,
+        dir_okay=False,
+        help="Deprivation dimensions (YAML/JSON list of column, cutoff, "
         "higher_is_better, weight); default: sdgcities.profiling.deprivation.DEFAULT_DIMENSIONS.",
-    ),  # fmt: skip
-    k: float = typer.Option(1 / 3, min=0.0001, max=1.0, help="Poverty cut-off k (share of "
-                            "weighted dimensions), default 1/3."),  # fmt: skip
-    strict: bool = typer.Option(False, help="Treat boundary gaps between neighbourhoods as errors."),
+    ),
+    k: float = typer.Option(
+        1 / 3,
+        min=0.0001,
+        max=1.0,
+        help="Poverty cut-off k (share of weighted dimensions), default 1/3.",
+    ),
+    strict: bool = typer.Option(
+        False, help="Treat boundary gaps between neighbourhoods as errors."
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the profiles as JSON here."),
-    layer: Path | None = typer.Option(None, help="Write the profile layer (.gpkg/.geojson/.parquet)."),
+    layer: Path | None = typer.Option(
+        None, help="Write the profile layer (.gpkg/.geojson/.parquet)."
+    ),
 ) -> None:
     """Neighbourhood profiles, gaps and the Alkire–Foster deprivation ranking.
 
@@ -149,42 +194,65 @@ def neighbourhoods(
 
     _check_outputs(layer, json_out)
     if sum(x is not None for x in (neighbourhoods_file, h3, admin_level)) > 1:
-        raise typer.BadParameter("choose one of --neighbourhoods, --h3 and --admin-level",
-                                 param_hint="'--neighbourhoods'")  # fmt: skip
-    if neighbourhoods_file is not None and str(neighbourhoods_file) != "osm":
-        if not neighbourhoods_file.is_file():
-            from sdgcities.errors import InputFileError
+        raise typer.BadParameter(
+            "choose one of --neighbourhoods, --h3 and --admin-level",
+            param_hint="'--neighbourhoods'",
+        )
+    if (
+        neighbourhoods_file is not None
+        and str(neighbourhoods_file) != "osm"
+        and not neighbourhoods_file.is_file()
+    ):
+        from sdgcities.errors import InputFileError
 
-            raise InputFileError(neighbourhoods_file, "neighbourhoods file does not exist",
-                                 "check the path (or leave it out for OSM places)")  # fmt: skip
+        raise InputFileError(
+            neighbourhoods_file,
+            "neighbourhoods file does not exist",
+            "check the path (or leave it out for OSM places)",
+        )
     city_kit = _kit(kit, osm, population, gtfs, boundary, pm25, built_up_area)
     tg = read_targets(targets) if targets else None
     dims = _dimensions(dimensions)
     with progress("neighbourhood profiles", total=4) as advance:
         prof = neighbourhood_profiles(
-            city_kit, neighbourhoods=neighbourhoods_file, h3_resolution=h3,
-            admin_level=admin_level, targets=tg, dimensions=dims, k=k, strict=strict,
+            city_kit,
+            neighbourhoods=neighbourhoods_file,
+            h3_resolution=h3,
+            admin_level=admin_level,
+            targets=tg,
+            dimensions=dims,
+            k=k,
+            strict=strict,
             progress=lambda _m: advance(1),
-        )  # fmt: skip
-    t = prof.table.sort_values("af_score" if "af_score" in prof.table else "population",
-                               ascending=False)  # fmt: skip
+        )
+    t = prof.table.sort_values(
+        "af_score" if "af_score" in prof.table else "population", ascending=False
+    )
     table = Table(title=f"{len(t)} neighbourhoods — most deprived first", header_style="bold")
     for col in ("rank", "neighbourhood", "people", "score", "deprived in"):
         table.add_column(col)
     for r in t.head(10).to_dict("records"):
         rank = r.get("af_rank")
-        table.add_row("—" if rank is None or rank != rank else str(int(rank)), str(r["name"]), f"{r['population']:,.0f}",
-                      f"{r.get('af_score', float('nan')):.2f}", str(r.get("af_deprived_in", "")))  # fmt: skip
+        table.add_row(
+            "—" if rank is None or rank != rank else str(int(rank)),
+            str(r["name"]),
+            f"{r['population']:,.0f}",
+            f"{r.get('af_score', float('nan')):.2f}",
+            str(r.get("af_deprived_in", "")),
+        )
     console.print(table)
     if prof.deprivation is not None:
         d = prof.deprivation
-        console.print(f"Alkire–Foster (k = {d.k:.2f}): H = {d.H:.3f}, A = {d.A:.3f}, "
-                      f"M0 = {d.M0:.3f}; dimensions: "
-                      + ", ".join(x["rule"] for x in d.dimensions_used))  # fmt: skip
+        console.print(
+            f"Alkire–Foster (k = {d.k:.2f}): H = {d.H:.3f}, A = {d.A:.3f}, "
+            f"M0 = {d.M0:.3f}; dimensions: " + ", ".join(x["rule"] for x in d.dimensions_used)
+        )
     for w in prof.warnings:
         err_console.print(f"[yellow]⚠[/] {w}")
-    console.print(f"[dim]neighbourhoods: {prof.provenance['neighbourhoods'].get('source')}; "
-                  f"time {prof.timings.get('total', 0):.2f} s[/]")  # fmt: skip
+    console.print(
+        f"[dim]neighbourhoods: {prof.provenance['neighbourhoods'].get('source')}; "
+        f"time {prof.timings.get('total', 0):.2f} s[/]"
+    )
     if layer is not None:
         _write_layer(prof.table, layer)
     if json_out is not None:
@@ -192,31 +260,51 @@ def neighbourhoods(
 
 
 def exposure(
-    hazard: Path = typer.Option(..., **_IN, help="Hazard raster (GeoTIFF) with a CRS."),
-    below: float | None = typer.Option(None, help="Exposed where the value is below this "
-                                       "level, in metres (e.g. elevation)."),  # fmt: skip
-    above: float | None = typer.Option(None, help="Exposed where the value is above this, in "
-                                       "the raster's units (flood depth, heat …)."),  # fmt: skip
-    units: str | None = typer.Option(None, help="The raster's units when its metadata does not "
-                                     "say (m, cm, degC, index …)."),  # fmt: skip
-    classes: str | None = typer.Option(None, help="Class breakpoints inside the exposed range, "
-                                       "e.g. 0.5,1 (same units as --below/--above)."),  # fmt: skip
-    population: Path | None = typer.Option(None, **_IN, help="Population: raster, polygon "
-                                           "grid, or H3/lon-lat CSV."),  # fmt: skip
+    hazard: Path = typer.Option(
+        ..., exists=True, dir_okay=False, help="Hazard raster (GeoTIFF) with a CRS."
+    ),
+    below: float | None = typer.Option(
+        None, help="Exposed where the value is below this level, in metres (e.g. elevation)."
+    ),
+    above: float | None = typer.Option(
+        None,
+        help="Exposed where the value is above this, in the raster's units (flood depth, heat …).",
+    ),
+    units: str | None = typer.Option(
+        None, help="The raster's units when its metadata does not say (m, cm, degC, index …)."
+    ),
+    classes: str | None = typer.Option(
+        None,
+        help="Class breakpoints inside the exposed range, "
+        "e.g. 0.5,1 (same units as --below/--above).",
+    ),
+    population: Path | None = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="Population: raster, polygon grid, or H3/lon-lat CSV.",
+    ),
     population_column: str | None = typer.Option(None, help="Population column name."),
-    buildings: Path | None = typer.Option(None, **_IN, help="Buildings: .osm.pbf or a "
-                                          "polygon/point layer."),  # fmt: skip
+    buildings: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="Buildings: .osm.pbf or a polygon/point layer."
+    ),
     settlements: Path | None = typer.Option(
-        None, **_IN, help="Informal settlement polygons; default with an .osm.pbf --buildings: "
+        None,
+        exists=True,
+        dir_okay=False,
+        help="Informal settlement polygons; default with an .osm.pbf --buildings: "
         "OSM residential=informal areas.",
-    ),  # fmt: skip
-    neighbourhoods_file: Path | None = typer.Option(None, "--neighbourhoods", **_IN,
-                                                    help="Neighbourhood polygons."),  # fmt: skip
+    ),
+    neighbourhoods_file: Path | None = typer.Option(
+        None, "--neighbourhoods", exists=True, dir_okay=False, help="Neighbourhood polygons."
+    ),
     return_period: str | None = typer.Option(None, help="Recorded: e.g. 100 (years)."),
     scenario: str | None = typer.Option(None, help="Recorded: e.g. SSP2-4.5 2050."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the result as JSON here."),
-    layer: Path | None = typer.Option(None, help="Write the population features with their "
-                                      "exposed people (.gpkg/.geojson/.parquet)."),  # fmt: skip
+    layer: Path | None = typer.Option(
+        None,
+        help="Write the population features with their exposed people (.gpkg/.geojson/.parquet).",
+    ),
 ) -> None:
     """People and buildings exposed to a hazard, inside and outside informal settlements.
 
@@ -231,21 +319,24 @@ def exposure(
       sdgcities spatial exposure --hazard flood_rp100.tif --above 0.5 --classes 1,2
       --population pop.tif --settlements informal.gpkg --return-period 100
     """
-    import geopandas as gpd
 
     from sdgcities.cli.spatial import _check_outputs
-    from sdgcities.profiling import exposure as E
+    from sdgcities.profiling import exposure as ex_
 
     _check_outputs(layer, json_out)
     if (below is None) == (above is None):
-        raise typer.BadParameter("give exactly one of --below METRES and --above VALUE",
-                                 param_hint="'--below'")  # fmt: skip
+        raise typer.BadParameter(
+            "give exactly one of --below METRES and --above VALUE", param_hint="'--below'"
+        )
     if population is None and buildings is None:
-        raise typer.BadParameter("give --population and/or --buildings", param_hint="'--population'")
+        raise typer.BadParameter(
+            "give --population and/or --buildings", param_hint="'--population'"
+        )
     with progress("hazard exposure", total=3) as advance:
-        rule = E.rule_for(hazard, below=below, above=above, units=units,
-                          classes=_floats(classes, "--classes"))  # fmt: skip
-        pop = E.population_polygons(population, population_column) if population else None
+        rule = ex_.rule_for(
+            hazard, below=below, above=above, units=units, classes=_floats(classes, "--classes")
+        )
+        pop = ex_.population_polygons(population, population_column) if population else None
         blds = zones = None
         if buildings is not None:
             if buildings.name.endswith(".pbf"):
@@ -254,7 +345,7 @@ def exposure(
                 ex = read_osm_extras(buildings, buildings=True)
                 blds = ex.buildings
                 if settlements is None and not ex.informal.empty:
-                    zones = E.zones_from(ex.informal.rename(columns={"osm_id": "id"}), prefix="w")
+                    zones = ex_.zones_from(ex.informal.rename(columns={"osm_id": "id"}), prefix="w")
             else:
                 from sdgcities.spatial._vector import read_vector
 
@@ -263,34 +354,45 @@ def exposure(
         if settlements is not None:
             from sdgcities.spatial._vector import read_polygons
 
-            zones = E.zones_from(read_polygons(settlements, what="settlements"))
+            zones = ex_.zones_from(read_polygons(settlements, what="settlements"))
         nb = None
         if neighbourhoods_file is not None:
             from sdgcities.profiling.areas import from_file
 
             n = from_file(neighbourhoods_file)
-            nb = E.zones_from(n.areas.rename(columns={"area_id": "zone"}))
-        res = E.exposure(hazard, rule, pop, buildings=blds, settlements=zones,
-                         neighbourhoods=nb)  # fmt: skip
+            nb = ex_.zones_from(n.areas.rename(columns={"area_id": "zone"}))
+        res = ex_.exposure(hazard, rule, pop, buildings=blds, settlements=zones, neighbourhoods=nb)
         advance(2)
-    res.provenance.update({"return_period": return_period, "scenario": scenario,
-                           "population": population.name if population else None,
-                           "buildings": buildings.name if buildings else None})  # fmt: skip
+    res.provenance.update(
+        {
+            "return_period": return_period,
+            "scenario": scenario,
+            "population": population.name if population else None,
+            "buildings": buildings.name if buildings else None,
+        }
+    )
     t = Table(title=f"Exposure: {rule.text}", header_style="bold")
     for c in ("", "total", "exposed", "share"):
         t.add_column(c, justify="right")
     if pop is not None:
         share = 100 * res.population_exposed / res.population_total if res.population_total else 0
-        t.add_row("people", f"{res.population_total:,.0f}", f"{res.population_exposed:,.0f}",
-                  f"{share:.1f} %")  # fmt: skip
+        t.add_row(
+            "people",
+            f"{res.population_total:,.0f}",
+            f"{res.population_exposed:,.0f}",
+            f"{share:.1f} %",
+        )
     if blds is not None:
         share = 100 * res.buildings_exposed / res.buildings_total if res.buildings_total else 0
-        t.add_row("buildings", f"{res.buildings_total:,}", f"{res.buildings_exposed:,}",
-                  f"{share:.1f} %")  # fmt: skip
+        t.add_row(
+            "buildings", f"{res.buildings_total:,}", f"{res.buildings_exposed:,}", f"{share:.1f} %"
+        )
     console.print(t)
     for row in res.by_class:
-        console.print(f"  {row['class']}: {row['population_exposed']:,.0f} people, "
-                      f"{row['buildings_exposed']:,} buildings")  # fmt: skip
+        console.print(
+            f"  {row['class']}: {row['population_exposed']:,.0f} people, "
+            f"{row['buildings_exposed']:,} buildings"
+        )
     for r in res.settlements[:5]:
         console.print(f"  #{r['rank']} {r['name']}: {r['population_exposed']:,.0f} people exposed")
     for w in res.warnings:
@@ -302,17 +404,31 @@ def exposure(
 
 
 def group_profile(
-    osm: Path = typer.Option(..., **_IN, help="OpenStreetMap extract (.osm.pbf)."),
-    population: Path = typer.Option(..., **_IN, help="Population features (H3/lon-lat CSV or "
-                                    "grid) — the total per feature."),  # fmt: skip
-    groups: Path = typer.Option(..., **_IN, help="Group counts (CSV/GPKG) keyed like the "
-                                "population (an id/h3 column), one column per group."),  # fmt: skip
-    group_columns: str | None = typer.Option(None, help="Group columns, e.g. "
-                                             "host,migrants,refugees,idps (default: all)."),  # fmt: skip
+    osm: Path = typer.Option(
+        ..., exists=True, dir_okay=False, help="OpenStreetMap extract (.osm.pbf)."
+    ),
+    population: Path = typer.Option(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="Population features (H3/lon-lat CSV or grid) — the total per feature.",
+    ),
+    groups: Path = typer.Option(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="Group counts (CSV/GPKG) keyed like the "
+        "population (an id/h3 column), one column per group.",
+    ),
+    group_columns: str | None = typer.Option(
+        None, help="Group columns, e.g. host,migrants,refugees,idps (default: all)."
+    ),
     reference: str | None = typer.Option(None, help="Reference group (default: host)."),
     gtfs: list[Path] = typer.Option([], exists=True, help="GTFS feed(s) for 11.2.1."),
-    boundary: Path | None = typer.Option(None, **_IN, help="City boundary."),
-    areas: Path | None = typer.Option(None, **_IN, help="Camps and settlements (polygons)."),
+    boundary: Path | None = typer.Option(None, exists=True, dir_okay=False, help="City boundary."),
+    areas: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="Camps and settlements (polygons)."
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the profile as JSON here."),
     report: Path | None = typer.Option(None, help="Write the report (.html or .pdf)."),
 ) -> None:
@@ -338,8 +454,9 @@ def group_profile(
         try:
             check_output_path(report, formats={".html": "HTML", ".pdf": "PDF"})
         except InputFileError as err:
-            raise typer.BadParameter(f"{err.path}: {err.problem}; {err.fix}",
-                                     param_hint="'--report'") from None  # fmt: skip
+            raise typer.BadParameter(
+                f"{err.path}: {err.problem}; {err.fix}", param_hint="'--report'"
+            ) from None
     cols = [c.strip() for c in group_columns.split(",")] if group_columns else None
     city_kit = _kit(None, osm, population, gtfs, boundary, None, None)
     with progress("group profile", total=2) as advance:
@@ -360,8 +477,10 @@ def group_profile(
         t.add_column(g, justify="right")
     t.add_row("people", *[f"{gp.city[g]['population']:,.0f}" for g in gp.groups])
     for key in keys:
-        t.add_row(key, *["—" if gp.city[g].get(key) is None else f"{gp.city[g][key]:.1f}"
-                         for g in gp.groups])  # fmt: skip
+        t.add_row(
+            key,
+            *["—" if gp.city[g].get(key) is None else f"{gp.city[g][key]:.1f}" for g in gp.groups],
+        )
     console.print(t)
     for w in gp.warnings:
         err_console.print(f"[yellow]⚠[/] {w}")
@@ -369,8 +488,7 @@ def group_profile(
         from sdgcities.profiling.report import write_report
 
         tmp = report.with_name(f".{report.stem}.tmp{report.suffix}")
-        write_report(gp, tmp, sources=[f"Population: {population.name}",
-                                       f"Groups: {groups.name}"])  # fmt: skip
+        write_report(gp, tmp, sources=[f"Population: {population.name}", f"Groups: {groups.name}"])
         os.replace(tmp, report)
         console.print(f"[green]✓[/] report written to {report}")
     if json_out is not None:

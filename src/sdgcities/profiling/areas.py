@@ -80,11 +80,15 @@ def check_partition(
     bad = ~geom.is_valid.to_numpy()
     for i in np.flatnonzero(bad):
         reason = shapely.is_valid_reason(geom.iloc[i])
-        findings.append(Finding(
-            f"{_label(areas, int(i))} has an invalid geometry ({reason})", file=source,
-            row=int(i) + 1, column="geometry",
-            fix="repair it (QGIS 'Fix geometries' or shapely.make_valid) and import again",
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                f"{_label(areas, int(i))} has an invalid geometry ({reason})",
+                file=source,
+                row=int(i) + 1,
+                column="geometry",
+                fix="repair it (QGIS 'Fix geometries' or shapely.make_valid) and import again",
+            )
+        )
     if findings:
         raise ValidationError(f"{source}: {len(findings)} invalid neighbourhood(s)", findings)
     tree = shapely.STRtree(geom.values)
@@ -93,12 +97,16 @@ def check_partition(
     for a, b in zip(left[keep], right[keep], strict=True):
         shared = shapely.intersection(geom.iloc[a], geom.iloc[b]).area
         if shared > overlap_tolerance_m2:
-            findings.append(Finding(
-                f"{_label(areas, int(a))} and {_label(areas, int(b))} overlap by "
-                f"{shared:,.0f} m² (more than {overlap_tolerance_m2:,.0f} m²)",
-                file=source, row=int(a) + 1, column="geometry",
-                fix="neighbourhoods must not overlap: cut the shared area from one of them",
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    f"{_label(areas, int(a))} and {_label(areas, int(b))} overlap by "
+                    f"{shared:,.0f} m² (more than {overlap_tolerance_m2:,.0f} m²)",
+                    file=source,
+                    row=int(a) + 1,
+                    column="geometry",
+                    fix="neighbourhoods must not overlap: cut the shared area from one of them",
+                )
+            )
     if findings:
         raise ValidationError(
             f"{source}: {len(findings)} pair(s) of neighbourhoods overlap (a person would be "
@@ -118,17 +126,25 @@ def check_partition(
             )
             if strict:
                 raise SpatialInputError(
-                    source, text.split(": ", 1)[1], "add neighbourhoods that cover the gap, "
-                    "or run without --strict to accept it as a warning"
-                )  # fmt: skip
+                    source,
+                    text.split(": ", 1)[1],
+                    "add neighbourhoods that cover the gap, "
+                    "or run without --strict to accept it as a warning",
+                )
             warnings.append(text)
     return warnings
 
 
 def _finish(
-    gdf: gpd.GeoDataFrame, ids: Any, names: Any, provenance: dict[str, Any],
-    boundary: gpd.GeoDataFrame | None, *, source: str, strict: bool,
-) -> Neighbourhoods:  # fmt: skip
+    gdf: gpd.GeoDataFrame,
+    ids: Any,
+    names: Any,
+    provenance: dict[str, Any],
+    boundary: gpd.GeoDataFrame | None,
+    *,
+    source: str,
+    strict: bool,
+) -> Neighbourhoods:
     areas = gpd.GeoDataFrame(
         {"area_id": [str(i) for i in ids], "name": [str(n) for n in names]},
         geometry=gdf.geometry.to_crs("EPSG:4326").values,
@@ -139,14 +155,26 @@ def _finish(
         rows = [int(i) + 1 for i in np.flatnonzero(dup.to_numpy())]
         raise ValidationError(
             f"{source}: neighbourhood ids are not unique",
-            [Finding(f"id {areas['area_id'].iloc[r - 1]!r} is used more than once",
-                     file=source, row=r, column="area_id",
-                     fix="give each neighbourhood its own id") for r in rows[:50]],
-        )  # fmt: skip
+            [
+                Finding(
+                    f"id {areas['area_id'].iloc[r - 1]!r} is used more than once",
+                    file=source,
+                    row=r,
+                    column="area_id",
+                    fix="give each neighbourhood its own id",
+                )
+                for r in rows[:50]
+            ],
+        )
     warnings = check_partition(areas, boundary, source=source, strict=strict)
-    provenance = {**provenance, "count": len(areas), "partition_rule": (
-        "overlaps > 100 m² are an error; boundary land outside every neighbourhood > 1 ha "
-        "is a warning (an error with --strict)")}  # fmt: skip
+    provenance = {
+        **provenance,
+        "count": len(areas),
+        "partition_rule": (
+            "overlaps > 100 m² are an error; boundary land outside every neighbourhood > 1 ha "
+            "is a warning (an error with --strict)"
+        ),
+    }
     return Neighbourhoods(areas, provenance, warnings)
 
 
@@ -166,9 +194,10 @@ def from_file(
     for wanted, flag in ((id_column, "--id-column"), (name_column, "--name-column")):
         if wanted is not None and wanted not in gdf.columns:
             raise SpatialInputError(
-                path, f"has no column {wanted!r} (found {', '.join(cols) or 'none'})",
+                path,
+                f"has no column {wanted!r} (found {', '.join(cols) or 'none'})",
                 f"pass {flag} naming one of its columns",
-            )  # fmt: skip
+            )
     idc = id_column or _pick(cols, _ID_NAMES)
     namec = name_column or _pick(cols, _NAME_NAMES)
     ids = gdf[idc].astype(str).tolist() if idc else [str(i + 1) for i in range(len(gdf))]
@@ -183,9 +212,10 @@ def _extent(boundary: gpd.GeoDataFrame | None, bbox: tuple[float, ...] | None) -
         return shapely.make_valid(boundary.to_crs("EPSG:4326").union_all())
     if bbox is None:
         raise SpatialInputError(
-            "<neighbourhoods>", "point-mapped places need an area to divide",
+            "<neighbourhoods>",
+            "point-mapped places need an area to divide",
             "pass --boundary (the city boundary)",
-        )  # fmt: skip
+        )
     return shapely.box(*bbox)
 
 
@@ -214,21 +244,36 @@ def from_osm(
         if adm.empty:
             levels = sorted(set(ex.admin["admin_level"].dropna().astype(str)))
             raise SpatialInputError(
-                src, f"has no boundary=administrative area of admin_level={admin_level}",
-                f"use one of {', '.join(levels)}" if levels else
-                "use place=* neighbourhoods (--neighbourhoods osm) or import polygons",
-            )  # fmt: skip
+                src,
+                f"has no boundary=administrative area of admin_level={admin_level}",
+                f"use one of {', '.join(levels)}"
+                if levels
+                else "use place=* neighbourhoods (--neighbourhoods osm) or import polygons",
+            )
         clipped = adm.geometry.intersection(extent)
         adm = adm.loc[~clipped.is_empty].assign(geometry=clipped[~clipped.is_empty].values)
-        prov = {"source": "osm-admin", "file": Path(osm_path).name, "admin_level": admin_level}
-        return _finish(adm, [f"r{i}" for i in adm["osm_id"]], adm["name"].fillna(""), prov,
-                       boundary, source=src, strict=strict)  # fmt: skip
+        prov_admin = {
+            "source": "osm-admin",
+            "file": Path(osm_path).name,
+            "admin_level": admin_level,
+        }
+        return _finish(
+            adm,
+            [f"r{i}" for i in adm["osm_id"]],
+            adm["name"].fillna(""),
+            prov_admin,
+            boundary,
+            source=src,
+            strict=strict,
+        )
     pl = ex.places
     if pl.empty:
         raise SpatialInputError(
-            src, "has no place=neighbourhood|suburb|quarter", "import neighbourhood polygons "
+            src,
+            "has no place=neighbourhood|suburb|quarter",
+            "import neighbourhood polygons "
             "(--neighbourhoods FILE), use --admin-level, or H3 cells (--h3 7)",
-        )  # fmt: skip
+        )
     kind = pl.geometry.geom_type
     polys = pl.loc[kind.isin(["Polygon", "MultiPolygon"])]
     pts = pl.loc[kind == "Point"]
@@ -257,28 +302,35 @@ def from_osm(
         crs = metric_crs(pts)
         mp = pts.to_crs(crs)
         region = gpd.GeoSeries([extent_left], crs="EPSG:4326").to_crs(crs).iloc[0]
-        cells = shapely.voronoi_polygons(shapely.multipoints(mp.geometry.values),
-                                         extend_to=region.envelope.buffer(1000))  # fmt: skip
+        cells = shapely.voronoi_polygons(
+            shapely.multipoints(mp.geometry.values), extend_to=region.envelope.buffer(1000)
+        )
         cells = list(shapely.get_parts(cells))
         tree = shapely.STRtree(cells)
         # voronoi output is not in input order: match each point to its cell
         idx = tree.query(mp.geometry.values, predicate="within")
         cell_of = dict(zip(idx[0], idx[1], strict=True))
         geoms = [shapely.intersection(cells[cell_of[i]], region) for i in range(len(mp))]
-        vor = gpd.GeoDataFrame(pts.drop(columns="geometry").reset_index(drop=True),
-                               geometry=gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326").values,
-                               crs="EPSG:4326")  # fmt: skip
+        vor = gpd.GeoDataFrame(
+            pts.drop(columns="geometry").reset_index(drop=True),
+            geometry=gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326").values,
+            crs="EPSG:4326",
+        )
         parts.append(vor.loc[~vor.geometry.is_empty])
     gdf = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
-    prov = {
-        "source": "osm", "file": Path(osm_path).name,
+    prov: dict[str, Any] = {
+        "source": "osm",
+        "file": Path(osm_path).name,
         "tags": "place=neighbourhood|suburb|quarter",
-        "areas": int(len(polys)), "points_as_voronoi": int(len(pts)),
+        "areas": len(polys),
+        "points_as_voronoi": len(pts),
         "rule": "areas as mapped (finest level kept where nested); point-mapped places "
-                "become Voronoi cells clipped to the boundary",
-    }  # fmt: skip
-    ids = [f"{'w' if g.geom_type != 'Point' else 'n'}{i}" for i, g in
-           zip(gdf["osm_id"], gdf.geometry, strict=True)]  # fmt: skip
+        "become Voronoi cells clipped to the boundary",
+    }
+    ids = [
+        f"{'w' if g.geom_type != 'Point' else 'n'}{i}"
+        for i, g in zip(gdf["osm_id"], gdf.geometry, strict=True)
+    ]
     names = [n if isinstance(n, str) and n else i for n, i in zip(gdf["name"], ids, strict=True)]
     return _finish(gdf, ids, names, prov, boundary, source=src, strict=strict)
 
@@ -292,16 +344,26 @@ def from_h3(
     """H3 cells of ``resolution`` holding at least one population point (clipped to the
     boundary when one is given)."""
     if not 0 <= resolution <= 15:
-        raise SpatialInputError("<parameters>", f"--h3 {resolution} is not an H3 resolution",
-                                "give 0–15 (7 ≈ 5.2 km², 8 ≈ 0.74 km²)")  # fmt: skip
+        raise SpatialInputError(
+            "<parameters>",
+            f"--h3 {resolution} is not an H3 resolution",
+            "give 0–15 (7 ≈ 5.2 km², 8 ≈ 0.74 km²)",
+        )
     pts = points.to_crs("EPSG:4326")
-    cells = sorted({h3.latlng_to_cell(la, lo, resolution)
-                    for lo, la in zip(pts.geometry.x, pts.geometry.y, strict=True)})  # fmt: skip
+    cells = sorted(
+        {
+            h3.latlng_to_cell(la, lo, resolution)
+            for lo, la in zip(pts.geometry.x, pts.geometry.y, strict=True)
+        }
+    )
     geoms = [shapely.Polygon([(lo, la) for la, lo in h3.cell_to_boundary(c)]) for c in cells]
     gdf = gpd.GeoDataFrame({"area_id": cells}, geometry=geoms, crs="EPSG:4326")
     if boundary is not None:
-        gdf = gdf.assign(geometry=gdf.geometry.intersection(
-            shapely.make_valid(boundary.to_crs("EPSG:4326").union_all())))  # fmt: skip
+        gdf = gdf.assign(
+            geometry=gdf.geometry.intersection(
+                shapely.make_valid(boundary.to_crs("EPSG:4326").union_all())
+            )
+        )
         gdf = gdf.loc[~gdf.geometry.is_empty]
     prov = {"source": "h3", "resolution": resolution}
     nb = _finish(gdf, gdf["area_id"], gdf["area_id"], prov, None, source="<h3>", strict=False)

@@ -79,10 +79,15 @@ class DeprivationResult:
     def summary(self) -> dict[str, Any]:
         return {
             "method": "Alkire-Foster counting (Alkire & Foster 2011, J. Public Econ. 95(7-8))",
-            "k": self.k, "H": self.H, "A": self.A, "M0": self.M0,
-            "H_population": self.H_population, "M0_population": self.M0_population,
-            "dimensions": self.dimensions_used, "dimensions_dropped": self.dimensions_dropped,
-        }  # fmt: skip
+            "k": self.k,
+            "H": self.H,
+            "A": self.A,
+            "M0": self.M0,
+            "H_population": self.H_population,
+            "M0_population": self.M0_population,
+            "dimensions": self.dimensions_used,
+            "dimensions_dropped": self.dimensions_dropped,
+        }
 
 
 def parse_dimensions(spec: list[dict[str, Any]], *, source: str) -> list[Dimension]:
@@ -91,19 +96,27 @@ def parse_dimensions(spec: list[dict[str, Any]], *, source: str) -> list[Dimensi
     out = []
     for n, entry in enumerate(spec, 1):
         if not isinstance(entry, dict) or "column" not in entry or "cutoff" not in entry:
-            raise SpatialInputError(source, f"dimension {n} needs `column` and `cutoff`",
-                                    "write e.g. {column: pm25, cutoff: 10, "
-                                    "higher_is_better: false, weight: 1}")  # fmt: skip
+            raise SpatialInputError(
+                source,
+                f"dimension {n} needs `column` and `cutoff`",
+                "write e.g. {column: pm25, cutoff: 10, higher_is_better: false, weight: 1}",
+            )
         try:
-            d = Dimension(str(entry["column"]), float(entry["cutoff"]),
-                          bool(entry.get("higher_is_better", True)),
-                          float(entry.get("weight", 1.0)), str(entry.get("label", "")))  # fmt: skip
+            d = Dimension(
+                str(entry["column"]),
+                float(entry["cutoff"]),
+                bool(entry.get("higher_is_better", True)),
+                float(entry.get("weight", 1.0)),
+                str(entry.get("label", "")),
+            )
         except (TypeError, ValueError) as exc:
-            raise SpatialInputError(source, f"dimension {n}: {exc}",
-                                    "cutoff and weight must be numbers") from exc  # fmt: skip
+            raise SpatialInputError(
+                source, f"dimension {n}: {exc}", "cutoff and weight must be numbers"
+            ) from exc
         if not d.weight > 0 or not math.isfinite(d.weight):
-            raise SpatialInputError(source, f"dimension {n} ({d.column}) has weight "
-                                    f"{d.weight}", "give a weight above 0")  # fmt: skip
+            raise SpatialInputError(
+                source, f"dimension {n} ({d.column}) has weight {d.weight}", "give a weight above 0"
+            )
         out.append(d)
     return out
 
@@ -125,19 +138,25 @@ def alkire_foster(
     ([0.5, 0.5], 1.0, 0.5, 0.5)
     """
     if not 0 < k <= 1:
-        raise SpatialInputError("<parameters>", f"poverty cut-off k = {k}",
-                                "give k in (0, 1] (default 1/3)")  # fmt: skip
+        raise SpatialInputError(
+            "<parameters>", f"poverty cut-off k = {k}", "give k in (0, 1] (default 1/3)"
+        )
     used, dropped = [], []
     for d in dimensions:
-        if d.column in table.columns and pd.to_numeric(table[d.column], errors="coerce").notna().all():
+        if (
+            d.column in table.columns
+            and pd.to_numeric(table[d.column], errors="coerce").notna().all()
+        ):
             used.append(d)
         else:
             dropped.append(d.column)
     if not used:
-        raise SpatialInputError("<profile>", "no deprivation dimension has a value for "
-                                f"every unit (looked for {', '.join(dropped)})",
-                                "compute the indicators first or pass dimensions that the "
-                                "profile has")  # fmt: skip
+        raise SpatialInputError(
+            "<profile>",
+            "no deprivation dimension has a value for "
+            f"every unit (looked for {', '.join(dropped)})",
+            "compute the indicators first or pass dimensions that the profile has",
+        )
     total_w = sum(d.weight for d in used)
     n = len(table)
     score = np.zeros(n)
@@ -151,24 +170,36 @@ def alkire_foster(
     poor = score >= k - 1e-12
     censored = np.where(poor, score, 0.0)
     q = int(poor.sum())
-    H = q / n if n else 0.0
-    A = float(censored.sum() / q) if q else 0.0
-    M0 = float(censored.sum() / n) if n else 0.0
-    Hp = M0p = None
+    h = q / n if n else 0.0
+    a = float(censored.sum() / q) if q else 0.0
+    m0 = float(censored.sum() / n) if n else 0.0
+    hp = m0p = None
     if population and population in table.columns:
         w = pd.to_numeric(table[population]).to_numpy(dtype=float)
         if w.sum() > 0:
-            Hp = float(w[poor].sum() / w.sum())
-            M0p = float((w * censored).sum() / w.sum())
+            hp = float(w[poor].sum() / w.sum())
+            m0p = float((w * censored).sum() / w.sum())
     scores = pd.DataFrame(
-        {"score": score, "poor": poor, "censored_score": censored,
-         "deprived_in": [", ".join(x) for x in deprived_in]},
+        {
+            "score": score,
+            "poor": poor,
+            "censored_score": censored,
+            "deprived_in": [", ".join(x) for x in deprived_in],
+        },
         index=table.index,
-    )  # fmt: skip
+    )
     scores["rank"] = scores["score"].rank(ascending=False, method="min").astype(int)
     return DeprivationResult(
-        scores, H, A, M0, Hp, M0p, k,
-        [{"column": d.column, "rule": d.rule(), "weight": d.weight / total_w,
-          "label": d.label} for d in used],
+        scores,
+        h,
+        a,
+        m0,
+        hp,
+        m0p,
+        k,
+        [
+            {"column": d.column, "rule": d.rule(), "weight": d.weight / total_w, "label": d.label}
+            for d in used
+        ],
         dropped,
-    )  # fmt: skip
+    )

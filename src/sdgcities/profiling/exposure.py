@@ -38,10 +38,32 @@ import shapely
 from sdgcities.errors import SpatialInputError
 
 #: units a hazard raster may be in, and metres per unit for lengths
-LENGTH_UNITS = {"m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0,
-                "cm": 0.01, "mm": 0.001, "ft": 0.3048, "foot": 0.3048, "feet": 0.3048}  # fmt: skip
-OTHER_UNITS = {"degc", "°c", "celsius", "k", "kelvin", "index", "probability", "percent", "%",
-               "1", "mm/day", "m/s"}  # fmt: skip
+LENGTH_UNITS = {
+    "m": 1.0,
+    "metre": 1.0,
+    "metres": 1.0,
+    "meter": 1.0,
+    "meters": 1.0,
+    "cm": 0.01,
+    "mm": 0.001,
+    "ft": 0.3048,
+    "foot": 0.3048,
+    "feet": 0.3048,
+}
+OTHER_UNITS = {
+    "degc",
+    "°c",
+    "celsius",
+    "k",
+    "kelvin",
+    "index",
+    "probability",
+    "percent",
+    "%",
+    "1",
+    "mm/day",
+    "m/s",
+}
 _UNIT_TAGS = ("units", "UNITS", "unit", "UNIT", "unittype")
 _NODATA_CLASS = 255
 
@@ -59,16 +81,20 @@ class HazardRule:
         if self.mode not in ("below", "above"):
             raise SpatialInputError("<parameters>", f"rule {self.mode!r}", "use below or above")
         if not math.isfinite(self.threshold):
-            raise SpatialInputError("<parameters>", "the threshold is not a number",
-                                    "give --below METRES or --above VALUE")  # fmt: skip
+            raise SpatialInputError(
+                "<parameters>",
+                "the threshold is not a number",
+                "give --below METRES or --above VALUE",
+            )
         for b in self.classes:
             inside = b < self.threshold if self.mode == "below" else b > self.threshold
             if not inside:
                 raise SpatialInputError(
-                    "<parameters>", f"class breakpoint {b:g} lies outside the exposed range "
+                    "<parameters>",
+                    f"class breakpoint {b:g} lies outside the exposed range "
                     f"({'below' if self.mode == 'below' else 'above'} {self.threshold:g})",
                     "give breakpoints inside the exposed range, e.g. --classes 0.5,1",
-                )  # fmt: skip
+                )
 
     @property
     def text(self) -> str:
@@ -122,34 +148,44 @@ def raster_units(path: str | Path, given: str | None) -> str:
     unit = (given or meta or "").strip()
     if not unit:
         raise SpatialInputError(
-            path, "the hazard raster does not say its units (no band unit or UNITS tag)",
+            path,
+            "the hazard raster does not say its units (no band unit or UNITS tag)",
             "pass --units (m for elevation or flood depth, degC for heat, index …) or set "
             "them with `gdal_edit.py -units m`",
-        )  # fmt: skip
+        )
     if unit.lower() not in LENGTH_UNITS and unit.lower() not in OTHER_UNITS:
         raise SpatialInputError(
-            path, f"unknown hazard units {unit!r}",
+            path,
+            f"unknown hazard units {unit!r}",
             f"use one of {', '.join([*LENGTH_UNITS, 'degC', 'K', 'index', 'probability'])}",
-        )  # fmt: skip
+        )
     return unit
 
 
 def rule_for(
-    path: str | Path, *, below: float | None, above: float | None, units: str | None,
+    path: str | Path,
+    *,
+    below: float | None,
+    above: float | None,
+    units: str | None,
     classes: tuple[float, ...] = (),
-) -> HazardRule:  # fmt: skip
+) -> HazardRule:
     """The rule of ``--below METRES`` (converted to the raster's length unit) or ``--above``."""
     if (below is None) == (above is None):
-        raise SpatialInputError("<parameters>", "give exactly one of --below and --above",
-                                "e.g. --below 2 (metres) or --above 0.5")  # fmt: skip
+        raise SpatialInputError(
+            "<parameters>",
+            "give exactly one of --below and --above",
+            "e.g. --below 2 (metres) or --above 0.5",
+        )
     unit = raster_units(path, units)
     if below is not None:
         per = LENGTH_UNITS.get(unit.lower())
         if per is None:
             raise SpatialInputError(
-                path, f"--below takes metres but the raster is in {unit!r}",
+                path,
+                f"--below takes metres but the raster is in {unit!r}",
                 "use --above for values that are not heights, or pass --units m",
-            )  # fmt: skip
+            )
         return HazardRule("below", float(below) / per, unit, tuple(c / per for c in classes))
     return HazardRule("above", float(above), unit, classes)  # type: ignore[arg-type]
 
@@ -176,9 +212,13 @@ class ExposureResult:
         tot = self.population_total
         return {
             "kind": "exposure",
-            "hazard": {"rule": self.rule.text, "mode": self.rule.mode,
-                       "threshold": self.rule.threshold, "units": self.rule.units,
-                       "classes": list(self.rule.classes)},  # fmt: skip
+            "hazard": {
+                "rule": self.rule.text,
+                "mode": self.rule.mode,
+                "threshold": self.rule.threshold,
+                "units": self.rule.units,
+                "classes": list(self.rule.classes),
+            },
             "population_total": tot,
             "population_exposed": self.population_exposed,
             "population_exposed_share": (100 * self.population_exposed / tot) if tot else None,
@@ -208,8 +248,9 @@ def _read_codes(path: str | Path, rule: HazardRule) -> tuple[np.ndarray, Any, An
         try:
             raw = ds.read(1, masked=True)
         except rasterio.errors.RasterioIOError as exc:
-            raise SpatialInputError(path, f"pixels cannot be read ({exc})",
-                                    "re-download or re-export the raster") from exc  # fmt: skip
+            raise SpatialInputError(
+                path, f"pixels cannot be read ({exc})", "re-download or re-export the raster"
+            ) from exc
         vals = np.ma.filled(raw.astype(np.float32, copy=False), np.nan)
         transform, crs = ds.transform, ds.crs
     codes = rule.classify(vals)
@@ -226,8 +267,9 @@ def building_points(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return buildings.assign(geometry=pts)
 
 
-def classify_points(codes: np.ndarray, transform: Any, crs: Any,
-                    points: gpd.GeoDataFrame) -> np.ndarray:  # fmt: skip
+def classify_points(
+    codes: np.ndarray, transform: Any, crs: Any, points: gpd.GeoDataFrame
+) -> np.ndarray:
     """Class code of the hazard cell under each point (255 outside the raster)."""
     pts = points.to_crs(crs) if points.crs is not None and points.crs != crs else points
     x = shapely.get_x(pts.geometry.values)
@@ -258,20 +300,27 @@ def population_polygons(path: str | Path, column: str | None = None) -> gpd.GeoD
         layer = read_vector(p, what="population layer")
         if set(layer.geometry.geom_type.dropna()) <= {"Polygon", "MultiPolygon"}:
             pop = read_population(p, column=column)  # validates the counts
-            return gpd.GeoDataFrame({"population": pop.points["population"].to_numpy()},
-                                    geometry=layer.geometry.values, crs=layer.crs)  # fmt: skip
+            return gpd.GeoDataFrame(
+                {"population": pop.points["population"].to_numpy()},
+                geometry=layer.geometry.values,
+                crs=layer.crs,
+            )
     pop = read_population(p, column=column)
     if p.suffix.lower() == ".csv":
         import h3
 
         df = pd.read_csv(p)
-        hcol = next((c for c in df.columns if str(c).lower() in ("h3", "id", "hex", "h3_index")),
-                    None)  # fmt: skip
+        hcol = next(
+            (c for c in df.columns if str(c).lower() in ("h3", "id", "hex", "h3_index")), None
+        )
         if hcol is not None and df[hcol].astype(str).map(h3.is_valid_cell).all():
-            geoms = [shapely.Polygon([(lo, la) for la, lo in h3.cell_to_boundary(str(c))])
-                     for c in df[hcol]]  # fmt: skip
-            return gpd.GeoDataFrame({"population": pop.points["population"].to_numpy()},
-                                    geometry=geoms, crs="EPSG:4326")  # fmt: skip
+            geoms = [
+                shapely.Polygon([(lo, la) for la, lo in h3.cell_to_boundary(str(c))])
+                for c in df[hcol]
+            ]
+            return gpd.GeoDataFrame(
+                {"population": pop.points["population"].to_numpy()}, geometry=geoms, crs="EPSG:4326"
+            )
     return pop.points[["population", "geometry"]]
 
 
@@ -288,37 +337,39 @@ def _people_exposed(
 
     feats = pop.to_crs(crs)
     n = len(feats)
-    P = feats["population"].to_numpy(dtype=float)
+    people = feats["population"].to_numpy(dtype=float)
     by_class = np.zeros((n, n_classes))
-    unknown = P.copy()
+    unknown = people.copy()
     is_pt = (feats.geometry.geom_type == "Point").to_numpy()
     if is_pt.any():
         c = classify_points(codes, transform, crs, feats.loc[is_pt])
         idx = np.flatnonzero(is_pt)
         for k in range(1, n_classes + 1):
-            by_class[idx, k - 1] = np.where(c == k, P[idx], 0.0)
-        unknown[idx] = np.where(c == _NODATA_CLASS, P[idx], 0.0)
+            by_class[idx, k - 1] = np.where(c == k, people[idx], 0.0)
+        unknown[idx] = np.where(c == _NODATA_CLASS, people[idx], 0.0)
     poly = np.flatnonzero(~is_pt)
     if len(poly) == 0:
         return by_class, unknown
     h, w = codes.shape
     xmin, ymax = transform.c, transform.f
     xmax, ymin = xmin + w * transform.a, ymax + h * transform.e
-    src = NumPyRasterSource(codes, xmin, ymin, xmax, ymax, nodata=_NODATA_CLASS,
-                            srs_wkt=crs.to_wkt())  # fmt: skip
+    src = NumPyRasterSource(
+        codes, xmin, ymin, xmax, ymax, nodata=_NODATA_CLASS, srs_wkt=crs.to_wkt()
+    )
     polys = gpd.GeoDataFrame(geometry=feats.geometry.values[poly], crs=crs)
     df = exact_extract_quiet(src, polys, ["unique", "frac", "count"], output="pandas")
     cell_area = abs(transform.a * transform.e)
     area = shapely.area(polys.geometry.values)  # in the raster CRS, as the cell area
-    for j, (uniq, frac, count) in enumerate(zip(df["unique"], df["frac"], df["count"],
-                                                strict=True)):  # fmt: skip
+    for j, (uniq, frac, count) in enumerate(
+        zip(df["unique"], df["frac"], df["count"], strict=True)
+    ):
         i = poly[j]
         known = min(1.0, float(count) * cell_area / area[j]) if area[j] > 0 else 0.0
-        unknown[i] = P[i] * (1.0 - known)
+        unknown[i] = people[i] * (1.0 - known)
         for u, f in zip(np.atleast_1d(uniq), np.atleast_1d(frac), strict=True):
             k = int(u)
             if 1 <= k <= n_classes:
-                by_class[i, k - 1] = P[i] * known * float(f)
+                by_class[i, k - 1] = people[i] * known * float(f)
     return by_class, unknown
 
 
@@ -335,8 +386,7 @@ def _split_by_zones(pop: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDa
         cut["population"] = cut["population"] * cut.geometry.area / cut["_area"]
         parts.append(cut.drop(columns="_area"))
     if len(pts):
-        parts.append(gpd.sjoin(pts, z, how="left", predicate="within").drop(
-            columns="index_right"))  # fmt: skip
+        parts.append(gpd.sjoin(pts, z, how="left", predicate="within").drop(columns="index_right"))
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
 
 
@@ -347,25 +397,40 @@ def _metric(gdf: gpd.GeoDataFrame) -> Any:
 
 
 def _zone_table(
-    codes: np.ndarray, transform: Any, crs: Any, pop: gpd.GeoDataFrame,
-    bcodes: np.ndarray | None, bpts: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame,
+    codes: np.ndarray,
+    transform: Any,
+    crs: Any,
+    pop: gpd.GeoDataFrame,
+    bcodes: np.ndarray | None,
+    bpts: gpd.GeoDataFrame | None,
+    zones: gpd.GeoDataFrame,
     n_classes: int,
-) -> pd.DataFrame:  # fmt: skip
+) -> pd.DataFrame:
     pieces = _split_by_zones(pop, zones)
     byc, _unk = _people_exposed(codes, transform, crs, pieces, n_classes)
-    df = pd.DataFrame({"zone": pieces["zone"].to_numpy(), "population": pieces["population"],
-                       "population_exposed": byc.sum(axis=1)})  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "zone": pieces["zone"].to_numpy(),
+            "population": pieces["population"],
+            "population_exposed": byc.sum(axis=1),
+        }
+    )
     df["zone"] = df["zone"].where(df["zone"].notna(), None)
     out = df.groupby("zone", dropna=False)[["population", "population_exposed"]].sum()
     if bpts is not None and bcodes is not None and len(bpts):
-        bz = gpd.sjoin(bpts[["geometry"]].to_crs(zones.crs), zones[["zone", "geometry"]],
-                       how="left", predicate="within")  # fmt: skip
+        bz = gpd.sjoin(
+            bpts[["geometry"]].to_crs(zones.crs),
+            zones[["zone", "geometry"]],
+            how="left",
+            predicate="within",
+        )
         bz = bz[~bz.index.duplicated()]
         exp = (bcodes >= 1) & (bcodes != _NODATA_CLASS)
         bdf = pd.DataFrame({"zone": bz["zone"].to_numpy(), "b": 1, "be": exp.astype(int)})
         bagg = bdf.groupby("zone", dropna=False)[["b", "be"]].sum()
-        out = out.join(bagg.rename(columns={"b": "buildings", "be": "buildings_exposed"}),
-                       how="outer")  # fmt: skip
+        out = out.join(
+            bagg.rename(columns={"b": "buildings", "be": "buildings_exposed"}), how="outer"
+        )
     return out.fillna(0.0).reset_index()
 
 
@@ -390,8 +455,9 @@ def exposure(
     labels = rule.labels()
     warnings: list[str] = []
     if not (codes != _NODATA_CLASS).any():
-        raise SpatialInputError(hazard, "every cell of the hazard raster is nodata",
-                                "check its nodata value")  # fmt: skip
+        raise SpatialInputError(
+            hazard, "every cell of the hazard raster is nodata", "check its nodata value"
+        )
     pop_tot = pop_exp = pop_unk = 0.0
     pop_by_class = np.zeros(n_classes)
     cells = None
@@ -405,10 +471,9 @@ def exposure(
             warnings.append(
                 f"{pop_unk:,.0f} people ({100 * pop_unk / pop_tot:.1f} %) live where the hazard "
                 "raster has no data (outside it or nodata): neither exposed nor safe"
-            )  # fmt: skip
+            )
         if keep_layers:
-            cells = population.assign(population_exposed=byc.sum(axis=1),
-                                      population_unknown=unk)  # fmt: skip
+            cells = population.assign(population_exposed=byc.sum(axis=1), population_unknown=unk)
     t_pop = time.perf_counter() - t0 - t_read
     b_tot = b_exp = 0
     b_by_class = np.zeros(n_classes, dtype=np.int64)
@@ -424,12 +489,23 @@ def exposure(
         if b_unk:
             warnings.append(f"{b_unk:,} buildings lie where the hazard raster has no data")
         if keep_layers and b_tot <= 200_000:
-            blayer = bpts.assign(hazard_class=[labels[c - 1] if 1 <= c <= n_classes else
-                                               ("unknown" if c == _NODATA_CLASS else "not exposed")
-                                               for c in bcodes])  # fmt: skip
+            blayer = bpts.assign(
+                hazard_class=[
+                    labels[c - 1]
+                    if 1 <= c <= n_classes
+                    else ("unknown" if c == _NODATA_CLASS else "not exposed")
+                    for c in bcodes
+                ]
+            )
     t_b = time.perf_counter() - t0 - t_read - t_pop
-    by_class = [{"class": labels[k], "population_exposed": float(pop_by_class[k]),
-                 "buildings_exposed": int(b_by_class[k])} for k in range(n_classes)]  # fmt: skip
+    by_class = [
+        {
+            "class": labels[k],
+            "population_exposed": float(pop_by_class[k]),
+            "buildings_exposed": int(b_by_class[k]),
+        }
+        for k in range(n_classes)
+    ]
     informal = None
     ranked: list[dict[str, Any]] = []
     nbh: list[dict[str, Any]] = []
@@ -443,29 +519,57 @@ def exposure(
             return {c: float(d[c].sum()) for c in d.columns if c != "zone"}
 
         informal = {"inside": _sum(inside), "outside": _sum(outside)}
-        rows = inside.assign(name=inside["zone"].map(names)).to_dict("records")
+        rows: list[dict[str, Any]] = [
+            {str(k): v for k, v in r.items()}
+            for r in inside.assign(name=inside["zone"].map(names)).to_dict("records")
+        ]
         for r in rows:
-            r["population_exposed_share"] = (100 * r["population_exposed"] / r["population"]
-                                             if r["population"] > 0 else None)  # fmt: skip
-        ranked = sorted(rows, key=lambda r: (-r["population_exposed"],
-                                             -(r["population_exposed_share"] or 0)))  # fmt: skip
+            r["population_exposed_share"] = (
+                100 * r["population_exposed"] / r["population"] if r["population"] > 0 else None
+            )
+        ranked = sorted(
+            rows, key=lambda r: (-r["population_exposed"], -(r["population_exposed_share"] or 0))
+        )
         for i, r in enumerate(ranked, 1):
             r["rank"] = i
     if neighbourhoods is not None and len(neighbourhoods) and population is not None:
-        nt = _zone_table(codes, transform, crs, population, bcodes, bpts, neighbourhoods,
-                         n_classes)  # fmt: skip
+        nt = _zone_table(codes, transform, crs, population, bcodes, bpts, neighbourhoods, n_classes)
         names = dict(zip(neighbourhoods["zone"], neighbourhoods["name"], strict=True))
-        nbh = nt.assign(name=nt["zone"].map(names)).to_dict("records")
+        nbh = [
+            {str(k): v for k, v in r.items()}
+            for r in nt.assign(name=nt["zone"].map(names)).to_dict("records")
+        ]
     prov = {
-        "hazard": Path(hazard).name, "crs": str(crs), "rule": rule.text,
+        "hazard": Path(hazard).name,
+        "crs": str(crs),
+        "rule": rule.text,
         "population_weighting": "exact zonal statistics (exactextract frac), population "
-                                "evenly spread inside each feature",
+        "evenly spread inside each feature",
         "building_rule": "hazard value at a point inside the footprint (point_on_surface)",
-    }  # fmt: skip
-    timings = {"read_hazard": round(t_read, 3), "population": round(t_pop, 3),
-               "buildings": round(t_b, 3), "total": round(time.perf_counter() - t0, 3)}  # fmt: skip
-    return ExposureResult(pop_tot, pop_exp, pop_unk, b_tot, b_exp, by_class, informal, ranked,
-                          nbh, rule, prov, warnings, timings, blayer, cells)  # fmt: skip
+    }
+    timings = {
+        "read_hazard": round(t_read, 3),
+        "population": round(t_pop, 3),
+        "buildings": round(t_b, 3),
+        "total": round(time.perf_counter() - t0, 3),
+    }
+    return ExposureResult(
+        pop_tot,
+        pop_exp,
+        pop_unk,
+        b_tot,
+        b_exp,
+        by_class,
+        informal,
+        ranked,
+        nbh,
+        rule,
+        prov,
+        warnings,
+        timings,
+        blayer,
+        cells,
+    )
 
 
 def zones_from(gdf: gpd.GeoDataFrame, *, prefix: str = "") -> gpd.GeoDataFrame:
@@ -475,6 +579,11 @@ def zones_from(gdf: gpd.GeoDataFrame, *, prefix: str = "") -> gpd.GeoDataFrame:
     namec = next((cols[c] for c in ("name", "nombre", "nom") if c in cols), None)
     ids = gdf[idc].astype(str) if idc else pd.Series([str(i + 1) for i in range(len(gdf))])
     names = gdf[namec].fillna("").astype(str) if namec else ids
-    return gpd.GeoDataFrame({"zone": [prefix + i for i in ids],
-                             "name": [n or i for n, i in zip(names, ids, strict=True)]},
-                            geometry=gdf.geometry.values, crs=gdf.crs)  # fmt: skip
+    return gpd.GeoDataFrame(
+        {
+            "zone": [prefix + i for i in ids],
+            "name": [n or i for n, i in zip(names, ids, strict=True)],
+        },
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )

@@ -29,8 +29,23 @@ import pandas as pd
 from sdgcities.errors import Finding, SpatialInputError, ValidationError
 
 _KEYS = ("h3", "id", "h3_index", "hex", "hex_id", "cell", "fid", "code")
-_NOT_GROUPS = {"population", "pop", "total", "lon", "lat", "lng", "x", "y", "longitude",
-               "latitude", "geometry", "schools", "jobs", "healthcare", "name"}  # fmt: skip
+_NOT_GROUPS = {
+    "population",
+    "pop",
+    "total",
+    "lon",
+    "lat",
+    "lng",
+    "x",
+    "y",
+    "longitude",
+    "latitude",
+    "geometry",
+    "schools",
+    "jobs",
+    "healthcare",
+    "name",
+}
 SEX_COLUMNS = ("female", "male")
 REFERENCE_NAMES = ("host", "host_community", "hosts", "residents")
 
@@ -59,17 +74,24 @@ def _read_table(path: Path) -> pd.DataFrame | gpd.GeoDataFrame:
         try:
             return pd.read_csv(path)
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise SpatialInputError(path, f"cannot be read as CSV ({exc})",
-                                    "save it as UTF-8 CSV") from exc  # fmt: skip
+            raise SpatialInputError(
+                path, f"cannot be read as CSV ({exc})", "save it as UTF-8 CSV"
+            ) from exc
     from sdgcities.spatial._vector import read_vector
 
     return read_vector(path, what="groups layer")
 
 
 def check_sums(
-    frame: pd.DataFrame, columns: list[str], *, total: str, what: str, source: str,
-    keys: list[str], tolerance: float = 0.01,
-) -> None:  # fmt: skip
+    frame: pd.DataFrame,
+    columns: list[str],
+    *,
+    total: str,
+    what: str,
+    source: str,
+    keys: list[str],
+    tolerance: float = 0.01,
+) -> None:
     """Refuse features whose ``columns`` do not add up to ``total`` (see the docstring)."""
     tot = frame[total].to_numpy(dtype=float)
     s = frame[columns].to_numpy(dtype=float).sum(axis=1)
@@ -79,12 +101,18 @@ def check_sums(
         raise ValidationError(
             f"{source}: the {what} of {len(idx)} feature(s) do not add up to the population "
             f"({' + '.join(c.removeprefix('pop_') for c in columns)} ≠ population)",
-            [Finding(f"feature {keys[i]!r}: {what} add up to {s[i]:,.1f} but the population "
-                     f"is {tot[i]:,.1f}", file=source,
-                     column=", ".join(c.removeprefix("pop_") for c in columns),
-                     fix="correct the counts so that they sum to the feature's population "
-                         "(tolerance: 0.5 person or 1 %)") for i in idx[:100]],
-        )  # fmt: skip
+            [
+                Finding(
+                    f"feature {keys[i]!r}: {what} add up to {s[i]:,.1f} but the population "
+                    f"is {tot[i]:,.1f}",
+                    file=source,
+                    column=", ".join(c.removeprefix("pop_") for c in columns),
+                    fix="correct the counts so that they sum to the feature's population "
+                    "(tolerance: 0.5 person or 1 %)",
+                )
+                for i in idx[:100]
+            ],
+        )
 
 
 def read_groups(
@@ -99,9 +127,10 @@ def read_groups(
     gp, pp = Path(path), Path(population_path)
     if pp.suffix.lower() in (".tif", ".tiff"):
         raise SpatialInputError(
-            pp, "group counts are joined to population features, not raster cells",
+            pp,
+            "group counts are joined to population features, not raster cells",
             "pass the population as a grid/H3 CSV or GeoPackage with the same ids as the groups",
-        )  # fmt: skip
+        )
     g = _read_table(gp)
     p = _read_table(pp)
     from sdgcities.spatial.population import _POP_NAMES, _pick
@@ -117,58 +146,94 @@ def read_groups(
         dup = g[gk].astype(str).duplicated()
         if dup.any():
             i = int(np.flatnonzero(dup.to_numpy())[0])
-            raise SpatialInputError(gp, f"row {i + 2}: {gk} {g[gk].iloc[i]!r} appears twice",
-                                    "give each feature one row")  # fmt: skip
+            raise SpatialInputError(
+                gp,
+                f"row {i + 2}: {gk} {g[gk].iloc[i]!r} appears twice",
+                "give each feature one row",
+            )
         gi = g.set_index(g[gk].astype(str))
         missing = [str(v) for v in p[pk].astype(str) if v not in gi.index]
         if missing:
             raise SpatialInputError(
-                gp, f"has no row for {len(missing)} population feature(s), e.g. {gk} "
-                f"{missing[0]!r}", "add a row (zeros are fine) for every population feature",
-            )  # fmt: skip
-        g = gi.loc[p[pk].astype(str)].reset_index(drop=True)
+                gp,
+                f"has no row for {len(missing)} population feature(s), e.g. {gk} {missing[0]!r}",
+                "add a row (zeros are fine) for every population feature",
+            )
+        g = gi.reindex(p[pk].astype(str).tolist()).reset_index(drop=True)
     elif len(g) != len(p):
         raise SpatialInputError(
-            gp, f"has {len(g)} features and no id shared with the population layer "
-            f"({len(p)} features)", f"add an id column (one of {', '.join(_KEYS)}) to both",
-        )  # fmt: skip
-    numeric = [c for c in g.columns if str(c).lower() not in _NOT_GROUPS and str(c).lower()
-               not in _KEYS and pd.api.types.is_numeric_dtype(g[c])]  # fmt: skip
+            gp,
+            f"has {len(g)} features and no id shared with the population layer ({len(p)} features)",
+            f"add an id column (one of {', '.join(_KEYS)}) to both",
+        )
+    numeric = [
+        c
+        for c in g.columns
+        if str(c).lower() not in _NOT_GROUPS
+        and str(c).lower() not in _KEYS
+        and pd.api.types.is_numeric_dtype(g[c])
+    ]
     if columns:
         unknown = [c for c in columns if c not in g.columns]
         if unknown:
-            raise SpatialInputError(gp, f"has no column(s) {', '.join(unknown)}",
-                                    f"use columns of the file: {', '.join(map(str, numeric))}")  # fmt: skip
+            raise SpatialInputError(
+                gp,
+                f"has no column(s) {', '.join(unknown)}",
+                f"use columns of the file: {', '.join(map(str, numeric))}",
+            )
         groups = list(columns)
     else:
-        groups = [str(c) for c in numeric if str(c).lower() not in SEX_COLUMNS
-                  and not str(c).lower().startswith("age_")]  # fmt: skip
+        groups = [
+            str(c)
+            for c in numeric
+            if str(c).lower() not in SEX_COLUMNS and not str(c).lower().startswith("age_")
+        ]
     sexes = [str(c) for c in numeric if str(c).lower() in SEX_COLUMNS]
     ages = [str(c) for c in numeric if str(c).lower().startswith("age_")]
     if len(groups) < 2:
-        raise SpatialInputError(gp, f"has {len(groups)} group column(s) ({', '.join(groups)})",
-                                "give at least two groups, e.g. host,refugees")  # fmt: skip
+        raise SpatialInputError(
+            gp,
+            f"has {len(groups)} group column(s) ({', '.join(groups)})",
+            "give at least two groups, e.g. host,refugees",
+        )
     frame = p.copy()
     for c in [*groups, *sexes, *ages]:
         v = pd.to_numeric(g[c], errors="coerce")
         bad = v.isna() | (v < 0)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValidationError(f"{gp}: group counts must be numbers ≥ 0", [Finding(
-                "not a count of people", file=str(gp), row=i + 2, column=str(c),
-                value=str(g[c].iloc[i]), fix="write a number ≥ 0")])  # fmt: skip
+            raise ValidationError(
+                f"{gp}: group counts must be numbers ≥ 0",
+                [
+                    Finding(
+                        "not a count of people",
+                        file=str(gp),
+                        row=i + 2,
+                        column=str(c),
+                        value=str(g[c].iloc[i]),
+                        fix="write a number ≥ 0",
+                    )
+                ],
+            )
         frame[f"pop_{c}"] = v.to_numpy(dtype=float)
     keys = p[low_p[key]].astype(str).tolist() if key else [str(i + 1) for i in range(len(p))]
     frame["_total"] = pd.to_numeric(frame[pcol], errors="coerce")
     for cols, what in ((groups, "groups"), (sexes, "sexes"), (ages, "age bands")):
         if cols:
-            check_sums(frame, [f"pop_{c}" for c in cols], total="_total", what=what,
-                       source=str(gp), keys=keys)  # fmt: skip
+            check_sums(
+                frame,
+                [f"pop_{c}" for c in cols],
+                total="_total",
+                what=what,
+                source=str(gp),
+                keys=keys,
+            )
     frame = frame.drop(columns="_total")
     ref = reference or next((c for c in groups if c.lower() in REFERENCE_NAMES), groups[0])
     if ref not in groups:
-        raise SpatialInputError(gp, f"reference group {ref!r} is not a group column",
-                                f"use one of {', '.join(groups)}")  # fmt: skip
+        raise SpatialInputError(
+            gp, f"reference group {ref!r} is not a group column", f"use one of {', '.join(groups)}"
+        )
     return GroupTable(frame, groups, sexes, ages, key, str(gp), ref)
 
 
@@ -198,12 +263,18 @@ class GroupProfile:
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
-            "kind": "group_profile", "groups": self.groups, "reference": self.reference,
+            "kind": "group_profile",
+            "groups": self.groups,
+            "reference": self.reference,
             "population_total": self.city.get("_all", {}).get("population"),
-            "by_group": self.city, "gaps_to_reference": self.gaps, "areas": self.areas,
-            "sexes": self.sexes, "age_bands": self.ages,
-            "provenance": self.provenance, "warnings": self.warnings,
-        }  # fmt: skip
+            "by_group": self.city,
+            "gaps_to_reference": self.gaps,
+            "areas": self.areas,
+            "sexes": self.sexes,
+            "age_bands": self.ages,
+            "provenance": self.provenance,
+            "warnings": self.warnings,
+        }
 
 
 def _group_values(pts: Any, mask: np.ndarray, col: str, area_km2: float | None) -> dict[str, Any]:
@@ -230,8 +301,9 @@ def group_profile(
     from sdgcities.profiling.profile import points_from_kit
 
     if kit.osm is None or kit.population is None:
-        raise SpatialInputError(kit.root or "<kit>", "a group profile needs --osm and "
-                                "--population", "pass both")  # fmt: skip
+        raise SpatialInputError(
+            kit.root or "<kit>", "a group profile needs --osm and --population", "pass both"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         merged = write_population_with_groups(table, Path(kit.population), Path(tmp))
         k2 = replace(kit, population=merged)
@@ -240,8 +312,11 @@ def group_profile(
     cols = {g: f"pop_{g}" for g in [*table.groups, *table.sexes, *table.ages]}
     missing = [g for g, c in cols.items() if c not in pts.weights]
     if missing:
-        raise SpatialInputError(table.source, f"groups {missing} were lost reading the layer",
-                                "name group columns with letters, digits and _")  # fmt: skip
+        raise SpatialInputError(
+            table.source,
+            f"groups {missing} were lost reading the layer",
+            "name group columns with letters, digits and _",
+        )
     every = np.ones(len(pts.lon), dtype=bool)
     city_area = None
     if ctx.boundary is not None:
@@ -254,29 +329,54 @@ def group_profile(
     for g in table.groups:
         if g == table.reference:
             continue
-        gaps[g] = {k: (None if v is None or ref.get(k) is None else round(v - ref[k], 4))
-                   for k, v in city[g].items()
-                   if k != "population" and isinstance(v, int | float)}  # fmt: skip
+        gaps[g] = {
+            k: (None if v is None or ref.get(k) is None else round(v - ref[k], 4))
+            for k, v in city[g].items()
+            if k != "population" and isinstance(v, int | float)
+        }
     rows: list[dict[str, Any]] = []
     if areas is not None and len(areas):
         where = assign_points(areas.to_crs("EPSG:4326"), pts.lon, pts.lat)
         km2 = areas.to_crs(metric_crs(areas)).area.to_numpy() / 1e6
         for i in range(len(areas)):
             m = where == i
-            rows.append({"zone": str(areas["zone"].iloc[i]), "name": str(areas["name"].iloc[i]),
-                         "area_km2": round(float(km2[i]), 6),
-                         "groups": {g: _group_values(pts, m, c, float(km2[i]))
-                                    for g, c in cols.items()}})  # fmt: skip
+            rows.append(
+                {
+                    "zone": str(areas["zone"].iloc[i]),
+                    "name": str(areas["name"].iloc[i]),
+                    "area_km2": round(float(km2[i]), 6),
+                    "groups": {g: _group_values(pts, m, c, float(km2[i])) for g, c in cols.items()},
+                }
+            )
     import shapely
 
-    pgdf = gpd.GeoDataFrame({g: pts.weights[c] for g, c in cols.items()},
-                            geometry=shapely.points(pts.lon, pts.lat), crs="EPSG:4326")  # fmt: skip
+    pgdf = gpd.GeoDataFrame(
+        {g: pts.weights[c] for g, c in cols.items()},
+        geometry=shapely.points(pts.lon, pts.lat),
+        crs="EPSG:4326",
+    )
     pgdf["population"] = pts.weights["population"]
-    prov = {**prov, "groups_file": Path(table.source).name, "key": table.key,
-            "reference": table.reference, "tolerance": "0.5 person or 1 % per feature",
-            "attribution": "© OpenStreetMap contributors, ODbL 1.0"}  # fmt: skip
-    return GroupProfile(table.groups, table.reference, city, gaps, rows, prov, warnings,
-                        areas, pgdf, table.sexes, table.ages)  # fmt: skip
+    prov = {
+        **prov,
+        "groups_file": Path(table.source).name,
+        "key": table.key,
+        "reference": table.reference,
+        "tolerance": "0.5 person or 1 % per feature",
+        "attribution": "© OpenStreetMap contributors, ODbL 1.0",
+    }
+    return GroupProfile(
+        table.groups,
+        table.reference,
+        city,
+        gaps,
+        rows,
+        prov,
+        warnings,
+        areas,
+        pgdf,
+        table.sexes,
+        table.ages,
+    )
 
 
 def _finite(v: Any) -> bool:

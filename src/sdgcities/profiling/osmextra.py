@@ -76,8 +76,9 @@ def read_osm_extras(path: str | Path, *, buildings: bool = True) -> OsmExtras:
     keys = ["amenity", "healthcare", "shop", "place", "boundary", "residential", "informal"]
     if buildings:
         keys.append("building")
-    rows: dict[str, list[tuple[Any, ...]]] = {k: [] for k in
-                                             ("services", "places", "admin", "informal", "b")}
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        k: [] for k in ("services", "places", "admin", "informal", "b")
+    }
     fab = osmium.geom.WKBFactory()
     fp = (
         osmium.FileProcessor(str(p))
@@ -141,9 +142,10 @@ def read_osm_extras(path: str | Path, *, buildings: bool = True) -> OsmExtras:
             poly = shapely.get_type_id(geoms) != 0
             geoms = np.where(poly, shapely.point_on_surface(geoms), geoms)
         return gpd.GeoDataFrame(
-            {c: [r[i] for r in data] for i, c in enumerate(cols)}, geometry=geoms,
+            {c: [r[i] for r in data] for i, c in enumerate(cols)},
+            geometry=geoms,
             crs="EPSG:4326",
-        )  # fmt: skip
+        )
 
     return OsmExtras(
         services=frame("services", ["service", "osm_id", "name"], point=True),

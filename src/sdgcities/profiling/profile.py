@@ -88,7 +88,9 @@ class Profile:
         }
 
 
-def indicator_values(pts: PointData, mask: np.ndarray, weight: str = "population") -> dict[str, Any]:
+def indicator_values(
+    pts: PointData, mask: np.ndarray, weight: str = "population"
+) -> dict[str, Any]:
     """The profile's indicators over the points in ``mask``, weighted by ``weight``."""
     w = pts.weights[weight][mask]
     tot = float(w.sum())
@@ -102,8 +104,7 @@ def indicator_values(pts: PointData, mask: np.ndarray, weight: str = "population
     if pts.pm25 is not None:
         v = pts.pm25[mask]
         ok = np.isfinite(v) & (w > 0)
-        out["pm25"] = (round(float((w[ok] * v[ok]).sum() / w[ok].sum()), 4)
-                       if ok.any() else None)  # fmt: skip
+        out["pm25"] = round(float((w[ok] * v[ok]).sum() / w[ok].sum()), 4) if ok.any() else None
     if pts.reach is not None:
         for s in pts.reach.distance_m:
             for m in pts.reach.minutes:
@@ -137,18 +138,25 @@ def profile_table(
     outside = float(pts.weights["population"][where < 0].sum())
     city["population_outside_neighbourhoods"] = outside
     if outside > 0:
-        warnings.append(f"{outside:,.0f} people ({100 * outside / max(city['population'], 1e-9):.1f} %) "
-                        "live outside every neighbourhood; they count in the city values only")  # fmt: skip
+        warnings.append(
+            f"{outside:,.0f} people ({100 * outside / max(city['population'], 1e-9):.1f} %) "
+            "live outside every neighbourhood; they count in the city values only"
+        )
     city["area_km2"] = round(float(land.sum()) / 1e6, 6)
     city["density_per_km2"] = round(city["population"] / max(city["area_km2"], 1e-12), 3)
     if buildings is not None and not buildings.empty:
         bm = buildings.to_crs(crs)
         foot = gpd.GeoDataFrame(geometry=bm.geometry.values, crs=crs)
-        inter = gpd.overlay(foot, areas[["geometry"]].to_crs(crs).reset_index(names="_a"),
-                            how="intersection", keep_geom_type=True)  # fmt: skip
+        inter = gpd.overlay(
+            foot,
+            areas[["geometry"]].to_crs(crs).reset_index(names="_a"),
+            how="intersection",
+            keep_geom_type=True,
+        )
         built = inter.geometry.area.groupby(inter["_a"]).sum()
-        table["built_up_density"] = [round(100 * float(built.get(i, 0.0)) / max(land[i], 1e-9), 4)
-                                     for i in range(len(areas))]  # fmt: skip
+        table["built_up_density"] = [
+            round(100 * float(built.get(i, 0.0)) / max(land[i], 1e-9), 4) for i in range(len(areas))
+        ]
         city["built_up_density"] = round(100 * float(built.sum()) / max(float(land.sum()), 1e-9), 4)
     indicators = [c for c in table.columns if c not in ("population", "area_km2")]
     for c in indicators:
@@ -166,12 +174,14 @@ def profile_table(
     if dims and peopled.any():
         dep = alkire_foster(table.loc[peopled], dims, k=k)
         table = table.join(dep.scores.add_prefix("af_"))
-        dep.dimensions_dropped = [d.column for d in dimensions if d.column not in table.columns] \
-            + dep.dimensions_dropped
+        dep.dimensions_dropped = [
+            d.column for d in dimensions if d.column not in table.columns
+        ] + dep.dimensions_dropped
     out = gpd.GeoDataFrame(
-        pd.concat([areas[["area_id", "name"]], table], axis=1), geometry=areas.geometry.values,
+        pd.concat([areas[["area_id", "name"]], table], axis=1),
+        geometry=areas.geometry.values,
         crs="EPSG:4326",
-    )  # fmt: skip
+    )
     return out, city, dep, warnings
 
 
@@ -186,15 +196,25 @@ def read_targets(path: str | Path) -> dict[str, float]:
     with p.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or not {"indicator", "target"} <= set(reader.fieldnames):
-            raise SpatialInputError(p, f"header {reader.fieldnames} lacks indicator,target",
-                                    "write a header line `indicator,target`")  # fmt: skip
+            raise SpatialInputError(
+                p,
+                f"header {reader.fieldnames} lacks indicator,target",
+                "write a header line `indicator,target`",
+            )
         for n, row in enumerate(reader, 2):
             try:
                 out[str(row["indicator"]).strip()] = float(row["target"])
             except (TypeError, ValueError):
-                findings.append(Finding("target is not a number", file=str(p), row=n,
-                                        column="target", value=str(row["target"]),
-                                        fix="write a number, e.g. 90"))  # fmt: skip
+                findings.append(
+                    Finding(
+                        "target is not a number",
+                        file=str(p),
+                        row=n,
+                        column="target",
+                        value=str(row["target"]),
+                        fix="write a number, e.g. 90",
+                    )
+                )
     if findings:
         raise ValidationError(f"{p}: {len(findings)} bad target(s)", findings)
     return out
@@ -248,15 +268,20 @@ def _count_columns(path: Path | None) -> gpd.GeoDataFrame | None:
 
 
 def points_from_kit(
-    kit: Any, params: dict[str, Any], *, services: bool = True, extras: Any = None,
-    minutes: tuple[int, ...] = MINUTES, speed_kmh: float = WALK_SPEED_KMH,
-) -> tuple[PointData, Any, dict[str, Any], list[str], dict[str, float]]:  # fmt: skip
+    kit: Any,
+    params: dict[str, Any],
+    *,
+    services: bool = True,
+    extras: Any = None,
+    minutes: tuple[int, ...] = MINUTES,
+    speed_kmh: float = WALK_SPEED_KMH,
+) -> tuple[PointData, Any, dict[str, Any], list[str], dict[str, float]]:
     """Run the kit's access indicators and service reach once; per-point data for profiles.
 
     Returns (points, engine context, provenance, warnings, timings)."""
+    from sdgcities.profiling.reach import service_reach, services_from_counts
     from sdgcities.spatial._access import snap_population
     from sdgcities.spatial.builtin import _context, open_space, transit_access
-    from sdgcities.profiling.reach import service_reach, services_from_counts
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -269,8 +294,11 @@ def points_from_kit(
     for c in pop.groups:
         data.weights[c] = pts[c].to_numpy(dtype=float)
     warnings: list[str] = []
-    prov: dict[str, Any] = {"indicators": {}, "population_is_estimate": pop.is_estimate,
-                            "population_source": Path(pop.source).name}  # fmt: skip
+    prov: dict[str, Any] = {
+        "indicators": {},
+        "population_is_estimate": pop.is_estimate,
+        "population_source": Path(pop.source).name,
+    }
     t1 = time.perf_counter()
     for fn in (transit_access, open_space):
         defaults = {"h3_resolution": 9}
@@ -280,8 +308,11 @@ def points_from_kit(
                 continue
             resol = int(params.get("h3_resolution", 9))
             data.access[col] = hex_shares(res.hexes, lon, lat, resol)
-            prov["indicators"][col] = {"code": res.indicator, "value": res.value,
-                                       "method_version": res.method_version}  # fmt: skip
+            prov["indicators"][col] = {
+                "code": res.indicator,
+                "value": res.value,
+                "method_version": res.method_version,
+            }
             warnings += [f"{res.indicator}: {w}" for w in res.warnings]
     timings["access_indicators"] = round(time.perf_counter() - t1, 3)
     if services:
@@ -298,15 +329,21 @@ def points_from_kit(
             prov["services_from"] = "OSM tags (sdgcities.profiling.osmextra.SERVICE_TAGS)"
         if locs:
             snapped = snap_population(ctx.graph, pop)
-            data.reach = service_reach(ctx.graph, snapped, locs, minutes=minutes,
-                                       speed_kmh=speed_kmh)  # fmt: skip
+            data.reach = service_reach(
+                ctx.graph, snapped, locs, minutes=minutes, speed_kmh=speed_kmh
+            )
             prov["service_locations"] = data.reach.locations
-            prov["walk"] = {"speed_kmh": speed_kmh, "minutes": list(minutes),
-                            "rule": "network walk to the nearest location; one multi-source "
-                                    "Dijkstra per service"}  # fmt: skip
+            prov["walk"] = {
+                "speed_kmh": speed_kmh,
+                "minutes": list(minutes),
+                "rule": "network walk to the nearest location; one multi-source "
+                "Dijkstra per service",
+            }
         else:
-            warnings.append("no service locations (no schools/jobs/healthcare columns and no "
-                            "OSM service tags): walking access to services left out")
+            warnings.append(
+                "no service locations (no schools/jobs/healthcare columns and no "
+                "OSM service tags): walking access to services left out"
+            )
         timings["services"] = round(time.perf_counter() - t2, 3)
     if kit.pm25 is not None:
         data.pm25 = sample_raster(kit.pm25, lon, lat)
@@ -328,12 +365,15 @@ def neighbourhood_profiles(
     progress: Any = None,
 ) -> Profile:
     """Profiles of a kit's neighbourhoods (file, OSM places/admin areas, or H3 cells)."""
-    from sdgcities.profiling import areas as A
+    from sdgcities.profiling import areas as ar
     from sdgcities.profiling.osmextra import read_osm_extras
 
     if kit.osm is None:
-        raise SpatialInputError(kit.root or "<kit>", "neighbourhood profiles need an OSM "
-                                "extract", "pass --osm city.osm.pbf")  # fmt: skip
+        raise SpatialInputError(
+            kit.root or "<kit>",
+            "neighbourhood profiles need an OSM extract",
+            "pass --osm city.osm.pbf",
+        )
     t0 = time.perf_counter()
     p = dict(params or {})
     step = progress or (lambda _msg: None)
@@ -353,23 +393,40 @@ def neighbourhood_profiles(
     boundary = ctx.boundary
     bbox = tuple(ctx.osm.bounds())
     if neighbourhoods is not None and str(neighbourhoods) not in ("osm", "osm-admin"):
-        nb = A.from_file(neighbourhoods, boundary=boundary, strict=strict)
+        nb = ar.from_file(neighbourhoods, boundary=boundary, strict=strict)
     elif h3_resolution is not None:
         import shapely
 
-        nb = A.from_h3(gpd.GeoDataFrame(geometry=shapely.points(pts.lon, pts.lat),
-                                        crs="EPSG:4326"), h3_resolution, boundary=boundary)  # fmt: skip
+        nb = ar.from_h3(
+            gpd.GeoDataFrame(geometry=shapely.points(pts.lon, pts.lat), crs="EPSG:4326"),
+            h3_resolution,
+            boundary=boundary,
+        )
     else:
-        nb = A.from_osm(kit.osm, boundary=boundary, bbox=bbox, admin_level=admin_level,
-                        extras=extras, strict=strict)  # fmt: skip
+        nb = ar.from_osm(
+            kit.osm,
+            boundary=boundary,
+            bbox=bbox,
+            admin_level=admin_level,
+            extras=extras,
+            strict=strict,
+        )
     step("neighbourhoods, profiles, gaps and deprivation ranking")
     t3 = time.perf_counter()
     table, city, dep, more = profile_table(
-        nb, pts, buildings=extras.buildings, targets=targets,
-        dimensions=dimensions or DEFAULT_DIMENSIONS, k=k,
-    )  # fmt: skip
-    prov = {**prov, "neighbourhoods": nb.provenance, "targets": targets or {},
-            "attribution": "© OpenStreetMap contributors, ODbL 1.0"}  # fmt: skip
+        nb,
+        pts,
+        buildings=extras.buildings,
+        targets=targets,
+        dimensions=dimensions or DEFAULT_DIMENSIONS,
+        k=k,
+    )
+    prov = {
+        **prov,
+        "neighbourhoods": nb.provenance,
+        "targets": targets or {},
+        "attribution": "© OpenStreetMap contributors, ODbL 1.0",
+    }
     timings["profiles"] = round(time.perf_counter() - t3, 3)
     timings["total"] = round(time.perf_counter() - t0, 3)
     return Profile(table, city, dep, prov, nb.warnings + warnings + more, timings)

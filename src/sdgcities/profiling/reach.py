@@ -39,8 +39,11 @@ def minutes_to_m(minutes: float, speed_kmh: float = WALK_SPEED_KMH) -> float:
     (1200.0, 2400.0)
     """
     if not speed_kmh > 0:
-        raise SpatialInputError("<parameters>", f"walking speed {speed_kmh} km/h",
-                                "give a speed above 0 (default 4.8 km/h)")  # fmt: skip
+        raise SpatialInputError(
+            "<parameters>",
+            f"walking speed {speed_kmh} km/h",
+            "give a speed above 0 (default 4.8 km/h)",
+        )
     return float(minutes) * speed_kmh * 1000.0 / 60.0
 
 
@@ -86,8 +89,7 @@ def service_reach(
             continue
         nd = graph.node_distances(src, limit=limit)
         out[name] = graph.point_distances(nd, pop_snapped, sources=src)
-    return ServiceReach(out, counts, dropped, speed_kmh, tuple(minutes),
-                        time.perf_counter() - t0)  # fmt: skip
+    return ServiceReach(out, counts, dropped, speed_kmh, tuple(minutes), time.perf_counter() - t0)
 
 
 def services_from_counts(
