@@ -48,6 +48,54 @@ def _write_layer(gdf: Any, path: Path) -> None:
     console.print(f"[green]✓[/] layer written to {path}")
 
 
+_CITY_HELP = "Also keep the result in the store as a DRAFT layer of this city (name or slug)."
+
+
+def _store(city: str, kind: str, features: dict[str, Any], summary: dict[str, Any]) -> None:
+    """Keep a layer as a draft of ``city`` (one transaction)."""
+    from sdgcities.cities.service import get_city
+    from sdgcities.cli._common import engine
+    from sdgcities.profiling.service import store_layer
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        c = get_city(session, city)
+        layer = store_layer(
+            session, c, kind, features, summary, summary.get("provenance", {}), user="sdgcities cli"
+        )
+        lid, name = layer.id, c.name
+    console.print(f"[green]✓[/] stored as draft layer {lid} of {name} (review, then publish)")
+
+
+def _exposure_features(res: Any) -> dict[str, Any]:
+    """Population features with their exposed share, and up to 5,000 exposed buildings."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from sdgcities.profiling.service import feature_collection
+
+    parts = []
+    if res.cells is not None and len(res.cells):
+        c = res.cells.to_crs("EPSG:4326")
+        share = (100 * c["population_exposed"] / c["population"]).where(c["population"] > 0)
+        parts.append(c.assign(kind="population", exposed_share=share))
+    if res.buildings is not None and len(res.buildings):
+        b = res.buildings.to_crs("EPSG:4326")
+        b = b.loc[~b["hazard_class"].isin(["not exposed", "unknown"])].head(5000)
+        parts.append(
+            gpd.GeoDataFrame(
+                {"kind": "building", "hazard_class": b["hazard_class"]},
+                geometry=b.geometry.values,
+                crs="EPSG:4326",
+            )
+        )
+    if not parts:
+        return {"type": "FeatureCollection", "features": []}
+    return feature_collection(
+        gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    )
+
+
 def _kit(
     kit_dir: Path | None,
     osm: Path | None,
@@ -174,6 +222,7 @@ def neighbourhoods(
     layer: Path | None = typer.Option(
         None, help="Write the profile layer (.gpkg/.geojson/.parquet)."
     ),
+    city: str | None = typer.Option(None, help=_CITY_HELP),
 ) -> None:
     """Neighbourhood profiles, gaps and the Alkire–Foster deprivation ranking.
 
@@ -257,6 +306,12 @@ def neighbourhoods(
         _write_layer(prof.table, layer)
     if json_out is not None:
         _write_json(json_out, prof.to_json_dict())
+    if city is not None:
+        from sdgcities.profiling.service import feature_collection
+
+        summary = prof.to_json_dict()
+        summary.pop("neighbourhoods", None)
+        _store(city, "neighbourhoods", feature_collection(prof.table), summary)
 
 
 def exposure(
@@ -305,6 +360,7 @@ def exposure(
         None,
         help="Write the population features with their exposed people (.gpkg/.geojson/.parquet).",
     ),
+    city: str | None = typer.Option(None, help=_CITY_HELP),
 ) -> None:
     """People and buildings exposed to a hazard, inside and outside informal settlements.
 
@@ -401,6 +457,8 @@ def exposure(
         _write_layer(res.cells, layer)
     if json_out is not None:
         _write_json(json_out, res.to_json_dict())
+    if city is not None:
+        _store(city, "exposure", _exposure_features(res), res.to_json_dict())
 
 
 def group_profile(
