@@ -1,0 +1,44 @@
+"""Access matrix part of profiling (issue 12): neighbourhood profiles and exposure layers.
+
+City A gets a DRAFT neighbourhood profile (only A's staff see it; 404 for the rest) and a
+PUBLISHED exposure layer (everyone).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from tests.web._matrix import A_STAFF, PUBLIC, World, case
+
+ROUTES = {
+    "/cities/{slug}/neighbourhoods": [case("/cities/{a_slug}/neighbourhoods", A_STAFF)],
+    "/cities/{slug}/exposure": [case("/cities/{a_slug}/exposure", PUBLIC)],
+    "/api/v1/profiles/{city}/{kind}": [
+        case("/api/v1/profiles/{a_slug}/neighbourhoods", A_STAFF),
+        case("/api/v1/profiles/{a_slug}/exposure", PUBLIC),
+        case("/api/v1/profiles/{a_slug}/groups", (404,) * 6),
+    ],
+}
+
+_SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [0.01, 0], [0.01, 0.01], [0, 0.01], [0, 0]]]}
+
+
+def seed(engine: Engine, world: World) -> None:
+    from sdgcities.profiling.service import store_layer
+    from sdgcities.store.db import transaction
+    from sdgcities.store.models import City
+
+    with transaction(engine) as session:
+        city = session.scalars(select(City).where(City.slug == world.a_slug)).one()
+        fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": _SQUARE,
+              "properties": {"name": "Barrio Matrix", "population": 120.0, "af_rank": 1,
+                             "af_score": 0.5, "transit_access": 55.5}}]}  # fmt: skip
+        draft = store_layer(session, city, "neighbourhoods", fc,
+                            {"deprivation": None, "city": {}}, {"neighbourhoods": {"source": "file"}})  # fmt: skip
+        ex = store_layer(session, city, "exposure", fc,
+                         {"hazard": {"rule": "hazard value < 2 m"}, "population_total": 120.0,
+                          "population_exposed": 12.0, "buildings_total": 3, "buildings_exposed": 1,
+                          "by_class": [], "settlements_ranked": [], "provenance": {}},
+                         {}, published=True)  # fmt: skip
+        world.extra["profile_draft_a"] = draft.id
+        world.extra["profile_exposure_a"] = ex.id
