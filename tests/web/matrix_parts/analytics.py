@@ -30,15 +30,47 @@ def seed(engine: Engine, world: World) -> None:
 
     with transaction(engine) as session:
         city = session.scalars(select(City).where(City.slug == world.a_slug)).one()
-        fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": _SQUARE,
-              "properties": {"name": "Barrio Matrix", "population": 120.0, "af_rank": 1,
-                             "af_score": 0.5, "transit_access": 55.5}}]}  # fmt: skip
-        draft = store_layer(session, city, "neighbourhoods", fc,
-                            {"deprivation": None, "city": {}}, {"neighbourhoods": {"source": "file"}})  # fmt: skip
-        ex = store_layer(session, city, "exposure", fc,
-                         {"hazard": {"rule": "hazard value < 2 m"}, "population_total": 120.0,
-                          "population_exposed": 12.0, "buildings_total": 3, "buildings_exposed": 1,
-                          "by_class": [], "settlements_ranked": [], "provenance": {}},
-                         {}, published=True)  # fmt: skip
+        fc = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": _SQUARE,
+                    "properties": {
+                        "name": "Barrio Matrix",
+                        "population": 120.0,
+                        "af_rank": 1,
+                        "af_score": 0.5,
+                        "transit_access": 55.5,
+                    },
+                }
+            ],
+        }
+        draft = store_layer(
+            session,
+            city,
+            "neighbourhoods",
+            fc,
+            {"deprivation": None, "city": {}},
+            {"neighbourhoods": {"source": "file"}},
+        )
+        ex = store_layer(
+            session,
+            city,
+            "exposure",
+            fc,
+            {
+                "hazard": {"rule": "hazard value < 2 m"},
+                "population_total": 120.0,
+                "population_exposed": 12.0,
+                "buildings_total": 3,
+                "buildings_exposed": 1,
+                "by_class": [],
+                "settlements_ranked": [],
+                "provenance": {},
+            },
+            {},
+            published=True,
+        )
         world.extra["profile_draft_a"] = draft.id
         world.extra["profile_exposure_a"] = ex.id
