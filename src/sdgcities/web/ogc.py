@@ -68,6 +68,23 @@ _COLLECTIONS: dict[str, dict[str, Any]] = {
         ),
         "keywords": ["H3", "hexagons", "SDG 11"],
     },
+    # issue 12 (profiling): published layers only
+    "neighbourhood-profiles": {
+        "title": "Neighbourhood profiles",
+        "description": "Neighbourhoods with their access indicators, gaps and deprivation "
+        "score (Alkire-Foster); filter with city.",
+        "keywords": ["neighbourhoods", "SDG 11", "deprivation"],
+        "provider": "sdgcities.web.ogc_profiling.ProfileProvider",
+        "kind": "neighbourhoods",
+    },
+    "exposure": {
+        "title": "Hazard exposure",
+        "description": "Population features with the share of people exposed to a hazard, "
+        "and exposed buildings; filter with city.",
+        "keywords": ["climate risk", "exposure", "RISE-UP"],
+        "provider": "sdgcities.web.ogc_profiling.ProfileProvider",
+        "kind": "exposure",
+    },
 }
 
 
@@ -90,11 +107,11 @@ def ogc_config(base_url: str, store_key: str) -> dict[str, Any]:
             "providers": [
                 {
                     "type": "feature",
-                    "name": PROVIDER,
+                    "name": meta.get("provider", PROVIDER),
                     "data": store_key,
-                    "id_field": "id" if name == "hexes" else "slug",
+                    "id_field": "id" if name == "hexes" or "provider" in meta else "slug",
                     "title_field": "h3" if name == "hexes" else "name",
-                    "options": {"kind": name},
+                    "options": {"kind": meta.get("kind", name)},
                 }
             ],
         }
