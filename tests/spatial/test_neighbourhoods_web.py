@@ -18,14 +18,23 @@ from tests.web._apphelp import bearer, make_app, seed
 
 
 def _profile() -> tuple[dict, dict]:
-    areas = gpd.GeoDataFrame({"area_id": ["w", "e"], "name": ["Westend-qz", "Eastend-qz"]},
-                             geometry=[box(36.8, -1.3, 36.81, -1.29), box(36.81, -1.3, 36.82, -1.29)],
-                             crs="EPSG:4326")  # fmt: skip
-    pts = PointData(np.array([36.805, 36.815]), np.array([-1.295, -1.295]),
-                    {"population": np.array([100.0, 50.0])},
-                    access={"transit_access": np.array([1.0, 0.2])})  # fmt: skip
-    table, city, dep, _ = profile_table(Neighbourhoods(areas, {"source": "file"}), pts,
-                                        dimensions=[Dimension("transit_access", 50)], k=1.0)  # fmt: skip
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["w", "e"], "name": ["Westend-qz", "Eastend-qz"]},
+        geometry=[box(36.8, -1.3, 36.81, -1.29), box(36.81, -1.3, 36.82, -1.29)],
+        crs="EPSG:4326",
+    )
+    pts = PointData(
+        np.array([36.805, 36.815]),
+        np.array([-1.295, -1.295]),
+        {"population": np.array([100.0, 50.0])},
+        access={"transit_access": np.array([1.0, 0.2])},
+    )
+    table, city, dep, _ = profile_table(
+        Neighbourhoods(areas, {"source": "file"}),
+        pts,
+        dimensions=[Dimension("transit_access", 50)],
+        k=1.0,
+    )
     assert dep is not None
     return feature_collection(table), {"city": city, "deprivation": dep.summary()}
 
@@ -36,8 +45,9 @@ def test_draft_layers_reach_only_the_city_team(sqlite_engine: Engine) -> None:
     with transaction(sqlite_engine) as session:
         city = session.get(City, s.nairobi)
         assert city is not None
-        layer = store_layer(session, city, "neighbourhoods", fc, summary,
-                            {"neighbourhoods": {"source": "file"}})  # fmt: skip
+        layer = store_layer(
+            session, city, "neighbourhoods", fc, summary, {"neighbourhoods": {"source": "file"}}
+        )
         lid, slug = layer.id, city.slug
     client = TestClient(make_app(sqlite_engine))
     api = f"/api/v1/profiles/{slug}/neighbourhoods"
@@ -66,17 +76,38 @@ def test_pages_show_the_profile_and_the_panel(sqlite_engine: Engine) -> None:
     with transaction(sqlite_engine) as session:
         city = session.get(City, s.nairobi)
         assert city is not None
-        store_layer(session, city, "neighbourhoods", fc, summary,
-                    {"neighbourhoods": {"source": "file"}}, published=True)  # fmt: skip
-        store_layer(session, city, "exposure", {"type": "FeatureCollection", "features": []},
-                    {"hazard": {"rule": "hazard value < 2 m"}, "population_total": 10.0,
-                     "population_exposed": 4.0, "buildings_total": 2, "buildings_exposed": 1,
-                     "by_class": [], "settlements_ranked": [], "provenance": {}}, {})  # fmt: skip
+        store_layer(
+            session,
+            city,
+            "neighbourhoods",
+            fc,
+            summary,
+            {"neighbourhoods": {"source": "file"}},
+            published=True,
+        )
+        store_layer(
+            session,
+            city,
+            "exposure",
+            {"type": "FeatureCollection", "features": []},
+            {
+                "hazard": {"rule": "hazard value < 2 m"},
+                "population_total": 10.0,
+                "population_exposed": 4.0,
+                "buildings_total": 2,
+                "buildings_exposed": 1,
+                "by_class": [],
+                "settlements_ranked": [],
+                "provenance": {},
+            },
+            {},
+        )
         slug = city.slug
     client = TestClient(make_app(sqlite_engine))
     page = client.get(f"/cities/{slug}/neighbourhoods")
     assert page.status_code == 200
-    assert "Westend-qz" in page.text and 'data-geojson="/api/v1/profiles/' in page.text
+    assert "Westend-qz" in page.text
+    assert 'data-geojson="/api/v1/profiles/' in page.text
     assert "Alkire" in page.text
     city_page = client.get(f"/cities/{slug}")
     assert f'href="/cities/{slug}/neighbourhoods"' in city_page.text

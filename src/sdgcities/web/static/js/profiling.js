@@ -23,7 +23,7 @@
   }
 
   function draw(el) {
-    var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, maxZoom: 19 });
+    var map = L.map(el, { zoomSnap: 0.25, maxZoom: 19 });
     var layer = null, data = null;
     function paint(prop) {
       if (layer) map.removeLayer(layer);
