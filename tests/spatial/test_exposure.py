@@ -267,3 +267,38 @@ def test_cli_bad_input_exit_codes(tmp_path: Path) -> None:
     )
     assert ok.exit_code == 0, ok.output
     assert json.loads(out.read_text())["population_exposed"] == 5.0  # the 0.5 m cell
+
+
+def test_spatial_run_keeps_exposure_as_a_draft_layer(tmp_path: Path, sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    """A kit with ``hazard*.tif``, a population and a rule in kit.yaml: `spatial run`
+    computes the exposure and keeps it as a draft layer; re-running is cached."""
+    import yaml
+
+    from sdgcities.cities.service import create_city
+    from sdgcities.profiling.models import ProfileLayer
+    from sdgcities.spatial.kit import discover_kit
+    from sdgcities.spatial.runs import run_city
+    from sdgcities.store.db import transaction
+
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    write_raster(kit / "hazard_dem.tif", DEM)
+    _pop([box(0, 0, 200, 100)], [200.0]).to_file(kit / "population.geojson")
+    (kit / "kit.yaml").write_text(
+        yaml.safe_dump(
+            {"options": {"hazard_below": 2, "hazard_units": "m", "hazard_return_period": "100"}}
+        )
+    )
+    with transaction(sqlite_engine) as s:
+        create_city(s, name="Testville", country="FIN")
+    k = discover_kit(kit)
+    report = run_city(sqlite_engine, "Testville", k, indicators=["hazard-exposure"], year=2024)
+    assert report.computed == ["profile:exposure"], report.failed
+    with transaction(sqlite_engine) as s:
+        layers = s.query(ProfileLayer).all()
+        assert len(layers) == 1
+        assert layers[0].is_published is False
+        assert layers[0].summary["population_exposed"] == pytest.approx(200.0)
+        assert layers[0].provenance["return_period"] == "100"
+    again = run_city(sqlite_engine, "Testville", k, indicators=["hazard-exposure"], year=2024)
+    assert again.cached == ["profile:exposure"]

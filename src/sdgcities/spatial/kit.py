@@ -12,6 +12,10 @@ boundary        ``boundary*.{geojson,gpkg}``                                  al
 built_up_area   ``built_up_area*`` / ``*urban_centre*`` ``.{gpkg,geojson}``      11.7.1 (a)
 built_up        ``*built*.tif`` (GHSL built-up epochs)                        11.3.1
 pm25            ``*pm25*.tif`` / ``*pm2.5*.tif``                              11.6.2
+neighbourhoods  ``neighbourhoods*.{gpkg,geojson}``                            profiles
+hazard          ``hazard*.tif`` (options: hazard_below / hazard_above, …)     exposure
+settlements     ``settlements*`` / ``*informal*`` ``.{gpkg,geojson}``          exposure
+groups          ``groups*.{csv,gpkg}``                                        groups
 ==============  ============================================================  ==========
 """
 
@@ -47,6 +51,16 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "built_up": ("*built*.tif", "*built*.tiff"),
     "pm25": ("*pm25*.tif", "*pm2.5*.tif", "*pm2_5*.tif"),
+    # issue 12 (sdgcities.profiling)
+    "neighbourhoods": ("neighbourhoods*.gpkg", "neighbourhoods*.geojson"),
+    "hazard": ("hazard*.tif", "hazard*.tiff"),
+    "settlements": (
+        "settlements*.gpkg",
+        "settlements*.geojson",
+        "*informal*.gpkg",
+        "*informal*.geojson",
+    ),
+    "groups": ("groups*.csv", "groups*.gpkg"),
 }
 _MULTI = {"gtfs"}
 
@@ -64,6 +78,10 @@ class CityKit:
     built_up_area: Path | None = None
     built_up: Path | None = None
     pm25: Path | None = None
+    neighbourhoods: Path | None = None
+    hazard: Path | None = None
+    settlements: Path | None = None
+    groups: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     def get(self, name: str) -> Path | list[Path] | None:

@@ -71,6 +71,9 @@ def _load() -> None:
     from sdgcities.spatial import builtin
 
     builtin.register_all(register)
+    from sdgcities.profiling import indicators as profiling_indicators
+
+    profiling_indicators.register_all(register)
     for ep in entry_points(group="sdgcities.spatial_indicators"):
         try:
             ep.load()(register)

@@ -194,6 +194,10 @@ def store_result(
     for result in results:
         if run.indicator.store_as.startswith("typology:"):
             _store_typology(session, city, run, result)
+        elif run.indicator.store_as.startswith("profile:"):
+            from sdgcities.profiling.indicators import store_profile_result
+
+            store_profile_result(session, city, run, result, spatial_run.id)
         elif result.value is not None:
             provenance = {
                 "kind": "spatial",

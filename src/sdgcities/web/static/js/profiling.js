@@ -15,11 +15,14 @@
     return [0.2, 0.4, 0.6, 0.8].map(function (q) { return v[Math.min(v.length - 1, Math.floor(q * v.length))]; });
   }
 
-  function colour(value, edges) {
+  /* red = worse: high values are worse for these, low values for access shares */
+  var HIGH_IS_WORSE = /^(af_score|pm25|exposed_share|population_exposed)$/;
+
+  function colour(value, edges, prop) {
     if (value == null || !isFinite(value)) return "#cccccc";
     var i = 0;
     while (i < edges.length && value > edges[i]) i++;
-    return PALETTE[i];
+    return PALETTE[HIGH_IS_WORSE.test(prop) || !/(_access|min)$/.test(prop) ? i : PALETTE.length - 1 - i];
   }
 
   function draw(el) {
@@ -31,7 +34,7 @@
       var edges = breaks(polys.map(function (f) { return f.properties[prop]; }));
       layer = L.geoJSON(data, {
         style: function (f) {
-          return { color: "#14213d", weight: 0.6, fillOpacity: 0.75, fillColor: colour(f.properties[prop], edges) };
+          return { color: "#14213d", weight: 0.6, fillOpacity: 0.75, fillColor: colour(f.properties[prop], edges, prop) };
         },
         pointToLayer: function (f, ll) {
           return L.circleMarker(ll, { radius: 3, color: "#08306b", weight: 1, fillColor: "#2171b5", fillOpacity: 0.9 });
