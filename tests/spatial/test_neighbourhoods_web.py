@@ -39,17 +39,17 @@ def _profile() -> tuple[dict, dict]:
     return feature_collection(table), {"city": city, "deprivation": dep.summary()}
 
 
-def test_draft_layers_reach_only_the_city_team(sqlite_engine: Engine) -> None:
-    s = seed(sqlite_engine)
+def test_draft_layers_reach_only_the_city_team(engine: Engine) -> None:
+    s = seed(engine)
     fc, summary = _profile()
-    with transaction(sqlite_engine) as session:
+    with transaction(engine) as session:
         city = session.get(City, s.nairobi)
         assert city is not None
         layer = store_layer(
             session, city, "neighbourhoods", fc, summary, {"neighbourhoods": {"source": "file"}}
         )
         lid, slug = layer.id, city.slug
-    client = TestClient(make_app(sqlite_engine))
+    client = TestClient(make_app(engine))
     api = f"/api/v1/profiles/{slug}/neighbourhoods"
     assert client.get(api).status_code == 404
     r = client.get(api, headers=bearer(s.editor_token))
@@ -60,7 +60,7 @@ def test_draft_layers_reach_only_the_city_team(sqlite_engine: Engine) -> None:
     assert body["summary"]["deprivation"]["H"] == 0.5  # E: 20 % < 50 % → poor; W is not
     ogc = client.get("/ogc/collections/neighbourhood-profiles/items?f=json").json()
     assert ogc["numberMatched"] == 0  # drafts never reach the public OGC API
-    with transaction(sqlite_engine) as session:
+    with transaction(engine) as session:
         publish_layer(session, lid)
     assert client.get(api).status_code == 200
     ogc = client.get(f"/ogc/collections/neighbourhood-profiles/items?f=json&city={slug}").json()
