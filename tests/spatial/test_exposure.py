@@ -302,3 +302,57 @@ def test_spatial_run_keeps_exposure_as_a_draft_layer(tmp_path: Path, sqlite_engi
         assert layers[0].provenance["return_period"] == "100"
     again = run_city(sqlite_engine, "Testville", k, indicators=["hazard-exposure"], year=2024)
     assert again.cached == ["profile:exposure"]
+
+
+def test_cli_city_keeps_a_draft_layer(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    from sdgcities.cities.service import create_city
+    from sdgcities.profiling.models import ProfileLayer
+    from sdgcities.store.db import init_store, transaction
+
+    engine = init_store()
+    with transaction(engine) as s:
+        create_city(s, name="Testville", country="FIN")
+    pop = tmp_path / "pop.geojson"
+    _pop([box(0, 0, 200, 100)], [200.0]).to_file(pop)
+    res = runner.invoke(
+        app,
+        [
+            "spatial",
+            "exposure",
+            "--hazard",
+            str(_dem(tmp_path)),
+            "--below",
+            "2",
+            "--units",
+            "m",
+            "--population",
+            str(pop),
+            "--city",
+            "Testville",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "draft layer" in res.output
+    with transaction(engine) as s:
+        layer = s.query(ProfileLayer).one()
+        assert layer.kind == "exposure"
+        assert not layer.is_published
+        assert layer.features["features"][0]["properties"]["exposed_share"] == pytest.approx(100)
+    unknown = runner.invoke(
+        app,
+        [
+            "spatial",
+            "exposure",
+            "--hazard",
+            str(_dem(tmp_path)),
+            "--below",
+            "2",
+            "--units",
+            "m",
+            "--population",
+            str(pop),
+            "--city",
+            "Nowhere",
+        ],
+    )
+    assert unknown.exit_code == 1

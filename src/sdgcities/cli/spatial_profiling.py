@@ -67,6 +67,18 @@ def _store(city: str, kind: str, features: dict[str, Any], summary: dict[str, An
     console.print(f"[green]✓[/] stored as draft layer {lid} of {name} (review, then publish)")
 
 
+def _check_city(city: str | None) -> None:
+    """Fail before any work when ``--city`` names no city of the store."""
+    if city is None:
+        return
+    from sdgcities.cities.service import get_city
+    from sdgcities.cli._common import engine
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        get_city(session, city)
+
+
 def _exposure_features(res: Any) -> dict[str, Any]:
     """Population features with their exposed share, and up to 5,000 exposed buildings."""
     import geopandas as gpd
@@ -242,6 +254,7 @@ def neighbourhoods(
     from sdgcities.profiling.profile import neighbourhood_profiles, read_targets
 
     _check_outputs(layer, json_out)
+    _check_city(city)
     if sum(x is not None for x in (neighbourhoods_file, h3, admin_level)) > 1:
         raise typer.BadParameter(
             "choose one of --neighbourhoods, --h3 and --admin-level",
@@ -380,6 +393,7 @@ def exposure(
     from sdgcities.profiling import exposure as ex_
 
     _check_outputs(layer, json_out)
+    _check_city(city)
     if (below is None) == (above is None):
         raise typer.BadParameter(
             "give exactly one of --below METRES and --above VALUE", param_hint="'--below'"
