@@ -42,16 +42,23 @@ def _data_dir() -> Path:
     return Path(env) if env else REPO.parent / "shared" / "data"
 
 
+CPU: dict[str, float] = {}
+
+
 def _run(cmd: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB of the child, output) of a subprocess."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(wall seconds, peak RSS MB of the child, output) of a subprocess; its CPU seconds
+    (user + system, less sensitive to a loaded machine) in ``CPU["last"]``."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = r0.ru_maxrss
     t0 = time.perf_counter()
     # a user's install keeps compiled bytecode; this machine's PYTHONDONTWRITEBYTECODE would
     # make every command recompile the sources (~3 s), so the child may write it
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = r1.ru_maxrss
+    CPU["last"] = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
     return wall, max(peak, before) / 1024, out.stdout
@@ -101,6 +108,7 @@ def bench_profiles(data: Path, tmp: Path) -> dict[str, object]:
     nxs = time.perf_counter() - t2
     return {
         "command_wall_s": round(wall, 2),
+        "command_cpu_s": round(CPU["last"], 2),
         "command_peak_rss_mb": round(rss),
         "target_s": 5.0,
         "inside_command_s": prof["timings"],
@@ -164,6 +172,7 @@ def bench_exposure(tmp: Path) -> dict[str, object]:
         "buildings": n,
         "buildings_exposed": ours_exp,
         "wall_s_subprocess": round(wall, 2),
+        "cpu_s_subprocess": round(CPU["last"], 2),
         "exposure_s": round(child["exposure_s"], 2),
         "build_footprints_s": round(child["build_footprints_s"], 2),
         "peak_rss_mb": round(rss),
