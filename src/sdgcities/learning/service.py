@@ -510,6 +510,23 @@ def holder_of(session: Session, cert: Certificate) -> User:
     return user
 
 
+def course_of(session: Session, cert: Certificate) -> Course:
+    enrolment = session.get(Enrolment, cert.enrolment_id)
+    assert enrolment is not None
+    course = session.get(Course, enrolment.course_id)
+    assert course is not None
+    return course
+
+
+def badge_of(session: Session, cert: Certificate, *, base_url: str) -> dict[str, Any]:
+    """The certificate as an Open Badges 3.0 credential (unsigned; see learning.badges)."""
+    from sdgcities.learning.badges import open_badge
+
+    return open_badge(
+        cert, course_of(session, cert), email=holder_of(session, cert).email, base_url=base_url
+    )
+
+
 def may_download(session: Session, user: User | None, cert: Certificate) -> bool:
     """The holder, hub staff and admins."""
     return (

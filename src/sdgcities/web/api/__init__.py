@@ -15,6 +15,7 @@ from sdgcities.web.api import (
     exports,
     indicators,
     layers,
+    learning,
     me,
     observations,
     review,
@@ -36,6 +37,7 @@ for _module in (
     servicedesk,
     review,
     revenue_api,
+    learning,
 ):
     router.include_router(_module.router)
 router.include_router(scores.benchmark_router)

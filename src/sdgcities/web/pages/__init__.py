@@ -12,6 +12,7 @@ from sdgcities.web.pages import (
     data,
     home,
     indicators,
+    learning,
     review,
     servicedesk,
 )
@@ -32,6 +33,7 @@ def pages_router() -> APIRouter:
         capacity,
         review,
         revenue_pages,
+        learning,
     ):
         router.include_router(module.router)
     return router
