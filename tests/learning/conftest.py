@@ -55,13 +55,23 @@ def store(engine: Engine) -> Engine:
     migrate(engine)
     with transaction(engine) as s:
         cb.add_entry(
-            s, slug="learn-test", kind="training_course", title="Test entry",
-            themes=["urban_data"], published=True,
+            s,
+            slug="learn-test",
+            kind="training_course",
+            title="Test entry",
+            themes=["urban_data"],
+            published=True,
         )
         cb.add_entry(s, slug="a-guide", kind="guide", title="A guide", themes=["digital"])
         create_user(s, email="amina@learner.example", password=PASSWORD, name="Amina Otieno")
         create_user(s, email="bo@learner.example", password=PASSWORD, name="Bo Chen")
-        create_user(s, email="hub@hub.example", password=PASSWORD, role="regional_hub",
-                    region="Africa", name="Hub Staff")
+        create_user(
+            s,
+            email="hub@hub.example",
+            password=PASSWORD,
+            role="regional_hub",
+            region="Africa",
+            name="Hub Staff",
+        )
         create_user(s, email="admin@admin.example", password=PASSWORD, role="admin")
     return engine

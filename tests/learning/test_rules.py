@@ -11,8 +11,13 @@ Q = [{"text": f"q{i}", "choices": ["a", "b", "c"], "answer": 1} for i in range(4
 
 @pytest.mark.parametrize(
     ("answers", "expected"),
-    [([1, 1, 1, 1], 100.0), ([1, 1, 1, 0], 75.0), ([1, None, 0, 2], 25.0), ([], 0.0),
-     ([1, 1], 50.0)],
+    [
+        ([1, 1, 1, 1], 100.0),
+        ([1, 1, 1, 0], 75.0),
+        ([1, None, 0, 2], 25.0),
+        ([], 0.0),
+        ([1, 1], 50.0),
+    ],
 )
 def test_score_is_the_share_of_right_answers(answers: list[int | None], expected: float) -> None:
     assert rules.score(Q, answers) == expected
@@ -29,8 +34,14 @@ def test_pass_mark_is_reached_at_equality() -> None:
 
 
 def test_completion_needs_every_rule() -> None:
-    base = {"lessons_total": 3, "lessons_viewed": 3, "assessments_total": 1,
-            "assessments_passed": 1, "needs_attendance": False, "attended": False}
+    base = {
+        "lessons_total": 3,
+        "lessons_viewed": 3,
+        "assessments_total": 1,
+        "assessments_passed": 1,
+        "needs_attendance": False,
+        "attended": False,
+    }
     assert rules.Progress(**base).complete
     assert not rules.Progress(**{**base, "lessons_viewed": 2}).complete
     assert not rules.Progress(**{**base, "assessments_passed": 0}).complete

@@ -46,8 +46,14 @@ def test_import_lists_every_problem(store: Engine, tmp_path: Path) -> None:
     with transaction(store) as s, pytest.raises(ValidationError) as err:
         svc.import_course(s, path)
     columns = {f.column for f in err.value.findings}
-    assert {"slug", "format", "hours", "lessons[1].text", "assessments[1].pass_mark",
-            "assessments[1].questions[1].answer"} <= columns
+    assert {
+        "slug",
+        "format",
+        "hours",
+        "lessons[1].text",
+        "assessments[1].pass_mark",
+        "assessments[1].questions[1].answer",
+    } <= columns
     assert all(f.file == "bad.yaml" for f in err.value.findings)
     with transaction(store) as s:
         assert s.scalar(select(Course.id)) is None
@@ -137,15 +143,23 @@ def test_unknown_code_and_revocation(store: Engine, tmp_path: Path) -> None:
         svc.revoke(s, code, actor=admin, reason="issued in error")
         info = svc.verification(s, code.lower())
         assert info["status"] == "revoked"
-        assert set(info) == {"code", "holder", "course", "issued_on", "hours", "status",
-                             "revoked_on"}
+        assert set(info) == {
+            "code",
+            "holder",
+            "course",
+            "issued_on",
+            "hours",
+            "status",
+            "revoked_on",
+        }
 
 
 def test_profile_choices_are_checked(store: Engine) -> None:
     with transaction(store) as s:
         amina = get_user(s, "amina@learner.example")
-        p = svc.set_profile(s, amina, sex="female", country="ken",
-                            organisation_type="local_government")
+        p = svc.set_profile(
+            s, amina, sex="female", country="ken", organisation_type="local_government"
+        )
         assert p.country_iso3 == "KEN"
         with pytest.raises(ValidationError, match="sex"):
             svc.set_profile(s, amina, sex="f")
