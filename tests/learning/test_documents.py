@@ -132,7 +132,8 @@ def test_completions_import_is_all_or_nothing(store: Engine, tmp_path: Path) -> 
     lines = out.splitlines()
     assert lines[0].split(",") == list(transfer.EXPORT_COLUMNS)
     assert len(lines) == 3
-    assert "amina@learner.example" in out and "NPL" in out
+    assert "amina@learner.example" in out
+    assert "NPL" in out
     st = statements[0]
     assert st["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
     assert st["object"]["id"] == "https://learn.example/learn/courses/test-course"
