@@ -2,6 +2,9 @@
 
 Revision ID: learning_0001
 Revises: 0003
+learn_courses.entry_id names a cb_catalogue row without a foreign key: the capacity
+tables come on their own branch, whose order against this one is not fixed.
+
 Create Date: 2026-12-01 12:31:05.729806
 """
 
@@ -15,7 +18,7 @@ from alembic import op
 revision: str = "learning_0001"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = ("learning",)
-depends_on: str | Sequence[str] | None = ("capacity_0001",)  # learn_courses → cb_catalogue
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -34,12 +37,6 @@ def upgrade() -> None:
         sa.Column("source_file", sa.Text(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["entry_id"],
-            ["cb_catalogue.id"],
-            name=op.f("fk_learn_courses_entry_id_cb_catalogue"),
-            ondelete="RESTRICT",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_learn_courses")),
         sa.UniqueConstraint("slug", name=op.f("uq_learn_courses_slug")),
     )
