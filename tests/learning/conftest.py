@@ -49,9 +49,8 @@ def write_course(tmp: Path, **over: Any) -> Path:
     return path
 
 
-@pytest.fixture
-def store(engine: Engine) -> Engine:
-    """A migrated store with a training-course catalogue entry and four accounts."""
+def seed_store(engine: Engine) -> None:
+    """Migrate; add a training-course catalogue entry, a guide and four accounts."""
     migrate(engine)
     with transaction(engine) as s:
         cb.add_entry(
@@ -74,4 +73,10 @@ def store(engine: Engine) -> Engine:
             name="Hub Staff",
         )
         create_user(s, email="admin@admin.example", password=PASSWORD, role="admin")
+
+
+@pytest.fixture
+def store(engine: Engine) -> Engine:
+    """A migrated store with a training-course catalogue entry and four accounts."""
+    seed_store(engine)
     return engine

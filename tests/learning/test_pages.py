@@ -16,7 +16,7 @@ from sdgcities._i18n import locale_dir
 from sdgcities.accounts.users import get_user
 from sdgcities.learning import service as svc
 from sdgcities.store.db import transaction
-from tests.learning.conftest import PASSWORD, write_course
+from tests.learning.conftest import seed_store, write_course
 from tests.web._apphelp import login, make_app
 
 TEMPLATES = Path(str(resources.files("sdgcities.web") / "templates" / "learning"))
@@ -24,24 +24,9 @@ TEMPLATES = Path(str(resources.files("sdgcities.web") / "templates" / "learning"
 
 @pytest.fixture
 def site(sqlite_engine: Engine, tmp_path: Path) -> tuple[TestClient, str]:
-    from sdgcities.accounts.users import create_user
-    from sdgcities.capacity import needs as cb
-    from sdgcities.store.db import migrate
-
-    migrate(sqlite_engine)
+    seed_store(sqlite_engine)
     with transaction(sqlite_engine) as s:
-        cb.add_entry(
-            s,
-            slug="learn-test",
-            kind="training_course",
-            title="Test entry",
-            themes=["urban_data"],
-            published=True,
-        )
-        amina = create_user(
-            s, email="amina@learner.example", password=PASSWORD, name="Amina Otieno"
-        )
-        create_user(s, email="bo@learner.example", password=PASSWORD)
+        amina = get_user(s, "amina@learner.example")
         course, _ = svc.import_course(s, write_course(tmp_path, assessments=[]))
         svc.enrol(s, course, amina, actor=amina)
         svc.view_lesson(s, course, amina, 1)

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sdgcities.errors import Finding, ValidationError
+from sdgcities.learning._files import read_text
 from sdgcities.learning.rules import FORMATS
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -82,17 +83,7 @@ def read_course_file(path: Path) -> dict[str, Any]:
     import yaml
 
     name = path.name
-    if not path.is_file():
-        raise ValidationError(
-            f"{path}: no such file",
-            [Finding("the file does not exist", file=name, fix="check the path")],
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise ValidationError(
-            f"{name} is not UTF-8 text", [Finding(str(err), file=name, fix="save it as UTF-8")]
-        ) from err
+    text = read_text(path)
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as err:

@@ -502,18 +502,20 @@ def find_certificate(session: Session, code: str) -> Certificate:
     return cert
 
 
-def holder_of(session: Session, cert: Certificate) -> User:
+def _enrolment_of(session: Session, cert: Certificate) -> Enrolment:
     enrolment = session.get(Enrolment, cert.enrolment_id)
     assert enrolment is not None
-    user = session.get(User, enrolment.user_id)
+    return enrolment
+
+
+def holder_of(session: Session, cert: Certificate) -> User:
+    user = session.get(User, _enrolment_of(session, cert).user_id)
     assert user is not None
     return user
 
 
 def course_of(session: Session, cert: Certificate) -> Course:
-    enrolment = session.get(Enrolment, cert.enrolment_id)
-    assert enrolment is not None
-    course = session.get(Course, enrolment.course_id)
+    course = session.get(Course, _enrolment_of(session, cert).course_id)
     assert course is not None
     return course
 

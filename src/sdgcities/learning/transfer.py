@@ -31,6 +31,7 @@ from sdgcities.accounts.users import create_user, find_user_by_email, normalise_
 from sdgcities.errors import Finding, ValidationError
 from sdgcities.learning import rules
 from sdgcities.learning import service as svc
+from sdgcities.learning._files import read_text
 from sdgcities.learning.models import Certificate, Course, Enrolment, LearnerProfile
 from sdgcities.learning.rules import utc
 from sdgcities.store.models import User
@@ -63,17 +64,7 @@ class ImportResult:
 
 def _read_rows(path: Path) -> list[dict[str, str]]:
     name = path.name
-    if not path.is_file():
-        raise ValidationError(
-            f"{path}: no such file",
-            [Finding("the file does not exist", file=name, fix="check the path")],
-        )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ValidationError(
-            f"{name} is not UTF-8", [Finding(str(err), file=name, fix="save the CSV as UTF-8")]
-        ) from err
+    text = read_text(path)
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
