@@ -84,3 +84,31 @@ def test_every_text_is_translated(lang: str) -> None:
     pattern = re.compile(r'_\(\s*"((?:[^"\\]|\\.)*)"\s*\)')
     wanted = {t for f in TEMPLATES.glob("*.html") for t in pattern.findall(f.read_text("utf-8"))}
     assert wanted - have == set()
+
+
+def test_learners_page_is_for_hub_staff(site: tuple[TestClient, str]) -> None:
+    client, _ = site
+    login(client, "amina@learner.example")
+    assert client.get("/learn/courses/test-course/learners").status_code == 403
+    assert client.get("/learn/completions.csv").status_code == 403
+    client.cookies.clear()
+    login(client, "hub@hub.example")
+    page = client.get("/learn/courses/test-course/learners")
+    assert page.status_code == 200
+    assert "amina@learner.example" in page.text
+    csv_text = client.get("/learn/completions.csv?course=test-course").text
+    assert csv_text.splitlines()[1].startswith("test-course,amina@learner.example,")
+
+
+def test_demo_course_loads_once(sqlite_engine: Engine) -> None:
+    from sdgcities.learning.demo import DEMO_SLUG, demo_line
+    from sdgcities.store.db import migrate
+
+    migrate(sqlite_engine)
+    with transaction(sqlite_engine) as s:
+        assert "demo course" in demo_line(s)
+        assert "already loaded" in demo_line(s)
+        course = svc.get_course(s, DEMO_SLUG)
+        assert len(svc.lessons_of(s, course)) == 3
+        (ass,) = svc.assessments_of(s, course)
+        assert ass.pass_mark == 70

@@ -614,3 +614,32 @@ def my_learning(session: Session, user: User) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def course_learners(session: Session, course: Course) -> list[dict[str, Any]]:
+    """The course's learners with progress and profile (personal data: hub staff, admins)."""
+    rows = session.execute(
+        select(Enrolment, User, LearnerProfile)
+        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(LearnerProfile, LearnerProfile.user_id == User.id)
+        .where(Enrolment.course_id == course.id)
+        .order_by(Enrolment.enrolled_at, Enrolment.id)
+    ).all()
+    out = []
+    for enrolment, user, profile in rows:
+        p = progress(session, enrolment)
+        out.append(
+            {
+                "email": user.email,
+                "name": user.name,
+                "enrolled_at": enrolment.enrolled_at,
+                "completed_at": enrolment.completed_at,
+                "lessons": f"{p.lessons_viewed}/{p.lessons_total}",
+                "assessments": f"{p.assessments_passed}/{p.assessments_total}",
+                "attended": p.attended,
+                "sex": profile.sex if profile else "not_stated",
+                "country": (profile.country_iso3 or "") if profile else "",
+                "organisation_type": profile.organisation_type if profile else "not_stated",
+            }
+        )
+    return out

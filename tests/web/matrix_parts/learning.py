@@ -20,6 +20,8 @@ ROUTES: dict[str, list[Case]] = {
         case("/learn/courses/{learn_course}"),
         case("/learn/courses/no-such-course", NOWHERE),
     ],
+    "/learn/courses/{slug}/learners": [case("/learn/courses/{learn_course}/learners", HUB_STAFF)],
+    "/learn/completions.csv": [case("/learn/completions.csv", HUB_STAFF)],
     "/learn/me": [case("/learn/me", LOGGED_IN)],
     "/learn/certificates/{code}.pdf": [
         case("/learn/certificates/{learn_code}.pdf", HOLDER),

@@ -106,6 +106,32 @@ def course_page(slug: str = SLUG, env: PageEnv = Depends(form_page_env)) -> Resp
     return _course_page(env, _course(env, slug))
 
 
+@router.get("/courses/{slug}/learners", response_class=HTMLResponse, dependencies=[LOGGED_IN])
+def learners_page(slug: str = SLUG, env: PageEnv = Depends(form_page_env)) -> Response:
+    _staff(env)
+    course = _course(env, slug)
+    return render(
+        env.request,
+        "learning/learners.html",
+        {"course": course, "rows": svc.course_learners(env.session, course)},
+    )
+
+
+@router.get("/completions.csv", dependencies=[LOGGED_IN])
+def completions_csv(
+    env: PageEnv = Depends(page_env),
+    course: str = Query("", max_length=120, pattern=r"^[a-z0-9-]*$"),
+) -> Response:
+    from sdgcities.learning.transfer import completions_csv as as_csv
+
+    _staff(env)
+    return Response(
+        as_csv(env.session, course=course or None),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="learning-completions.csv"'},
+    )
+
+
 def _act(env: PageEnv, course: Course, action: Any, anchor: str = "") -> Response:
     try:
         action()
