@@ -73,7 +73,7 @@ def test_enrol_complete_download_verify(
         for n in (1, 2, 3):
             page.click(f"#lesson-{n} form button[type=submit]")
             page.wait_for_url(re.compile(rf".*/learn/courses/{COURSE}#lesson-{n}$"))
-        assert page.locator("#lesson-3 .badge").inner_text() == "viewed"
+        assert page.locator("#lesson-3 .tag").inner_text() == "viewed"
         # one of three right: 33 % < 70 %, no certificate
         _answer(page, [1, 2, 2])
         assert "passed" not in page.locator("#assessment-1 p.muted").inner_text()
