@@ -91,6 +91,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "servicedesk",
         "The one-stop shop: requests answered within guaranteed business-hours targets.",
     ),
+    "learning": (
+        "learning",
+        "UN-Habitat Learn: courses, enrolment, completions, certificates, badges, reports.",
+    ),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}

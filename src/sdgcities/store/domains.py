@@ -22,6 +22,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.investment.models",
     "sdgcities.reporting.models",
     "sdgcities.profiling.models",
+    "sdgcities.learning.models",
 )
 
 

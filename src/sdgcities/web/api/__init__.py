@@ -15,6 +15,7 @@ from sdgcities.web.api import (
     exports,
     indicators,
     layers,
+    learning,
     me,
     observations,
     review,
@@ -38,6 +39,7 @@ for _module in (
     review,
     revenue_api,
     profiling_api,
+    learning,
 ):
     router.include_router(_module.router)
 router.include_router(scores.benchmark_router)

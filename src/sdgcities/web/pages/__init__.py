@@ -12,6 +12,7 @@ from sdgcities.web.pages import (
     data,
     home,
     indicators,
+    learning,
     review,
     servicedesk,
 )
@@ -34,6 +35,7 @@ def pages_router() -> APIRouter:
         review,
         revenue_pages,
         profiling_pages,
+        learning,
     ):
         router.include_router(module.router)
     return router
