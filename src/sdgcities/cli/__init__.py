@@ -91,6 +91,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "servicedesk",
         "The one-stop shop: requests answered within guaranteed business-hours targets.",
     ),
+    "network": (
+        "network",
+        "The SDG Cities network: onboarding, urban labs, hubs, partner instances.",
+    ),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}
