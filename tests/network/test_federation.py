@@ -101,12 +101,13 @@ def test_pull_keeps_provenance_and_a_second_pull_is_a_no_op(
     assert sorted(first.cities_created) == ["kisumu-ken", "mombasa-ken", "nairobi-ken"]
     rows = _pulled(engine)
     assert len(rows) == 5
-    nairobi = [r for r in rows if r[0] == "nairobi-ken" and r[1] == "11.2.1"][0]
+    nairobi = next(r for r in rows if r[0] == "nairobi-ken" and r[1] == "11.2.1")
     assert nairobi[3] == 41.5
     prov = nairobi[4]
     assert prov["partner"] == "Kenya SDG Cities"
     assert prov["partner_url"] == partner.url
-    assert isinstance(prov["remote_id"], int) and prov["remote_id"] > 0
+    assert isinstance(prov["remote_id"], int)
+    assert prov["remote_id"] > 0
     assert prov["remote_source"] == "Nairobi county statistics"
     assert "pulled_at" in prov
     # the partner's editor's e-mail never travels: the feed carries published values only
@@ -143,7 +144,9 @@ def test_a_different_value_is_a_conflict_never_an_overwrite(
     login(client, "admin@hub.example")
     page = client.get("/network/conflicts")
     assert page.status_code == 200, page.text
-    assert "41.5" in page.text and "40.0" in page.text and "Nairobi" in page.text
+    assert "41.5" in page.text
+    assert "40.0" in page.text
+    assert "Nairobi" in page.text
     assert client.get("/api/v1/network/conflicts").json()["total"] == 1
     engine.dispose()
 
@@ -190,11 +193,14 @@ def test_a_stopped_partner_mid_pull_resumes_with_every_page_whole(
 
     with pytest.raises(PullError) as err:
         pull(engine, partner.url, token, page_size=2, on_page=stop_after_first)
-    assert partner.url in str(err.value) and "cannot reach" in str(err.value)
+    assert partner.url in str(err.value)
+    assert "cannot reach" in str(err.value)
     assert len(_pulled(engine)) == 2  # page 1 whole, nothing of page 2
     with transaction(engine) as s:
         p = s.scalars(select(PartnerInstance)).one()
-        assert p.state == "running" and p.after_id > 0 and "cannot reach" in p.last_error
+        assert p.state == "running"
+        assert p.after_id > 0
+        assert "cannot reach" in p.last_error
     partner.start()
     with pytest.raises(PullError, match="--resume"):
         pull(engine, partner.url, token, page_size=2)
@@ -220,13 +226,16 @@ def test_the_cli_pulls_and_reports_an_unreachable_partner(
     assert "5 added" in ok.output
     bad_token = runner.invoke(app, ["network", "pull", partner.url, "--token", "wrong"])
     assert bad_token.exit_code == 1
-    assert "token" in bad_token.output and "Traceback" not in bad_token.output
+    assert "token" in bad_token.output
+    assert "Traceback" not in bad_token.output
     dead = f"http://127.0.0.1:{partner.port + 1 if partner.port < 65535 else 1}"
     gone = runner.invoke(app, ["network", "pull", dead, "--token", token])
     assert gone.exit_code == 1
-    assert "cannot reach" in gone.output and dead in gone.output
+    assert "cannot reach" in gone.output
+    assert dead in gone.output
     listed = runner.invoke(app, ["network", "conflicts"])
-    assert listed.exit_code == 0 and "0 conflicts" in listed.output
+    assert listed.exit_code == 0
+    assert "0 conflicts" in listed.output
     get_settings.cache_clear()
 
 
@@ -245,7 +254,8 @@ def test_the_cli_pulls_and_reports_an_unreachable_partner(
 def test_a_wrong_schema_names_the_field(body: object, field: str) -> None:
     with pytest.raises(PullError) as err:
         check_page(body, "http://x/page 1", 0)
-    assert field in str(err.value) and "wrong schema" in str(err.value)
+    assert field in str(err.value)
+    assert "wrong schema" in str(err.value)
 
 
 def test_a_wrong_value_type_names_the_item_and_field() -> None:

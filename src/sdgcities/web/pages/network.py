@@ -244,7 +244,7 @@ def _table_bytes(table: reports.Table, fmt: str) -> bytes:
 
     from sdgcities.exports._cells import escape_frame
 
-    frame = escape_frame(pd.DataFrame(table.rows, columns=list(table.columns)))
+    frame = escape_frame(pd.DataFrame(table.rows, columns=list(table.columns)).convert_dtypes())
     if fmt == "csv":
         return frame.to_csv(index=False).encode("utf-8")
     buf = io.BytesIO()
