@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import statistics
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -58,9 +57,9 @@ def _world(engine: Engine) -> None:
 
 
 @pytest.fixture
-def client(sqlite_engine: Engine) -> Iterator[TestClient]:
+def client(sqlite_engine: Engine) -> TestClient:
     _world(sqlite_engine)
-    yield TestClient(make_app(sqlite_engine))
+    return TestClient(make_app(sqlite_engine))
 
 
 def test_aggregates_by_hand(sqlite_engine: Engine) -> None:
