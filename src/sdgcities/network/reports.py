@@ -43,6 +43,13 @@ from sdgcities.store.models import (
 GOAL_CITIES = 1000
 GROUP_KINDS = ("sdg_region", "size_class", "income_group", "degurba")
 UNKNOWN = "not known"
+#: how each group kind is named in the reports' titles
+KIND_LABELS = {
+    "sdg_region": "SDG region",
+    "size_class": "city size class",
+    "income_group": "income group",
+    "degurba": "Degree of Urbanisation",
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class Table:
     title: str
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
+    #: what the title leaves out (e.g. the benchmark set of the scores)
+    note: str = ""
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
@@ -108,7 +117,7 @@ def stage_by(session: Session, pipes: dict[int, ob.Pipeline], kind: str) -> Tabl
     ]
     return Table(
         f"stage-by-{kind}",
-        f"Cities by stage and {kind.replace('_', ' ')}",
+        f"Cities by stage and {KIND_LABELS[kind]}",
         ("group", "cities", *(f"stage_{k}" for k in keys)),
         rows,
     )
@@ -168,7 +177,7 @@ def score_set(session: Session, name: str | None = None) -> BenchmarkSet | None:
 def score_distribution(session: Session, kind: str, bset: BenchmarkSet | None) -> Table:
     """Distribution of the stored index scores (0–100) of ``bset`` within each group."""
     cols = ("group", "cities", "min", "q1", "median", "q3", "max")
-    title = f"Index scores by {kind.replace('_', ' ')}"
+    title = f"Index scores by {KIND_LABELS[kind]}"
     if bset is None:
         return Table(f"scores-by-{kind}", title, cols, [])
     of = groups(session, kind)
@@ -184,7 +193,7 @@ def score_distribution(session: Session, kind: str, bset: BenchmarkSet | None) -
         a = np.asarray(values[g])
         q = np.percentile(a, [0, 25, 50, 75, 100])
         rows.append((g, len(a), *(round(float(x), 2) for x in q)))
-    return Table(f"scores-by-{kind}", f"{title} ({bset.name})", cols, rows)
+    return Table(f"scores-by-{kind}", title, cols, rows, note=bset.name)
 
 
 def onboarding_time(session: Session, pipes: dict[int, ob.Pipeline]) -> Table:

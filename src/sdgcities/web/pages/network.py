@@ -185,7 +185,7 @@ def _lines(table: reports.Table) -> dict[str, Any]:
     n = max(1, len(months) - 1)
 
     def sx(m: str) -> float:
-        return round(left + (W - left - 20) * months.index(m) / n, 1)
+        return round(left + (W - left - 45) * months.index(m) / n, 1)
 
     def sy(v: float) -> float:
         return round(h - bottom - (h - bottom - 10) * v / ymax, 1)
@@ -263,7 +263,7 @@ def reports_index(env: PageEnv = Depends(page_env)) -> Response:
         {
             "tables": tables,
             "funnel": funnel,
-            "chart": chart_for(funnel),
+            "scene": chart_for(funnel),
             "goal": reports.GOAL_CITIES,
             "unrecorded": [s for s in ob.steps() if not ob.has_source(s.key)],
         },
@@ -308,7 +308,7 @@ def report_page(key: str = REPORT_KEY, env: PageEnv = Depends(page_env)) -> Resp
     return render(
         env.request,
         "network/report.html",
-        {"table": table, "chart": chart_for(table), "tables": _tables(env)},
+        {"table": table, "scene": chart_for(table), "tables": _tables(env)},
     )
 
 
