@@ -416,15 +416,26 @@ def _store_page(
     summary: PullSummary,
     where: str,
 ) -> None:
+    from sdgcities.observations._validate import range_problem
+
     codes = {i["indicator"] for i in items}
-    ind_ids = dict(
-        session.execute(select(Indicator.code, Indicator.id).where(Indicator.code.in_(codes))).all()
-    )
+    ind_ids: dict[str, int] = {}
+    units: dict[str, str] = {}
+    for code, iid, unit in session.execute(
+        select(Indicator.code, Indicator.id, Indicator.unit).where(Indicator.code.in_(codes))
+    ):
+        ind_ids[code], units[code] = iid, unit or ""
     for n, item in enumerate(items):
         if item["indicator"] not in ind_ids:
             raise PullError(
                 f"{where}: items[{n}].indicator {item['indicator']!r} is not in this hub's "
                 "catalogue; add it (`sdgcities import indicators`) and pull again with --resume"
+            )
+        bad = range_problem(float(item["value"]), units[item["indicator"]])
+        if bad is not None:
+            raise PullError(
+                f"{where}: items[{n}].value {item['value']!r} of {item['indicator']}: {bad[0]} "
+                f"({bad[1]}); nothing of this page was stored — ask the partner to correct it"
             )
     seen = set(
         session.scalars(

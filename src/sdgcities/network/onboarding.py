@@ -167,7 +167,9 @@ def _capacity(session: Session, ids: Collection[int] | None) -> dict[int, date]:
     )
     if ids is not None:
         q = q.where(CapacityNeed.city_id.in_(sorted(ids)))
-    return {int(c): d for c, w in session.execute(q) if (d := _day(w)) is not None}
+    return {
+        int(c): d for c, w in session.execute(q) if c is not None and (d := _day(w)) is not None
+    }
 
 
 def _investment(session: Session, ids: Collection[int] | None) -> dict[int, date]:

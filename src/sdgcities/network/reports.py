@@ -187,7 +187,8 @@ def score_distribution(session: Session, kind: str, bset: BenchmarkSet | None) -
             CityScore.set_id == bset.id, CityScore.index_score.is_not(None)
         )
     ):
-        values[of.get(cid, UNKNOWN)].append(float(score))
+        if score is not None:
+            values[of.get(cid, UNKNOWN)].append(float(score))
     rows: list[tuple[Any, ...]] = []
     for g in sorted(values, key=lambda k: (k == UNKNOWN, k)):
         a = np.asarray(values[g])
