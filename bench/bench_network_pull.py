@@ -16,6 +16,7 @@ Run: ``.venv/bin/python bench/bench_network_pull.py [n_cities]``
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,11 +30,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_web import build_store  # noqa: E402
+from tests.browser._browser import start_server, stop_server  # noqa: E402
 
+from bench_web import build_store  # noqa: E402
 from sdgcities.store.db import make_engine, migrate, transaction  # noqa: E402
 from sdgcities.store.models import Observation  # noqa: E402
-from tests.browser._browser import start_server, stop_server  # noqa: E402
 
 SAMPLE = 300
 
@@ -117,6 +118,8 @@ def main() -> int:
             check=False,
         )
         pull_s = time.perf_counter() - t0
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_s = usage.ru_utime + usage.ru_stime
         print(done.stdout.strip() or done.stderr.strip())
         if done.returncode != 0:
             return 1

@@ -559,18 +559,15 @@ def _store_page(
             .values(is_current=False, is_public=False)
         )
     if new_rows:
-        ids = list(
-            session.scalars(
-                insert(Observation).returning(Observation.id, sort_by_parameter_order=True),
-                new_rows,
-            )
-        )
-        for obs_id, (rid, outcome) in zip(ids, new_remote, strict=True):
+        # a plain executemany (no RETURNING, the fast path): a stored value finds its remote
+        # id in its provenance, a remote value its stored one by (partner, remote id)
+        session.execute(insert(Observation.__table__), new_rows)
+        for rid, outcome in new_remote:
             links.append(
                 {
                     "partner_id": partner_id,
                     "remote_id": rid,
-                    "observation_id": obs_id,
+                    "observation_id": None,
                     "outcome": outcome,
                 }
             )
@@ -579,9 +576,9 @@ def _store_page(
             else:
                 summary.corrected += 1
     if conflicts:
-        session.execute(insert(NetworkConflict), conflicts)
+        session.execute(insert(NetworkConflict.__table__), conflicts)
     if links:
-        session.execute(insert(PartnerValue), links)
+        session.execute(insert(PartnerValue.__table__), links)
 
 
 def _current(
