@@ -110,6 +110,22 @@ def test_report_pages_charts_map_and_downloads(client: TestClient) -> None:
         assert page.status_code == 200, key
         assert "<svg" in page.text
         assert f"/network/reports/{key}.csv" in page.text
+    # a step recorded elsewhere (another process, the CLI) shows at once: the cache key
+    # carries the network's own version beside the observations'
+    from sdgcities.store.db import transaction as tx
+
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    assert "Expression of interest,3," in client.get("/network/reports/funnel.csv").text
+    with tx(engine) as s:
+        net.record_step(s, "kisumu-ken", "expression_of_interest", "2024-06-01")
+    csv = client.get("/network/reports/funnel.csv")
+    assert "expression_of_interest,Expression of interest,4,0.4" in csv.text
+    with tx(engine) as s:
+        from sdgcities.network.models import OnboardingRecord
+
+        s.execute(
+            OnboardingRecord.__table__.delete().where(OnboardingRecord.on == date(2024, 6, 1))
+        )
     csv = client.get("/network/reports/funnel.csv")
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0] == "step,label,cities,share_of_goal_pct"
@@ -121,8 +137,12 @@ def test_report_pages_charts_map_and_downloads(client: TestClient) -> None:
     assert header[:3] == ["indicator", "name", "cities"]
     assert client.get("/network/reports/nope").status_code == 404
     assert client.get("/network/reports/nope.csv").status_code == 404
-    fr = client.get("/network/reports", headers={"Accept-Language": "fr"})
+    fr = client.get("/network/reports?lang=fr")
     assert fr.status_code == 200
+    assert "Réseau Villes ODD : rapports mondiaux" in fr.text
+    assert "Manifestation d'intérêt" in fr.text or "Manifestation d&#39;intérêt" in fr.text
+    es = client.get("/network/reports/coverage?lang=es")
+    assert "Cobertura de los indicadores" in es.text
 
 
 def test_onboarding_pages_and_api(client: TestClient) -> None:

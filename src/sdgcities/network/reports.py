@@ -67,6 +67,21 @@ class Table:
         return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
 
 
+def network_version(session: Session) -> tuple[Any, ...]:
+    """A cheap fingerprint of the records the pipelines read beyond the observations
+    (largest ids and counts; the page cache adds the observations' own data version)."""
+    from sdgcities.capacity.models import MatchDecision
+    from sdgcities.investment.models import InvestmentProject
+    from sdgcities.network.models import OnboardingRecord, UrbanLabCity
+    from sdgcities.store.models import HubCity
+
+    parts: list[Any] = []
+    for model in (OnboardingRecord, UrbanLabCity, HubCity, InvestmentProject, MatchDecision):
+        parts.extend(session.execute(select(func.max(model.id), func.count(model.id))).one())
+    parts.append(session.scalar(select(func.max(HubCity.since))))
+    return tuple(parts)
+
+
 def groups(session: Session, kind: str) -> dict[int, str]:
     """Each city's group of ``kind`` (cities without one are in :data:`UNKNOWN`)."""
     if kind == "sdg_region":

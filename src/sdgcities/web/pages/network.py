@@ -55,16 +55,34 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _tables(env: PageEnv) -> dict[str, reports.Table]:
     return env.cache.get_or_compute(
-        env.session, ("network-reports",), lambda: reports.all_tables(env.session)
+        env.session,
+        ("page", "network-reports", reports.network_version(env.session)),
+        lambda: reports.all_tables(env.session),
     )
 
 
 def _geojson(env: PageEnv) -> dict[str, Any]:
     return env.cache.get_or_compute(
         env.session,
-        ("network-map",),
+        ("page", "network-map", reports.network_version(env.session)),
         lambda: reports.network_cities_geojson(env.session, ob.all_pipelines(env.session)),
     )
+
+
+def _report_body(env: PageEnv, table: reports.Table) -> Markup:
+    """The chart, links and table of a report, rendered once per language and version."""
+    from sdgcities.web import i18n
+
+    lang = getattr(env.request.state, "lang", "en")
+
+    def draw() -> Markup:
+        i18n.set_locale(lang)
+        return render_fragment(
+            "network/_report_body.html", {"table": table, "scene": chart_for(table)}
+        )
+
+    key = ("page", "network-body", table.key, lang, reports.network_version(env.session))
+    return env.cache.get_or_compute(env.session, key, draw)
 
 
 # ----------------------------------------------------------------------------- SVG charts
@@ -279,7 +297,11 @@ def reports_map(env: PageEnv = Depends(page_env)) -> Response:
 def report_csv(key: str = REPORT_KEY, env: PageEnv = Depends(page_env)) -> Response:
     table = _table_or_404(env, key)
     return Response(
-        _table_bytes(table, "csv"),
+        env.cache.get_or_compute(
+            env.session,
+            ("page", "network-file", table.key, "csv", reports.network_version(env.session)),
+            lambda: _table_bytes(table, "csv"),
+        ),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{table.key}.csv"'},
     )
@@ -289,7 +311,11 @@ def report_csv(key: str = REPORT_KEY, env: PageEnv = Depends(page_env)) -> Respo
 def report_xlsx(key: str = REPORT_KEY, env: PageEnv = Depends(page_env)) -> Response:
     table = _table_or_404(env, key)
     return Response(
-        _table_bytes(table, "xlsx"),
+        env.cache.get_or_compute(
+            env.session,
+            ("page", "network-file", table.key, "xlsx", reports.network_version(env.session)),
+            lambda: _table_bytes(table, "xlsx"),
+        ),
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{table.key}.xlsx"'},
     )
@@ -308,7 +334,7 @@ def report_page(key: str = REPORT_KEY, env: PageEnv = Depends(page_env)) -> Resp
     return render(
         env.request,
         "network/report.html",
-        {"table": table, "scene": chart_for(table), "tables": _tables(env)},
+        {"table": table, "body": _report_body(env, table), "tables": _tables(env)},
     )
 
 
