@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sdgcities.errors import SdgCitiesError
@@ -351,6 +351,12 @@ def pull(
     return summary
 
 
+def _table(model: Any) -> Table:
+    """A model's table, for Core executemany inserts (the fast path, no ORM bookkeeping)."""
+    table: Table = model.__table__
+    return table
+
+
 def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
@@ -561,7 +567,7 @@ def _store_page(
     if new_rows:
         # a plain executemany (no RETURNING, the fast path): a stored value finds its remote
         # id in its provenance, a remote value its stored one by (partner, remote id)
-        session.execute(insert(Observation.__table__), new_rows)
+        session.execute(insert(_table(Observation)), new_rows)
         for rid, outcome in new_remote:
             links.append(
                 {
@@ -576,9 +582,9 @@ def _store_page(
             else:
                 summary.corrected += 1
     if conflicts:
-        session.execute(insert(NetworkConflict.__table__), conflicts)
+        session.execute(insert(_table(NetworkConflict)), conflicts)
     if links:
-        session.execute(insert(PartnerValue.__table__), links)
+        session.execute(insert(_table(PartnerValue)), links)
 
 
 def _current(
