@@ -277,3 +277,19 @@ def test_a_wrong_value_type_names_the_item_and_field() -> None:
     body = {"items": [item], "total": 1, "limit": 1, "offset": 0, "next": None}
     with pytest.raises(PullError, match=r"items\[0\]\.value should be number, found 'high'"):
         check_page(body, "p", 0)
+
+
+def test_pull_into_each_backend(pair: tuple[Instance, Instance, str], engine: Engine) -> None:
+    """The hub's store on SQLite and on PostgreSQL: same values, conflict and no-op."""
+    from sdgcities.catalogue.registry import sync_builtin_catalogue
+
+    partner, _hub, token = pair
+    with transaction(engine) as s:
+        sync_builtin_catalogue(s)
+    _publish(engine, [("Kisumu", "KEN", "11.2.1", 2021, 20.0)])
+    first = pull(engine, partner.url, token, page_size=3)
+    assert (first.added, first.conflicts, first.pages) == (4, 1, 2)
+    assert pull(engine, partner.url, token).seen == 0
+    rows = _pulled(engine)
+    assert len(rows) == 5
+    assert next(r for r in rows if r[0] == "kisumu-ken" and r[1] == "11.2.1")[3] == 20.0
