@@ -11,6 +11,8 @@ chart's data is at the chart's URL + ``.csv`` / ``.xlsx``.
 from __future__ import annotations
 
 import io
+import threading
+import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Path
@@ -52,11 +54,39 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # ----------------------------------------------------------------------------- data (cached)
 
+_VERSION_TTL_S = 1.0  # as the page cache's own data version: looked up at most once a second
+_version_memo: dict[str, tuple[float, tuple[Any, ...]]] = {}
+_version_lock = threading.Lock()
+
+
+def _net_version(env: PageEnv) -> tuple[Any, ...]:
+    """:func:`reports.network_version`, read at most once a second per process (and once
+    per request); a write through these pages forgets it at once."""
+    cached = getattr(env.request.state, "network_version", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    now = time.monotonic()
+    with _version_lock:
+        hit = _version_memo.get("v")
+    if hit is not None and now - hit[0] < _VERSION_TTL_S:
+        version = hit[1]
+    else:
+        version = reports.network_version(env.session)
+        with _version_lock:
+            _version_memo["v"] = (now, version)
+    env.request.state.network_version = version
+    return version
+
+
+def _forget_version() -> None:
+    with _version_lock:
+        _version_memo.clear()
+
 
 def _tables(env: PageEnv) -> dict[str, reports.Table]:
     return env.cache.get_or_compute(
         env.session,
-        ("page", "network-reports", reports.network_version(env.session)),
+        ("page", "network-reports", _net_version(env)),
         lambda: reports.all_tables(env.session),
     )
 
@@ -64,7 +94,7 @@ def _tables(env: PageEnv) -> dict[str, reports.Table]:
 def _geojson(env: PageEnv) -> dict[str, Any]:
     return env.cache.get_or_compute(
         env.session,
-        ("page", "network-map", reports.network_version(env.session)),
+        ("page", "network-map", _net_version(env)),
         lambda: reports.network_cities_geojson(env.session, ob.all_pipelines(env.session)),
     )
 
@@ -81,7 +111,7 @@ def _report_body(env: PageEnv, table: reports.Table) -> Markup:
             "network/_report_body.html", {"table": table, "scene": chart_for(table)}
         )
 
-    key = ("page", "network-body", table.key, lang, reports.network_version(env.session))
+    key = ("page", "network-body", table.key, lang, _net_version(env))
     return env.cache.get_or_compute(env.session, key, draw)
 
 
@@ -299,7 +329,7 @@ def report_csv(key: str = REPORT_KEY, env: PageEnv = Depends(page_env)) -> Respo
     return Response(
         env.cache.get_or_compute(
             env.session,
-            ("page", "network-file", table.key, "csv", reports.network_version(env.session)),
+            ("page", "network-file", table.key, "csv", _net_version(env)),
             lambda: _table_bytes(table, "csv"),
         ),
         media_type="text/csv; charset=utf-8",
@@ -313,7 +343,7 @@ def report_xlsx(key: str = REPORT_KEY, env: PageEnv = Depends(page_env)) -> Resp
     return Response(
         env.cache.get_or_compute(
             env.session,
-            ("page", "network-file", table.key, "xlsx", reports.network_version(env.session)),
+            ("page", "network-file", table.key, "xlsx", _net_version(env)),
             lambda: _table_bytes(table, "xlsx"),
         ),
         media_type=XLSX,
@@ -428,6 +458,7 @@ def record_step(
             check_rights=True,
         )
         env.session.commit()
+        _forget_version()
     except PermissionDeniedError:
         env.session.rollback()
         raise
