@@ -154,7 +154,10 @@ def report(
 
 @router.get("/conflicts", summary="Partner values that differ from the hub's (global hub)")
 def conflicts(
-    session: DbSession, _user: HubStaff, limit: Limit = 100, offset: Offset = 0
+    request: Request, session: DbSession, _user: HubStaff, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
     rows, total = federation.list_conflicts(session, limit=limit, offset=offset)
-    return {"items": rows, "total": total, "limit": limit, "offset": offset, "next": None}
+    nxt = None
+    if rows and offset + len(rows) < total:
+        nxt = str(request.url.include_query_params(limit=limit, offset=offset + limit))
+    return {"items": rows, "total": total, "limit": limit, "offset": offset, "next": nxt}
