@@ -95,6 +95,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "learning",
         "UN-Habitat Learn: courses, enrolment, completions, certificates, badges, reports.",
     ),
+    "network": (
+        "network",
+        "The SDG Cities network: onboarding, urban labs, hubs, partner instances.",
+    ),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}

@@ -23,6 +23,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.reporting.models",
     "sdgcities.profiling.models",
     "sdgcities.learning.models",
+    "sdgcities.network.models",
 )
 
 

@@ -23,6 +23,7 @@ from sdgcities.web.api import (
     servicedesk,
 )
 from sdgcities.web.api import profiling as profiling_api
+from sdgcities.web.api import network as network_api
 from sdgcities.web.api import revenue as revenue_api
 from sdgcities.web.errors import ERROR_RESPONSES
 
@@ -40,6 +41,7 @@ for _module in (
     revenue_api,
     profiling_api,
     learning,
+    network_api,
 ):
     router.include_router(_module.router)
 router.include_router(scores.benchmark_router)

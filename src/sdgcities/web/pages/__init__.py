@@ -17,6 +17,7 @@ from sdgcities.web.pages import (
     servicedesk,
 )
 from sdgcities.web.pages import profiling as profiling_pages
+from sdgcities.web.pages import network as network_pages
 from sdgcities.web.pages import revenue as revenue_pages
 
 
@@ -36,6 +37,7 @@ def pages_router() -> APIRouter:
         revenue_pages,
         profiling_pages,
         learning,
+        network_pages,
     ):
         router.include_router(module.router)
     return router
