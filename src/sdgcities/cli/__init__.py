@@ -91,6 +91,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "servicedesk",
         "The one-stop shop: requests answered within guaranteed business-hours targets.",
     ),
+    "certification": (
+        "certification",
+        "SDG Cities certification: stage gates with evidence, reviewed by the city's hub.",
+    ),
+    "vlr": ("vlr", "Write a city's Voluntary Local Review draft as PDF or HTML."),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}
