@@ -40,8 +40,8 @@ def seed(engine: Engine, *, n_indicators: int = 10) -> Seeded:
     from sdgcities.cities.service import create_city
     from sdgcities.investment.models import InvestmentProject, StageGate
     from sdgcities.observations.service import record_value
-    from sdgcities.revenue.models import RevenueDiagnostic
-    from sdgcities.store.models import HexLayer, ImportBatch, Indicator
+    from sdgcities.revenue.models import RevenueDiagnostic, RevenueStream
+    from sdgcities.store.models import HexCell, HexLayer, ImportBatch, Indicator
 
     with transaction(engine) as s:
         sync_builtin_catalogue(s)
@@ -64,9 +64,23 @@ def seed(engine: Engine, *, n_indicators: int = 10) -> Seeded:
                 obs.import_id = batch.id
         record_value(s, city_id=b.id, indicator_code=codes[0], year=2020, value=30.0, source="x")
         layer = HexLayer(city_id=a.id, indicator_code="11.2.1", name="Access to transport")
+        s.add(layer)
+        s.flush()
+        import h3
+
+        centre = h3.latlng_to_cell(-0.0917, 34.768, 8)
+        for k, cell in enumerate(sorted(h3.grid_disk(centre, 3))):
+            s.add(HexCell(layer_id=layer.id, h3=cell, population=100.0, share=(k % 10) / 9))
         layer_b = HexLayer(city_id=b.id, indicator_code="11.2.1", name="B layer")
         rev = RevenueDiagnostic(city_id=a.id, year=2022, currency="KES", is_published=True)
         draft_rev = RevenueDiagnostic(city_id=a.id, year=2023, currency="KES")
+        for d in (rev, draft_rev):
+            d.streams.append(
+                RevenueStream(
+                    position=0, stream="Property rates", estimated=1000, registered=800,
+                    compliant=500, average_bill=100.0, achievable_bill=120.0,
+                )  # fmt: skip
+            )
         s.add_all([layer, layer_b, rev, draft_rev])
         common = dict(
             city_id=a.id, description="", sector="21020", budget=1e6, currency="KES",
