@@ -15,6 +15,8 @@ from sdgcities.web.pages import (
     review,
     servicedesk,
 )
+from sdgcities.web.pages import certification as certification_pages
+from sdgcities.web.pages import reporting as reporting_pages
 from sdgcities.web.pages import revenue as revenue_pages
 
 
@@ -32,6 +34,8 @@ def pages_router() -> APIRouter:
         capacity,
         review,
         revenue_pages,
+        certification_pages,
+        reporting_pages,
     ):
         router.include_router(module.router)
     return router
