@@ -58,9 +58,13 @@ def seed(engine: Engine, *, n_indicators: int = 10) -> Seeded:
         for i, code in enumerate(codes):
             for year in (2015, 2022):
                 obs = record_value(
-                    s, city_id=a.id, indicator_code=code, year=year,
-                    value=10.0 + i + (year - 2015), source="synthetic test source",
-                )  # fmt: skip
+                    s,
+                    city_id=a.id,
+                    indicator_code=code,
+                    year=year,
+                    value=10.0 + i + (year - 2015),
+                    source="synthetic test source",
+                )
                 obs.import_id = batch.id
         record_value(s, city_id=b.id, indicator_code=codes[0], year=2020, value=30.0, source="x")
         layer = HexLayer(city_id=a.id, indicator_code="11.2.1", name="Access to transport")
@@ -77,23 +81,39 @@ def seed(engine: Engine, *, n_indicators: int = 10) -> Seeded:
         for d in (rev, draft_rev):
             d.streams.append(
                 RevenueStream(
-                    position=0, stream="Property rates", estimated=1000, registered=800,
-                    compliant=500, average_bill=100.0, achievable_bill=120.0,
-                )  # fmt: skip
+                    position=0,
+                    stream="Property rates",
+                    estimated=1000,
+                    registered=800,
+                    compliant=500,
+                    average_bill=100.0,
+                    achievable_bill=120.0,
+                )
             )
         s.add_all([layer, layer_b, rev, draft_rev])
         common = dict(
-            city_id=a.id, description="", sector="21020", budget=1e6, currency="KES",
-            end=date(2026, 12, 31), implementing_org="County",
-        )  # fmt: skip
+            city_id=a.id,
+            description="",
+            sector="21020",
+            budget=1e6,
+            currency="KES",
+            end=date(2026, 12, 31),
+            implementing_org="County",
+        )
         proj = InvestmentProject(
-            title="Bus rapid transit corridor", sdg_targets=[codes[0]], start=date(2018, 1, 1),
-            stage="feasibility", **common,
-        )  # fmt: skip
-        early = InvestmentProject(
-            title="Market upgrade", sdg_targets=[], start=date(2023, 1, 1), stage="ideation",
+            title="Bus rapid transit corridor",
+            sdg_targets=[codes[0]],
+            start=date(2018, 1, 1),
+            stage="feasibility",
             **common,
-        )  # fmt: skip
+        )
+        early = InvestmentProject(
+            title="Market upgrade",
+            sdg_targets=[],
+            start=date(2023, 1, 1),
+            stage="ideation",
+            **common,
+        )
         s.add_all([proj, early])
         s.flush()
         s.add(StageGate(project_id=proj.id, stage="feasibility", passed_on=date(2024, 3, 1)))
@@ -103,7 +123,13 @@ def seed(engine: Engine, *, n_indicators: int = 10) -> Seeded:
         eb = create_user(s, email="editor-b@example.org", password=PASSWORD, role="city_editor")
         grant_city(s, eb.id, b.slug)
         create_user(s, email=HUB, password=PASSWORD, role="regional_hub", region="Africa")
-        create_user(s, email="other-hub@example.org", password=PASSWORD, role="regional_hub", region="Africa")
+        create_user(
+            s,
+            email="other-hub@example.org",
+            password=PASSWORD,
+            role="regional_hub",
+            region="Africa",
+        )
         create_user(s, email="global@example.org", password=PASSWORD, role="global_hub")
         hubs.create_hub(s, slug="lake-victoria", name="Lake Victoria hub")
         hubs.add_city(s, "lake-victoria", a.slug)
@@ -113,9 +139,19 @@ def seed(engine: Engine, *, n_indicators: int = 10) -> Seeded:
         hubs.add_member(s, "other", "other-hub@example.org")
         s.flush()
         return Seeded(
-            a.id, b.id, a.slug, b.slug, batch.id, layer.id, layer_b.id, rev.id, draft_rev.id,
-            proj.id, early.id, codes,
-        )  # fmt: skip
+            a.id,
+            b.id,
+            a.slug,
+            b.slug,
+            batch.id,
+            layer.id,
+            layer_b.id,
+            rev.id,
+            draft_rev.id,
+            proj.id,
+            early.id,
+            codes,
+        )
 
 
 def user(session, email: str):  # type: ignore[no-untyped-def]

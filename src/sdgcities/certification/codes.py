@@ -26,18 +26,27 @@ BODY = 19
 _READ = {"O": "0", "I": "1", "L": "1"}
 
 
-def _luhn_sum(symbols: str, *, start_factor: int) -> int:
-    total, factor = 0, start_factor
+def _luhn_sum(symbols: str, alphabet: str, *, start_factor: int) -> int:
+    """Σ of the Luhn addends: from the right, every other symbol's index doubled and its
+    base-N digits added (``a // N + a % N``)."""
+    n, total, factor = len(alphabet), 0, start_factor
     for ch in reversed(symbols):
-        addend = factor * ALPHABET.index(ch)
+        addend = factor * alphabet.index(ch)
         factor = 1 if factor == 2 else 2
-        total += addend // N + addend % N
+        total += addend // n + addend % n
     return total
 
 
-def check_symbol(body: str) -> str:
-    """The Luhn mod 32 check symbol of ``body`` (symbols of :data:`ALPHABET`)."""
-    return ALPHABET[(N - _luhn_sum(body, start_factor=2) % N) % N]
+def check_symbol(body: str, alphabet: str = ALPHABET) -> str:
+    """The Luhn mod N check symbol of ``body``: ``(N − Σ mod N) mod N`` (N = len(alphabet)).
+
+    With the digits as alphabet this is the classic Luhn check digit:
+
+    >>> check_symbol("7992739871", "0123456789")
+    '3'
+    """
+    n = len(alphabet)
+    return alphabet[(n - _luhn_sum(body, alphabet, start_factor=2) % n) % n]
 
 
 def normalise(text: str) -> str:
@@ -51,7 +60,7 @@ def is_valid(text: str) -> bool:
     code = normalise(text)
     if len(code) != BODY + 1 or any(ch not in ALPHABET for ch in code):
         return False
-    return _luhn_sum(code, start_factor=1) % N == 0
+    return _luhn_sum(code, ALPHABET, start_factor=1) % N == 0
 
 
 def format_code(code: str) -> str:

@@ -78,7 +78,9 @@ def _check_duty(session: Session, actor: User | None, action: str, city_id: int)
     if not ok:
         name = actor.email if actor is not None else "an anonymous visitor"
         action_words = action.replace("_", " ")
-        raise PermissionDeniedError(f"{name} may not {action_words} this application; only {who} may")
+        raise PermissionDeniedError(
+            f"{name} may not {action_words} this application; only {who} may"
+        )
 
 
 # --------------------------------------------------------------------------- reading
@@ -400,7 +402,9 @@ def remove_evidence(
 def _incomplete(result: CheckResult, doing: str) -> ValidationError:
     findings = [Finding(e, column="evidence") for e in result.errors]
     findings += [
-        Finding(f"{r.label}: {r.explanation}", column=r.key) for r in result.requirements if not r.met
+        Finding(f"{r.label}: {r.explanation}", column=r.key)
+        for r in result.requirements
+        if not r.met
     ]
     return ValidationError(
         f"cannot {doing}: the stage {result.stage} evidence is not complete", findings
@@ -422,9 +426,15 @@ def submit(
         raise _incomplete(result, "submit")
     what = {"evidence": [[e.kind, e.ref] for e in evidence_of(session, app.id)]}
     return transition(
-        session, app, "submit", actor=actor, city_id=app.city_id, stage=app.stage,
-        comment=comment, what=what,
-    )  # fmt: skip
+        session,
+        app,
+        "submit",
+        actor=actor,
+        city_id=app.city_id,
+        stage=app.stage,
+        comment=comment,
+        what=what,
+    )
 
 
 def review(
@@ -507,9 +517,7 @@ def find_certificate(session: Session, code: str) -> Certificate:
             f"{code[:40]!r} is not a certificate code (20 symbols; its check symbol does not "
             "match — was it mistyped?)"
         )
-    cert = session.scalar(
-        select(Certificate).where(Certificate.code == codes.format_code(code))
-    )
+    cert = session.scalar(select(Certificate).where(Certificate.code == codes.format_code(code)))
     if cert is None:
         raise NotFoundError(f"no certificate has the code {codes.format_code(code)}")
     return cert

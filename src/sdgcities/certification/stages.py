@@ -80,7 +80,9 @@ def parse_stages(data: Any, *, file: str = "stages.yaml") -> tuple[Stage, ...]:
         where = f"stages[{i}]"
         if not isinstance(raw, dict) or raw.get("number") != i:
             findings.append(
-                Finding(f"stage {i} must have number: {i} (stages come in order)", file, None, where)
+                Finding(
+                    f"stage {i} must have number: {i} (stages come in order)", file, None, where
+                )
             )
             continue
         reqs = [_requirement(r, where, findings) for r in raw.get("requirements") or []]
@@ -88,9 +90,10 @@ def parse_stages(data: Any, *, file: str = "stages.yaml") -> tuple[Stage, ...]:
             Stage(i, str(raw.get("key", i)), str(raw.get("name", i)), tuple(r for r in reqs if r))
         )
     if findings:
-        raise ValidationError(f"{file} is not a valid stage list", [
-            Finding(f.message, file, None, f.column, f.value, f.fix) for f in findings
-        ])  # fmt: skip
+        raise ValidationError(
+            f"{file} is not a valid stage list",
+            [Finding(f.message, file, None, f.column, f.value, f.fix) for f in findings],
+        )
     return tuple(out)
 
 

@@ -78,7 +78,9 @@ def _evidence_pairs(items: list[str]) -> list[tuple[str, str]]:
     for item in items:
         kind, sep, ref = item.partition(":")
         if not sep or not kind or not ref:
-            raise typer.BadParameter(f"{item!r}: use KIND:REF, e.g. dataset:12", param_hint="--evidence")
+            raise typer.BadParameter(
+                f"{item!r}: use KIND:REF, e.g. dataset:12", param_hint="--evidence"
+            )
         out.append((kind.strip(), ref.strip()))
     return out
 
@@ -226,7 +228,7 @@ def request_changes_cmd(
 
     Example:
 
-      sdgcities certification request-changes 4 --comment "attach the 2022 import" --as reviewer@hub.org
+      sdgcities certification request-changes 4 --comment "attach the import" --as hub@un.org
     """
     _review(application, "request_changes", comment, as_)
 
@@ -257,7 +259,9 @@ def certificate_cmd(
     code: str = typer.Argument(..., help="Certificate code, e.g. 7KQ2-M9XA-…"),
     out: Path = typer.Option(..., "--out", help="PDF file to write."),
     base_url: str = typer.Option(
-        "", "--base-url", help="The platform's address, for the QR code (e.g. https://sdg.city.org)."
+        "",
+        "--base-url",
+        help="The platform's address, for the QR code (e.g. https://sdg.city.org).",
     ),
 ) -> None:
     """Write a certificate as PDF, with a QR code to its public verification page.
@@ -270,7 +274,9 @@ def certificate_cmd(
     from sdgcities.store.db import transaction
 
     if out.suffix.lower() != ".pdf":
-        raise typer.BadParameter("the certificate is a PDF: end the name in .pdf", param_hint="--out")
+        raise typer.BadParameter(
+            "the certificate is a PDF: end the name in .pdf", param_hint="--out"
+        )
     with transaction(engine()) as s:
         pdf = certificate_pdf(s, code, base_url=base_url)
     tmp = out.with_name(out.name + ".part")
@@ -321,7 +327,7 @@ def revoke_cmd(
 
     Example:
 
-      sdgcities certification revoke 7KQ2-M9XA-4TRB-Q0ZD-HX3C --reason "issued in error" --as admin@un.org
+      sdgcities certification revoke 7KQ2-M9XA-4TRB-Q0ZD-HX3C --reason "in error" --as admin@un.org
     """
     from sdgcities.certification.service import revoke
     from sdgcities.store.db import transaction

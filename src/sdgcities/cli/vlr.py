@@ -33,7 +33,9 @@ def vlr_cmd(
     if out.suffix.lower() not in (".pdf", ".html", ".htm"):
         raise typer.BadParameter("the file must end in .pdf or .html", param_hint="--out")
     if include_drafts and not as_:
-        raise typer.BadParameter("say who asks for drafts, e.g. --as lab@city.org", param_hint="--as")
+        raise typer.BadParameter(
+            "say who asks for drafts, e.g. --as lab@city.org", param_hint="--as"
+        )
     from sdgcities.cli._common import progress
     from sdgcities.cli.review import actor
     from sdgcities.reporting.vlr import write

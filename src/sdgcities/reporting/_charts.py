@@ -45,8 +45,12 @@ def time_series_svg(
     def y(value: float) -> float:
         return top + (1 - (value - v0) / (v1 - v0)) * (height - top - bottom)
 
-    path = " ".join(f"{'M' if i == 0 else 'L'}{x(a):.1f},{y(b):.1f}" for i, (a, b) in enumerate(pts))
-    dots = "".join(f'<circle cx="{x(a):.1f}" cy="{y(b):.1f}" r="2.5" fill="{BLUE}"/>' for a, b in pts)
+    path = " ".join(
+        f"{'M' if i == 0 else 'L'}{x(a):.1f},{y(b):.1f}" for i, (a, b) in enumerate(pts)
+    )
+    dots = "".join(
+        f'<circle cx="{x(a):.1f}" cy="{y(b):.1f}" r="2.5" fill="{BLUE}"/>' for a, b in pts
+    )
     step = max(1, math.ceil(span_y / 5))
     ticks = "".join(
         f'<line x1="{x(t):.1f}" y1="{height - bottom}" x2="{x(t):.1f}" y2="{height - bottom + 4}" '

@@ -209,9 +209,7 @@ def _progress(rows: list[ValueRow]) -> list[GoalSection]:
     return [goals[g] for g in sorted(goals, key=_goal_key)]
 
 
-def _assessment(
-    session: Session, city: City, include_drafts: bool
-) -> tuple[list[str], str]:
+def _assessment(session: Session, city: City, include_drafts: bool) -> tuple[list[str], str]:
     """Highlights (the greatest challenges, in words) and the goal-score bars."""
     from sdgcities.assessment.challenges import challenge_summary
     from sdgcities.assessment.scores import city_scores
@@ -359,9 +357,14 @@ def save_block(
         who = user.email if user is not None else "an anonymous visitor"
         raise PermissionDeniedError(f"{who} may not edit {target.name}'s VLR; its editors may")
     narrative.save_block(
-        session, DOCUMENT, target.slug, key, text, allowed=BLOCKS,
+        session,
+        DOCUMENT,
+        target.slug,
+        key,
+        text,
+        allowed=BLOCKS,
         user=user.email if user is not None else "",
-    )  # fmt: skip
+    )
 
 
 def render_html(draft: VlrDraft, *, for_pdf: bool = False) -> str:
@@ -391,9 +394,7 @@ def write(
     if suffix not in (".pdf", ".html", ".htm"):
         from sdgcities.errors import ValidationError
 
-        raise ValidationError(
-            f"cannot write a VLR to {out.name}", []
-        )
+        raise ValidationError(f"cannot write a VLR to {out.name}", [])
     draft = build(session, city, user=user, include_drafts=include_drafts)
     data = render_pdf(draft) if suffix == ".pdf" else render_html(draft).encode("utf-8")
     tmp = out.with_name(out.name + ".part")

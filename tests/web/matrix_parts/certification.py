@@ -38,9 +38,7 @@ ROUTES: dict[str, list[Case]] = {
     ],
     "/cities/{slug}/vlr/draft.pdf": [case("/cities/{a_slug}/vlr/draft.pdf", A_STAFF_LOGIN)],
     "/api/v1/certification/stages": [case("/api/v1/certification/stages", PUBLIC)],
-    "/api/v1/certification/cities/{city}": [
-        case("/api/v1/certification/cities/{a_slug}", PUBLIC)
-    ],
+    "/api/v1/certification/cities/{city}": [case("/api/v1/certification/cities/{a_slug}", PUBLIC)],
     "/api/v1/certification/cities/{city}/check": [
         case("/api/v1/certification/cities/{a_slug}/check?stage=1", A_STAFF_LOGIN)
     ],

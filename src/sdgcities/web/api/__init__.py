@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from sdgcities.web.api import certification as certification_api
 from sdgcities.web.api import (
     cities,
     exports,
@@ -21,7 +22,6 @@ from sdgcities.web.api import (
     scores,
     servicedesk,
 )
-from sdgcities.web.api import certification as certification_api
 from sdgcities.web.api import revenue as revenue_api
 from sdgcities.web.errors import ERROR_RESPONSES
 

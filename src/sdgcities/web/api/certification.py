@@ -90,8 +90,14 @@ def stages() -> list[dict[str, Any]]:
             "key": s.key,
             "name": s.name,
             "requirements": [
-                {"key": r.key, "label": r.label, "check": r.check, "evidence": r.evidence,
-                 "min": r.min, **r.options}  # fmt: skip
+                {
+                    "key": r.key,
+                    "label": r.label,
+                    "check": r.check,
+                    "evidence": r.evidence,
+                    "min": r.min,
+                    **r.options,
+                }
                 for r in s.requirements
             ],
         }
@@ -133,9 +139,11 @@ def city_check(
 
 
 @router.post(
-    "/applications", status_code=201, summary="Open a stage application",
+    "/applications",
+    status_code=201,
+    summary="Open a stage application",
     dependencies=[CsrfChecked],
-)  # fmt: skip
+)
 def apply(body: ApplyIn, session: DbSession, user: LoggedIn) -> dict[str, Any]:
     app = service.open_application(session, body.city, body.stage, actor=user)
     return _app_out(session, app.id, user)
@@ -147,9 +155,11 @@ def get_application(application_id: AppId, session: DbSession, user: LoggedIn) -
 
 
 @router.post(
-    "/applications/{application_id}/evidence", status_code=201, summary="Attach evidence",
+    "/applications/{application_id}/evidence",
+    status_code=201,
+    summary="Attach evidence",
     dependencies=[CsrfChecked],
-)  # fmt: skip
+)
 def add_evidence(
     application_id: AppId, body: EvidenceIn, session: DbSession, user: LoggedIn
 ) -> dict[str, Any]:
@@ -158,18 +168,20 @@ def add_evidence(
 
 
 @router.post(
-    "/applications/{application_id}/submit", summary="Submit for review",
+    "/applications/{application_id}/submit",
+    summary="Submit for review",
     dependencies=[CsrfChecked],
-)  # fmt: skip
+)
 def submit(application_id: AppId, session: DbSession, user: LoggedIn) -> dict[str, Any]:
     service.submit(session, application_id, actor=user)
     return _app_out(session, application_id, user)
 
 
 @router.post(
-    "/applications/{application_id}/review", summary="Approve, decline or request changes",
+    "/applications/{application_id}/review",
+    summary="Approve, decline or request changes",
     dependencies=[CsrfChecked],
-)  # fmt: skip
+)
 def review(
     application_id: AppId, body: ReviewIn, session: DbSession, user: LoggedIn
 ) -> dict[str, Any]:

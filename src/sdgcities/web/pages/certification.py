@@ -303,7 +303,9 @@ def certificate_pdf(code: str = Path(max_length=64), env: PageEnv = Depends(page
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="sdg-cities-certificate-{name}.pdf"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="sdg-cities-certificate-{name}.pdf"'
+        },
     )
 
 
