@@ -41,15 +41,19 @@ def test_check_submit_approve_certificate_verify(
         ["certification", "submit", sd.slug_a, "--stage", "1", "-e", f"dataset:{sd.import_id}",
          "--as", EDITOR],
     )  # fmt: skip
-    assert res.exit_code == 1 and "not complete" in res.output and "Traceback" not in res.output
+    assert res.exit_code == 1
+    assert "not complete" in res.output
+    assert "Traceback" not in res.output
     args = ["certification", "submit", sd.slug_a, "--stage", "1", "-e", f"dataset:{sd.import_id}",
             "-e", f"hex_layer:{sd.layer_id}", "-e", "approved_plan:7", "--as", EDITOR]  # fmt: skip
     assert "application #1" in _ok(args)
     assert "kisumu-ken" in _ok(["certification", "queue", "--as", HUB])
     res = runner.invoke(app, ["certification", "decline", "1", "--as", HUB])
-    assert res.exit_code == 1 and "comment is empty" in res.output
+    assert res.exit_code == 1
+    assert "comment is empty" in res.output
     res = runner.invoke(app, ["certification", "approve", "1", "--as", "editor-b@example.org"])
-    assert res.exit_code == 1 and "no certification application 1" in res.output
+    assert res.exit_code == 1
+    assert "no certification application 1" in res.output
     out = _ok(["certification", "approve", "1", "--as", HUB])
     code = out.split("certificate ")[1].split()[0]
     pdf = tmp_path / "c.pdf"
@@ -57,19 +61,24 @@ def test_check_submit_approve_certificate_verify(
     from sdgcities.documents import pdf_text
 
     text = pdf_text(pdf.read_bytes())
-    assert "Kisumu" in text and code in text and "never ranks cities" in text
+    assert "Kisumu" in text
+    assert code in text
+    assert "never ranks cities" in text
     assert "valid" in _ok(["certification", "verify", code])
     _ok(["certification", "revoke", code, "--reason", "issued in error", "--as", ADMIN])
     assert json.loads(_ok(["certification", "verify", code, "--json"]))["status"] == "revoked"
     out = _ok(["certification", "show", "1", "--as", HUB])
-    assert "revoke_certificate" in out and "issue_certificate" in out
+    assert "revoke_certificate" in out
+    assert "issue_certificate" in out
 
 
 def test_bad_input_is_a_clear_error(cli_store: Seeded, tmp_path: Path) -> None:
     res = runner.invoke(app, ["certification", "verify", "0000-0000-0000-0000-0001"])
-    assert res.exit_code == 1 and "not a certificate code" in res.output
+    assert res.exit_code == 1
+    assert "not a certificate code" in res.output
     res = runner.invoke(app, ["certification", "verify", "0000-0000-0000-0000-001Y"])
-    assert res.exit_code == 1 and "no certificate has the code" in res.output
+    assert res.exit_code == 1
+    assert "no certificate has the code" in res.output
     res = runner.invoke(
         app,
         [
@@ -80,7 +89,8 @@ def test_bad_input_is_a_clear_error(cli_store: Seeded, tmp_path: Path) -> None:
             str(tmp_path / "x.pdf"),
         ],
     )
-    assert res.exit_code == 1 and not (tmp_path / "x.pdf").exists()
+    assert res.exit_code == 1
+    assert not (tmp_path / "x.pdf").exists()
     res = runner.invoke(
         app, ["certification", "submit", "kisumu-ken", "--stage", "1", "-e", "nocolon"]
     )
@@ -91,5 +101,6 @@ def test_bad_input_is_a_clear_error(cli_store: Seeded, tmp_path: Path) -> None:
         app, ["certification", "submit", "kisumu-ken", "--stage", "1", "-e", "hex_layer:99999",
               "--as", EDITOR],
     )  # fmt: skip
-    assert res.exit_code == 1 and "no hex_layer record" in res.output
+    assert res.exit_code == 1
+    assert "no hex_layer record" in res.output
     assert "Traceback" not in res.output

@@ -26,7 +26,8 @@ def test_new_codes_are_valid_unique_and_forgiving() -> None:
     assert len(made) == 200
     for code in made:
         assert codes.is_valid(code)
-        assert len(code) == 24 and code.count("-") == 4
+        assert len(code) == 24
+        assert code.count("-") == 4
         assert codes.is_valid(code.lower().replace("-", " "))
 
 

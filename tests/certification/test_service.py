@@ -44,7 +44,8 @@ def test_completeness_hand_case_stage1(engine: Engine, seeded: Seeded, plan_kind
     assert by_key["baseline_indicators"].met
     assert by_key["baseline_indicators"].explanation.startswith("10 indicator(s)")
     assert by_key["baseline_year"].explanation == "baseline year 2015"
-    assert not by_key["datasets"].met and not result.complete
+    assert not by_key["datasets"].met
+    assert not result.complete
     app_id = _stage1(engine, seeded)
     assert all(_met(engine, app_id).values())
 
@@ -66,11 +67,12 @@ def test_plan_without_resolver_is_reported_not_crashing(engine: Engine, seeded: 
         assert app is not None
         result = service.check_application(s, app)
     plan = next(r for r in result.requirements if r.key == "strategic_plan")
-    assert not plan.met and "no resolver registered yet" in plan.explanation
+    assert not plan.met
+    assert "no resolver registered yet" in plan.explanation
     assert not result.errors  # not a deleted record: just not checkable yet
     with transaction(engine) as s, pytest.raises(ValidationError) as err:
         service.submit(s, app_id, actor=user(s, EDITOR))
-    assert any("strategic_plan" == f.column for f in err.value.findings)
+    assert any(f.column == "strategic_plan" for f in err.value.findings)
 
 
 def test_full_workflow_and_audit_trail(engine: Engine, seeded: Seeded, plan_kind: None) -> None:
@@ -83,7 +85,8 @@ def test_full_workflow_and_audit_trail(engine: Engine, seeded: Seeded, plan_kind
         app = service.review(s, app_id, "approve", actor=user(s, HUB))
         assert app.state == "approved"
         cert = service.certificate_of(s, app_id)
-        assert cert is not None and cert.stage == 1
+        assert cert is not None
+        assert cert.stage == 1
         actions = [e.action for e in service.history(s, app_id)]
         assert service.stages_reached(s, seeded.a) == [1]
     assert actions == [
@@ -165,7 +168,8 @@ def test_stage3_and_4_rules(engine: Engine, seeded: Seeded, plan_kind: None) -> 
         )
         result = service.check_application(s, app3)
         item = result.requirements[0].items[0]
-        assert not item.counts and "ideation; feasibility or later" in item.problem
+        assert not item.counts
+        assert "ideation; feasibility or later" in item.problem
         service.add_evidence(s, app3.id, "investment_project", str(seeded.project_id), actor=ed)
         assert service.check_application(s, app3).complete
     # stage 4: project started 2018; the indicator has published values 2015 and 2022
@@ -256,5 +260,6 @@ def test_verify_revoke_and_unknown_codes(engine: Engine, seeded: Seeded, plan_ki
         service.revoke(s, code, actor=user(s, ADMIN), reason="issued in error")
     with transaction(engine) as s:
         v = service.verify(s, code)
-        assert v.status == "revoked" and v.revoked_reason == "issued in error"
+        assert v.status == "revoked"
+        assert v.revoked_reason == "issued in error"
         assert service.stages_reached(s, seeded.a) == []

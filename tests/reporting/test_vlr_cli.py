@@ -42,11 +42,13 @@ def test_vlr_usage_errors(cli_store: Seeded, tmp_path: Path) -> None:
         res = runner.invoke(app, args)
         assert res.exit_code == 2, res.output
     res = runner.invoke(app, ["vlr", "atlantis", "--out", str(tmp_path / "d.pdf")])
-    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.exit_code == 1
+    assert "Traceback" not in res.output
     res = runner.invoke(
         app,
         ["vlr", cli_store.slug_a, "--out", str(tmp_path / "d.pdf"), "--include-drafts", "--as",
          "editor-b@example.org"],
     )  # fmt: skip
-    assert res.exit_code == 1 and "may not include" in res.output
+    assert res.exit_code == 1
+    assert "may not include" in res.output
     assert not (tmp_path / "d.pdf").exists()

@@ -48,29 +48,28 @@ def time_series_svg(
     path = " ".join(
         f"{'M' if i == 0 else 'L'}{x(a):.1f},{y(b):.1f}" for i, (a, b) in enumerate(pts)
     )
-    dots = "".join(
-        f'<circle cx="{x(a):.1f}" cy="{y(b):.1f}" r="2.5" fill="{BLUE}"/>' for a, b in pts
-    )
     step = max(1, math.ceil(span_y / 5))
-    ticks = "".join(
-        f'<line x1="{x(t):.1f}" y1="{height - bottom}" x2="{x(t):.1f}" y2="{height - bottom + 4}" '
-        f'stroke="#333"/><text x="{x(t):.1f}" y="{height - 6}" font-size="9" '
-        f'text-anchor="middle">{t}</text>'
-        for t in range(y0, y1 + 1, step)
+    tick_years = range(y0, y1 + 1, step)
+    base = height - bottom
+    ticks = "".join(f"M{x(t):.1f},{base}v4" for t in tick_years)
+    # ticks every ``step`` years; labels on the first and last year only (fewer text runs
+    # to lay out: a VLR may carry hundreds of these charts)
+    ends = (y0,) if y0 == y1 else (y0, y1)
+    labels = "".join(
+        f'<text x="{x(t):.1f}" y="{height - 6}" text-anchor="middle">{t}</text>' for t in ends
     )
     label = escape(f"{title}: {_fmt(values[0])} in {years[0]}, {_fmt(values[-1])} in {years[-1]}")
     u = escape(unit)
     return (
         f'<svg class="chart chart-series" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg"><title>{label}</title>'
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" '
-        f'stroke="#333"/><line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" '
-        f'stroke="#333"/>{ticks}'
-        f'<text x="{left - 4}" y="{top + 4}" font-size="9" text-anchor="end">{_fmt(v1)}</text>'
-        f'<text x="{left - 4}" y="{height - bottom}" font-size="9" text-anchor="end">'
-        f"{_fmt(v0)}</text>"
-        f'<text x="{left + 4}" y="{top - 4}" font-size="9" fill="#555">{u}</text>'
-        f'<path d="{path}" fill="none" stroke="{BLUE}" stroke-width="2"/>{dots}</svg>'
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" font-size="9">'
+        f"<title>{label}</title>"
+        f'<path d="M{left},{top}V{base}H{width - right}{ticks}" fill="none" stroke="#333"/>'
+        f"{labels}"
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{_fmt(v1)}</text>'
+        f'<text x="{left - 4}" y="{base}" text-anchor="end">{_fmt(v0)}</text>'
+        f'<text x="{left + 4}" y="{top - 4}" fill="#555">{u}</text>'
+        f'<path d="{path}" fill="none" stroke="{BLUE}" stroke-width="2"/></svg>'
     )
 
 

@@ -98,6 +98,27 @@ class ValueRow:
     source: str
     provenance: str
     published: bool
+    source_row: int | None = None
+
+
+@dataclass
+class AnnexRow:
+    """One indicator (and breakdown) of the statistical annex: its values by year, with
+    their unit, sources and provenance (``*`` marks a value not yet published)."""
+
+    code: str
+    name: str
+    disaggregation: str
+    unit: str
+    values: dict[int, str]
+    sources: str
+    provenance: str
+
+    @property
+    def values_text(self) -> str:
+        """``2015: 12.5; 2016: 13 *; …`` (one cell: a long annex lays out several times
+        faster than with a column per year)."""
+        return "; ".join(f"{y}: {v}" for y, v in sorted(self.values.items()))
 
 
 @dataclass
@@ -132,7 +153,7 @@ class VlrDraft:
     revenue: list[dict[str, Any]]
     projects: list[dict[str, Any]]
     sections: dict[str, str | None]
-    annex: list[ValueRow]
+    annex: list[AnnexRow]
     block_titles: dict[str, str] = field(default_factory=lambda: dict(BLOCK_TITLES))
     attribution: str = ATTRIBUTION
 
@@ -145,11 +166,49 @@ def _provenance(obs: Observation) -> str:
     if prov.get("run_id") is not None:
         parts.append(f"spatial run #{prov['run_id']}")
     if obs.import_id is not None:
-        parts.append(
-            f"import #{obs.import_id}" + (f", row {obs.source_row}" if obs.source_row else "")
-        )
+        parts.append(f"import #{obs.import_id}")
     parts.append(f"version {obs.version}")
     return "; ".join(parts)
+
+
+def _span(numbers: list[int]) -> str:
+    """``"2"``, ``"2–11"`` or ``"2, 5–7"`` for sorted row numbers."""
+    out: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}\u2013{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
+
+def _annex(rows: list[ValueRow]) -> list[AnnexRow]:
+    """The annex: one row per indicator and breakdown, its values by year."""
+    groups: dict[tuple[str, str], list[ValueRow]] = {}
+    for r in rows:
+        groups.setdefault((r.code, r.disaggregation), []).append(r)
+    out = []
+    for (code, disagg), vals in groups.items():
+        provenance = sorted({v.provenance for v in vals})
+        source_rows = sorted({v.source_row for v in vals if v.source_row})
+        prov = "; ".join(provenance)
+        if source_rows:
+            prov += f" (rows {_span(source_rows)})"
+        out.append(
+            AnnexRow(
+                code=code,
+                name=vals[0].name,
+                disaggregation=disagg,
+                unit=vals[0].unit,
+                values={v.year: f"{v.value:.4g}" + ("" if v.published else " *") for v in vals},
+                sources="; ".join(sorted({v.source for v in vals if v.source})) or "\u2014",
+                provenance=prov,
+            )
+        )
+    return out
 
 
 def _target_of(ind: Indicator) -> str:
@@ -181,6 +240,7 @@ def _values(session: Session, city: City, include_drafts: bool) -> list[ValueRow
             source=obs.source or "",
             provenance=_provenance(obs),
             published=bool(obs.is_public),
+            source_row=obs.source_row,
         )
         for obs, ind in rows
     ]
@@ -341,7 +401,7 @@ def build(
         revenue=_revenue(session, target, include_drafts),
         projects=_projects(session, target),
         sections=sections,
-        annex=rows,
+        annex=_annex(rows),
     )
 
 
