@@ -90,6 +90,14 @@ def _int_ref(ref: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 18 else None
 
 
+def _of_city(
+    session: Session, column: Any, city_column: Any, city_id: int, resolver: Resolver
+) -> list[EvidenceRecord]:
+    """Every record of the city (``column`` its id) described by ``resolver``."""
+    ids = session.scalars(select(column).where(city_column == city_id).order_by(column)).all()
+    return [r for r in (resolver(session, str(i)) for i in ids) if r is not None]
+
+
 def _slug(session: Session, city_id: int | None) -> str:
     city = session.get(City, city_id) if city_id is not None else None
     return city.slug if city is not None else ""
@@ -184,10 +192,7 @@ def _hex_layer(session: Session, ref: str) -> EvidenceRecord | None:
 
 
 def _hex_candidates(session: Session, city_id: int) -> list[EvidenceRecord]:
-    ids = session.scalars(
-        select(HexLayer.id).where(HexLayer.city_id == city_id).order_by(HexLayer.id)
-    ).all()
-    return [r for r in (_hex_layer(session, str(i)) for i in ids) if r is not None]
+    return _of_city(session, HexLayer.id, HexLayer.city_id, city_id, _hex_layer)
 
 
 def _revenue(session: Session, ref: str) -> EvidenceRecord | None:
@@ -212,12 +217,9 @@ def _revenue(session: Session, ref: str) -> EvidenceRecord | None:
 
 
 def _revenue_candidates(session: Session, city_id: int) -> list[EvidenceRecord]:
-    from sdgcities.revenue.models import RevenueDiagnostic
+    from sdgcities.revenue.models import RevenueDiagnostic as D
 
-    ids = session.scalars(
-        select(RevenueDiagnostic.id).where(RevenueDiagnostic.city_id == city_id)
-    ).all()
-    return [r for r in (_revenue(session, str(i)) for i in ids) if r is not None]
+    return _of_city(session, D.id, D.city_id, city_id, _revenue)
 
 
 def _project(session: Session, ref: str) -> EvidenceRecord | None:
@@ -246,12 +248,9 @@ def _project(session: Session, ref: str) -> EvidenceRecord | None:
 
 
 def _project_candidates(session: Session, city_id: int) -> list[EvidenceRecord]:
-    from sdgcities.investment.models import InvestmentProject
+    from sdgcities.investment.models import InvestmentProject as P
 
-    ids = session.scalars(
-        select(InvestmentProject.id).where(InvestmentProject.city_id == city_id)
-    ).all()
-    return [r for r in (_project(session, str(i)) for i in ids) if r is not None]
+    return _of_city(session, P.id, P.city_id, city_id, _project)
 
 
 def _before_after(session: Session, ref: str) -> EvidenceRecord | None:
