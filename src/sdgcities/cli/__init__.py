@@ -99,6 +99,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "network",
         "The SDG Cities network: onboarding, urban labs, hubs, partner instances.",
     ),
+    "certification": (
+        "certification",
+        "SDG Cities certification: stage gates with evidence, reviewed by the city's hub.",
+    ),
+    "vlr": ("vlr", "Write a city's Voluntary Local Review draft as PDF or HTML."),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}

@@ -24,6 +24,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.profiling.models",
     "sdgcities.learning.models",
     "sdgcities.network.models",
+    "sdgcities.certification.models",
 )
 
 

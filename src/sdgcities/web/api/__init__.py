@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from sdgcities.web.api import certification as certification_api
 from sdgcities.web.api import (
     cities,
     exports,
@@ -42,6 +43,7 @@ for _module in (
     profiling_api,
     learning,
     network_api,
+    certification_api,
 ):
     router.include_router(_module.router)
 router.include_router(scores.benchmark_router)

@@ -18,6 +18,8 @@ from sdgcities.web.pages import (
 )
 from sdgcities.web.pages import profiling as profiling_pages
 from sdgcities.web.pages import network as network_pages
+from sdgcities.web.pages import certification as certification_pages
+from sdgcities.web.pages import reporting as reporting_pages
 from sdgcities.web.pages import revenue as revenue_pages
 
 
@@ -38,6 +40,8 @@ def pages_router() -> APIRouter:
         profiling_pages,
         learning,
         network_pages,
+        certification_pages,
+        reporting_pages,
     ):
         router.include_router(module.router)
     return router
