@@ -43,6 +43,10 @@ DECISIONS = ("shortlist", "reject")
 KINDS = ("investor", "window")
 
 
+def _pairs(rows: Any) -> dict[Any, Any]:
+    return {a: b for a, b in rows}
+
+
 def _who(user: Any) -> str:
     return "cli" if user is CLI else str(user.email)
 
@@ -158,7 +162,7 @@ def run_match(
     frame = match(projects, cps, weights=weights, fx=fx, today=today, top=top)
     if frame.empty:
         return frame.assign(project="", counterpart="", city="")
-    titles = dict(
+    titles = _pairs(
         session.execute(
             select(InvestmentProject.id, InvestmentProject.title).where(
                 InvestmentProject.id.in_([p.id for p in projects])
@@ -167,7 +171,7 @@ def run_match(
         .tuples()
         .all()
     )
-    cities = dict(
+    cities = _pairs(
         session.execute(
             select(InvestmentProject.id, City.slug)
             .join(City, City.id == InvestmentProject.city_id)
@@ -176,8 +180,8 @@ def run_match(
         .tuples()
         .all()
     )
-    inv = dict(session.execute(select(Investor.id, Investor.name)).tuples().all())
-    win = dict(session.execute(select(InvestmentWindow.id, InvestmentWindow.name)).tuples().all())
+    inv = _pairs(session.execute(select(Investor.id, Investor.name)))
+    win = _pairs(session.execute(select(InvestmentWindow.id, InvestmentWindow.name)))
     frame["project"] = frame["project_id"].map(titles)
     frame["city"] = frame["project_id"].map(cities)
     frame["counterpart"] = [
@@ -370,8 +374,8 @@ def list_introductions(session: Session, user: Any) -> list[dict[str, Any]]:
             q = q.where(Introduction.investor_id.in_(own), access.consented())
         else:
             q = q.where(_scope(session, user))
-    inv = dict(session.execute(select(Investor.id, Investor.name)).tuples().all())
-    win = dict(session.execute(select(InvestmentWindow.id, InvestmentWindow.name)).tuples().all())
+    inv = _pairs(session.execute(select(Investor.id, Investor.name)))
+    win = _pairs(session.execute(select(InvestmentWindow.id, InvestmentWindow.name)))
     out = []
     for intro, p, c in session.execute(q.order_by(Introduction.id)).all():
         kind = "investor" if intro.investor_id is not None else "window"

@@ -295,7 +295,7 @@ def _upsert(session: Session, model: Any, items: Sequence[Any], keys: Sequence[s
         if found is None:
             session.add(item)
             continue
-        for col in model.__table__.columns:
+        for col in [c.key for c in model.__table__.columns]:
             if col not in ("id", "created_at", "user_id"):
                 setattr(found, col, getattr(item, col))
     session.flush()
