@@ -39,7 +39,10 @@ INVESTORS = (
     "Test urban fund,11.2,Sub-Saharan Africa,1000000,50000000,USD,concessional loan,"
     "ideation;pre-feasibility,concessional,yes\n"
 )
-WINDOWS = "name,institution,countries,amount,currency,deadline\nTest window,Test bank,KEN,1e8,USD,2099-01-01\n"
+WINDOWS = (
+    "name,institution,countries,amount,currency,deadline\n"
+    "Test window,Test bank,KEN,1e8,USD,2099-01-01\n"
+)
 
 
 def _user(engine: Engine, email: str) -> User:
@@ -84,31 +87,59 @@ def test_tranches_must_sum_to_the_budget(world: Engine) -> None:
         p = s.get(InvestmentProject, pid)
         assert p is not None
         with pytest.raises(ValidationError) as err:
-            svc.set_tranches(s, p, [svc.TrancheInput("grant", 5e6, "USD"),
-                                    svc.TrancheInput("equity", 19_999_999.98, "USD")], svc.CLI)  # fmt: skip
+            svc.set_tranches(
+                s,
+                p,
+                [
+                    svc.TrancheInput("grant", 5e6, "USD"),
+                    svc.TrancheInput("equity", 19_999_999.98, "USD"),
+                ],
+                svc.CLI,
+            )
         (f,) = err.value.findings
         text = str(f)
-        assert f"project {pid}" in text and "24,999,999.98" in text
-        assert "25,000,000.00" in text and "-0.02" in text
+        assert f"project {pid}" in text
+        assert "24,999,999.98" in text
+        assert "25,000,000.00" in text
+        assert "-0.02" in text
         # within one cent: accepted
-        svc.set_tranches(s, p, [svc.TrancheInput("grant", 5e6, "USD"),
-                                svc.TrancheInput("equity", 19_999_999.995, "USD")], svc.CLI)  # fmt: skip
+        svc.set_tranches(
+            s,
+            p,
+            [
+                svc.TrancheInput("grant", 5e6, "USD"),
+                svc.TrancheInput("equity", 19_999_999.995, "USD"),
+            ],
+            svc.CLI,
+        )
     with transaction(world) as s:
         p = s.get(InvestmentProject, pid)
         assert p is not None
         # mixed currencies need a dated, sourced rate; nothing half-saved on failure
         with pytest.raises(ValidationError, match="needs an exchange rate"):
-            svc.set_tranches(s, p, [svc.TrancheInput("grant", 5e6, "USD"),
-                                    svc.TrancheInput("equity", 1e9, "KES")], svc.CLI)  # fmt: skip
+            svc.set_tranches(
+                s,
+                p,
+                [svc.TrancheInput("grant", 5e6, "USD"), svc.TrancheInput("equity", 1e9, "KES")],
+                svc.CLI,
+            )
     with transaction(world) as s:
         assert s.scalar(select(func.count()).select_from(FinancingTranche)) == 2
         p = s.get(InvestmentProject, pid)
         assert p is not None
-        svc.set_tranches(s, p, [
-            svc.TrancheInput("grant", 5e6, "USD"),
-            svc.TrancheInput("equity", 2_000_000_000, "KES", 0.01, date(2026, 11, 30), "test rate"),
-        ], svc.CLI)  # fmt: skip
-        assert p.tranches[1].fx is not None and p.tranches[1].fx.rate == 0.01
+        svc.set_tranches(
+            s,
+            p,
+            [
+                svc.TrancheInput("grant", 5e6, "USD"),
+                svc.TrancheInput(
+                    "equity", 2_000_000_000, "KES", 0.01, date(2026, 11, 30), "test rate"
+                ),
+            ],
+            svc.CLI,
+        )
+        assert p.tranches[1].fx is not None
+        assert p.tranches[1].fx.rate == 0.01
 
 
 def test_readiness_score_and_gating(world: Engine) -> None:
@@ -118,12 +149,19 @@ def test_readiness_score_and_gating(world: Engine) -> None:
     with transaction(world) as s:
         p = svc.get_project(s, pid, svc.CLI)
         svc.set_readiness(s, p, "sdg_rationale", "done", svc.CLI, evidence_text="note of 2026-10")
-        svc.set_readiness(s, p, "political_endorsement", "not applicable", svc.CLI,
-                          reason="a technical agency's own budget")  # fmt: skip
+        svc.set_readiness(
+            s,
+            p,
+            "political_endorsement",
+            "not applicable",
+            svc.CLI,
+            reason="a technical agency's own budget",
+        )
         r = svc.readiness_of(s, p)
         assert r["by_stage"]["ideation"] == 0.5
         assert r["overall"] == 0.5
-        assert r["ready_for"]["ideation"] and not r["ready_for"]["pre-feasibility"]
+        assert r["ready_for"]["ideation"]
+        assert not r["ready_for"]["pre-feasibility"]
         with pytest.raises(ValidationError, match="not ready for pre-feasibility"):
             svc.move_stage(s, p, "pre-feasibility", date(2026, 12, 1), editor)
         with pytest.raises(ValidationError) as err:
@@ -131,8 +169,9 @@ def test_readiness_score_and_gating(world: Engine) -> None:
         assert err.value.findings[0].column == "evidence_text"
         with pytest.raises(ValidationError):
             svc.set_readiness(s, p, "land_tenure", "not applicable", svc.CLI)
-        svc.set_readiness(s, p, "project_concept", "done", svc.CLI,
-                          evidence_url="https://example.org/concept.pdf")  # fmt: skip
+        svc.set_readiness(
+            s, p, "project_concept", "done", svc.CLI, evidence_url="https://example.org/concept.pdf"
+        )
     with transaction(world) as s:
         p = svc.get_project(s, pid, svc.CLI)
         editor = s.scalar(select(User).where(User.email == "editor@nairobi.example"))
@@ -145,7 +184,8 @@ def test_readiness_score_and_gating(world: Engine) -> None:
         with pytest.raises(ValidationError, match="reason"):
             svc.move_stage(s, p, "ideation", date(2026, 12, 2), admin)
         svc.move_stage(s, p, "ideation", date(2026, 12, 2), admin, reason="concept redone")
-        assert p.stage == "ideation" and p.gates == []
+        assert p.stage == "ideation"
+        assert p.gates == []
         kinds = [e.kind for e in svc.project_events(s, p)]
         assert kinds == ["create", "stage", "revert"]
 
@@ -173,12 +213,17 @@ def test_match_review_introduce_outcomes(world: Engine) -> None:
         frame = advisory.run_match(s, hub)
         rows = frame.to_dict("records")
         assert {(r["kind"], r["counterpart"]) for r in rows} == {
-            ("investor", "Test urban fund"), ("window", "Test window")}  # fmt: skip
+            ("investor", "Test urban fund"),
+            ("window", "Test window"),
+        }
         inv = next(r for r in rows if r["kind"] == "investor")
-        assert inv["sdg"] == 0.5 and inv["region"] == 1.0 and inv["stage"] == 1.0
+        assert inv["sdg"] == 0.5
+        assert inv["region"] == 1.0
+        assert inv["stage"] == 1.0
         advisory.review_match(s, hub, pid, "investor", inv["counterpart_id"], "shortlist")
-        intro = advisory.introduce(s, hub, pid, "investor", inv["counterpart_id"],
-                                   on=date(2026, 12, 1))  # fmt: skip
+        intro = advisory.introduce(
+            s, hub, pid, "investor", inv["counterpart_id"], on=date(2026, 12, 1)
+        )
         advisory.record_outcome(s, hub, intro.id, "meeting", on=date(2026, 12, 5))
         advisory.record_outcome(s, hub, intro.id, "term sheet", on=date(2026, 12, 20))
         with pytest.raises(ValidationError, match="too early"):
@@ -206,11 +251,17 @@ def test_pages_consent_and_public_404(world: Engine) -> None:
     login(client, "editor@nairobi.example")
     form = client.get("/investment/projects/new")
     assert form.status_code == 200
-    bad = client.post("/investment/projects/new",
-                      data={**FIELDS, "sdg_targets": "11.99", "csrf_token": _csrf(form.text)})  # fmt: skip
-    assert bad.status_code == 422 and "not an SDG target code" in bad.text
-    r = client.post("/investment/projects/new", data={**FIELDS, "csrf_token": _csrf(form.text)},
-                    follow_redirects=False)  # fmt: skip
+    bad = client.post(
+        "/investment/projects/new",
+        data={**FIELDS, "sdg_targets": "11.99", "csrf_token": _csrf(form.text)},
+    )
+    assert bad.status_code == 422
+    assert "not an SDG target code" in bad.text
+    r = client.post(
+        "/investment/projects/new",
+        data={**FIELDS, "csrf_token": _csrf(form.text)},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     url = r.headers["location"]
     page = client.get(url)
@@ -220,19 +271,30 @@ def test_pages_consent_and_public_404(world: Engine) -> None:
     assert anon.get("/api/v1" + url.replace("/investment/", "/investment/")).status_code == 404
     assert "BRT line 2" not in anon.get("/investment").text
     # tranches that do not sum: a clear error, nothing saved
-    t = client.post(url + "/tranches", data={
-        "csrf_token": _csrf(page.text), "instrument": ["grant", ""], "amount": ["1000", ""],
-        "currency": ["USD", "USD"], "fx_rate": ["", ""], "fx_date": ["", ""], "fx_source": ["", ""],
-    })  # fmt: skip
-    assert t.status_code == 422 and "a difference of -24,999,000.00" in t.text
+    t = client.post(
+        url + "/tranches",
+        data={
+            "csrf_token": _csrf(page.text),
+            "instrument": ["grant", ""],
+            "amount": ["1000", ""],
+            "currency": ["USD", "USD"],
+            "fx_rate": ["", ""],
+            "fx_date": ["", ""],
+            "fx_source": ["", ""],
+        },
+    )
+    assert t.status_code == 422
+    assert "a difference of -24,999,000.00" in t.text
     c = client.post(url + "/consent", data={"csrf_token": _csrf(page.text), "consent": "give"})
     assert c.status_code == 200
     public = anon.get(url)
-    assert public.status_code == 200 and "BRT line 2" in public.text
+    assert public.status_code == 200
+    assert "BRT line 2" in public.text
     assert "editor@nairobi.example" not in public.text  # who consented: staff only
     assert "BRT line 2" in anon.get("/investment").text
     api = anon.get("/api/v1/investment/projects").json()
-    assert api["total"] == 1 and api["items"][0]["consent"]["by"] is None
+    assert api["total"] == 1
+    assert api["items"][0]["consent"]["by"] is None
     csv = anon.get("/investment/pipeline.csv?by=stage")
     assert csv.text.splitlines() == ["stage,currency,projects,value", "ideation,USD,1,25000000.00"]
     fr = anon.get("/investment", headers={"Accept-Language": "fr"})
@@ -252,23 +314,34 @@ def test_api_flow_and_investor_role(world: Engine) -> None:
     hub = {"Authorization": f"Bearer {hub_token}"}
     investor = {"Authorization": f"Bearer {inv_token}"}
     m = client.get("/api/v1/investment/matches", headers=hub).json()
-    assert {r["kind"] for r in m["items"]} == {"investor", "window"} and m["weights"]["sdg"] == 0.35
-    why = client.get(f"/api/v1/investment/matches/why-not?project={pid}&kind=investor&id=1",
-                     headers=hub).json()  # fmt: skip
+    assert {r["kind"] for r in m["items"]} == {"investor", "window"}
+    assert m["weights"]["sdg"] == 0.35
+    why = client.get(
+        f"/api/v1/investment/matches/why-not?project={pid}&kind=investor&id=1", headers=hub
+    ).json()
     assert why == {"eligible": True, "reasons": []}
-    r = client.post("/api/v1/investment/introductions", headers=hub,
-                    json={"project_id": pid, "kind": "window", "counterpart_id": 1})  # fmt: skip
+    r = client.post(
+        "/api/v1/investment/introductions",
+        headers=hub,
+        json={"project_id": pid, "kind": "window", "counterpart_id": 1},
+    )
     assert r.status_code == 201
-    o = client.post(f"/api/v1/investment/introductions/{r.json()['id']}/outcome", headers=hub,
-                    json={"outcome": "declined", "note": "outside the window's themes"})  # fmt: skip
+    o = client.post(
+        f"/api/v1/investment/introductions/{r.json()['id']}/outcome",
+        headers=hub,
+        json={"outcome": "declined", "note": "outside the window's themes"},
+    )
     assert o.json()["outcome"] == "declined"
     # the investor: no draft project, its own (empty) matches, the profiles
     assert client.get(f"/api/v1/investment/projects/{pid}", headers=investor).status_code == 404
     assert client.get("/api/v1/investment/matches", headers=investor).json()["items"] == []
     assert client.get("/api/v1/investment/investors", headers=investor).status_code == 200
     assert client.get("/api/v1/investment/investors").status_code == 401
-    bad = client.put(f"/api/v1/investment/projects/{pid}/tranches", headers=hub,
-                     json=[{"instrument": "grant", "amount": 1, "currency": "USD"}])  # fmt: skip
+    bad = client.put(
+        f"/api/v1/investment/projects/{pid}/tranches",
+        headers=hub,
+        json=[{"instrument": "grant", "amount": 1, "currency": "USD"}],
+    )
     assert bad.status_code == 403
     with transaction(world) as s:
         assert s.scalar(select(func.count()).select_from(Introduction)) == 1
@@ -290,9 +363,11 @@ def test_cli_commands(world: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["readiness"]["overall"] == 0.0
     r = run(app, ["investment", "project", "stage", str(pid), "structuring", "--on", "2026-12-01"])
-    assert r.exit_code == 1 and "not ready for structuring" in r.output
+    assert r.exit_code == 1
+    assert "not ready for structuring" in r.output
     r = run(app, ["investment", "project", "consent", str(pid), "--by", "hub@example.org"])
-    assert r.exit_code == 1 and "only a city editor" in r.output
+    assert r.exit_code == 1
+    assert "only a city editor" in r.output
     r = run(app, ["investment", "project", "consent", str(pid), "--by", "editor@nairobi.example"])
     assert r.exit_code == 0, r.output
     out = tmp_path / "m.json"
@@ -313,7 +388,9 @@ def test_cli_commands(world: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyP
     bad = tmp_path / "bad.csv"
     bad.write_text(INVESTORS.replace("concessional,yes", "greedy,yes"), encoding="utf-8")
     r = run(app, ["investment", "investors", "import", str(bad)])
-    assert r.exit_code == 1 and "returns" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 1
+    assert "returns" in r.output
+    assert "Traceback" not in r.output
 
 
 def test_demo_windows_only_what_the_seed_states(sqlite_engine: Engine) -> None:
@@ -322,7 +399,8 @@ def test_demo_windows_only_what_the_seed_states(sqlite_engine: Engine) -> None:
     with transaction(sqlite_engine) as s:
         assert demo_windows(s) == 2
         line = demo_line(s)
-        assert "para 92" in line and "example investor" in line
+        assert "para 92" in line
+        assert "example investor" in line
         again = demo_line(s)
     assert "example" not in again.split(";")[-1] or again.count(";") == 0
     seed_text = (

@@ -23,7 +23,7 @@ P = MatchProject(
     tranches={"grant": 400_000, "concessional loan": 600_000},
     readiness=0.5,
 )
-I = Counterpart(
+INV = Counterpart(
     kind="investor",
     id=7,
     sdg_focus=("11.2",),
@@ -41,7 +41,7 @@ def test_hand_computed_score() -> None:
     ticket: the gap for a concessional lender is 600,000, m = √(1e5·1e7) = 1e6,
     1 − |ln 6e5 − ln 1e6| / (ln 1e7 − ln 1e6) = 1 − 0.510826/2.302585 = 0.778151;
     score = 0.35·0.5 + 0.15·1 + 0.20·0.778151 + 0.10·1 + 0.20·0.5 = 0.680630."""
-    (row,) = match([P], [I], today=TODAY).to_dict("records")
+    (row,) = match([P], [INV], today=TODAY).to_dict("records")
     assert row["sdg"] == 0.5
     assert row["region"] == 1.0
     assert row["stage"] == 1.0
@@ -53,7 +53,7 @@ def test_hand_computed_score() -> None:
 
 
 def test_a_goal_stands_for_its_targets() -> None:
-    goal = Counterpart(**{**I.__dict__, "sdg_focus": ("11",)})
+    goal = Counterpart(**{**INV.__dict__, "sdg_focus": ("11",)})
     (row,) = match([P], [goal], today=TODAY).to_dict("records")
     assert row["sdg"] == pytest.approx(2 / 10)  # SDG 11 has 10 targets
 
@@ -68,7 +68,7 @@ def test_a_goal_stands_for_its_targets() -> None:
     ],
 )
 def test_each_investor_filter(change: dict[str, object], reason: str) -> None:
-    c = Counterpart(**{**I.__dict__, **change})
+    c = Counterpart(**{**INV.__dict__, **change})
     assert match([P], [c], today=TODAY).empty
     (why,) = why_not(P, c, today=TODAY)
     assert why.startswith(reason)
@@ -82,7 +82,9 @@ def test_window_filters_and_fx() -> None:
     frame = match([P], [closed, elsewhere, small, ok], today=TODAY, fx={"USD": 1, "EUR": 1.1})
     assert frame["counterpart_id"].tolist() == [4]
     row = frame.iloc[0]
-    assert row["region"] == 1.0 and row["ticket"] == 1.0 and row["stage"] == 0.5
+    assert row["region"] == 1.0
+    assert row["ticket"] == 1.0
+    assert row["stage"] == 0.5
     assert row["amount"] == pytest.approx(1_000_000 / 1.1)  # the whole budget, in EUR
     assert why_not(P, closed, today=TODAY) == ["deadline: the window closed on 2026-05-31"]
     assert why_not(P, elsewhere, today=TODAY)[0].startswith("country: KEN")
@@ -93,10 +95,10 @@ def test_window_filters_and_fx() -> None:
 
 def test_weights_are_parameters() -> None:
     only_sdg = {"sdg": 1, "region": 0, "ticket": 0, "stage": 0, "readiness": 0}
-    (row,) = match([P], [I], today=TODAY, weights=only_sdg).to_dict("records")
+    (row,) = match([P], [INV], today=TODAY, weights=only_sdg).to_dict("records")
     assert row["score"] == 0.5
     with pytest.raises(ValueError, match="weights"):
-        match([P], [I], weights={"sdg": 1})
+        match([P], [INV], weights={"sdg": 1})
 
 
 def _random(n_p: int, n_c: int, seed: int) -> tuple[list[MatchProject], list[Counterpart]]:
@@ -112,27 +114,53 @@ def _random(n_p: int, n_c: int, seed: int) -> tuple[list[MatchProject], list[Cou
         share = rnd.random()
         k1, k2 = rnd.sample(kinds, 2)
         tr = {} if rnd.random() < 0.3 else {k1: budget * share, k2: budget * (1 - share)}
-        projects.append(MatchProject(
-            i + 1, rnd.choice(countries), rnd.choice(regions), budget,
-            rnd.choice(["USD", "EUR"]), rnd.choice(stages),
-            tuple(rnd.sample(targets, rnd.randint(1, 3))), tr, rnd.choice([None, 0.2, 0.8]),
-        ))  # fmt: skip
+        projects.append(
+            MatchProject(
+                i + 1,
+                rnd.choice(countries),
+                rnd.choice(regions),
+                budget,
+                rnd.choice(["USD", "EUR"]),
+                rnd.choice(stages),
+                tuple(rnd.sample(targets, rnd.randint(1, 3))),
+                tr,
+                rnd.choice([None, 0.2, 0.8]),
+            )
+        )
     cps: list[Counterpart] = []
     for j in range(n_c):
         if rnd.random() < 0.7:
             lo = float(rnd.choice([1e5, 1e6, 5e6]))
-            cps.append(Counterpart(
-                "investor", j + 1, tuple(rnd.sample(targets + ["11", "6"], rnd.randint(0, 3))),
-                tuple(rnd.sample(regions, rnd.randint(0, 2))), (), lo, lo * rnd.choice([1, 10, 100]),
-                rnd.choice(["USD", "EUR"]), tuple(rnd.sample(kinds, rnd.randint(0, 2))),
-                tuple(rnd.sample(stages, rnd.randint(0, 2))),
-            ))  # fmt: skip
+            cps.append(
+                Counterpart(
+                    "investor",
+                    j + 1,
+                    tuple(rnd.sample([*targets, "11", "6"], rnd.randint(0, 3))),
+                    tuple(rnd.sample(regions, rnd.randint(0, 2))),
+                    (),
+                    lo,
+                    lo * rnd.choice([1, 10, 100]),
+                    rnd.choice(["USD", "EUR"]),
+                    tuple(rnd.sample(kinds, rnd.randint(0, 2))),
+                    tuple(rnd.sample(stages, rnd.randint(0, 2))),
+                )
+            )
         else:
-            cps.append(Counterpart(
-                "window", j + 1, (), (), tuple(rnd.sample(countries, rnd.randint(0, 2))), 0.0,
-                rnd.choice([float("inf"), 1e7]), rnd.choice([None, "USD"]), (), (),
-                rnd.choice([None, date(2026, 1, 1), date(2027, 1, 1)]),
-            ))  # fmt: skip
+            cps.append(
+                Counterpart(
+                    "window",
+                    j + 1,
+                    (),
+                    (),
+                    tuple(rnd.sample(countries, rnd.randint(0, 2))),
+                    0.0,
+                    rnd.choice([float("inf"), 1e7]),
+                    rnd.choice([None, "USD"]),
+                    (),
+                    (),
+                    rnd.choice([None, date(2026, 1, 1), date(2027, 1, 1)]),
+                )
+            )
     return projects, cps
 
 

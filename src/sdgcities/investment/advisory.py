@@ -162,24 +162,16 @@ def run_match(
     frame = match(projects, cps, weights=weights, fx=fx, today=today, top=top)
     if frame.empty:
         return frame.assign(project="", counterpart="", city="")
-    titles = _pairs(
-        session.execute(
-            select(InvestmentProject.id, InvestmentProject.title).where(
-                InvestmentProject.id.in_([p.id for p in projects])
+    names = {
+        pid: (title, slug)
+        for pid, title, slug in session.execute(
+            select(InvestmentProject.id, InvestmentProject.title, City.slug).join(
+                City, City.id == InvestmentProject.city_id
             )
         )
-        .tuples()
-        .all()
-    )
-    cities = _pairs(
-        session.execute(
-            select(InvestmentProject.id, City.slug)
-            .join(City, City.id == InvestmentProject.city_id)
-            .where(InvestmentProject.id.in_([p.id for p in projects]))
-        )
-        .tuples()
-        .all()
-    )
+    }
+    titles = {k: v[0] for k, v in names.items()}
+    cities = {k: v[1] for k, v in names.items()}
     inv = _pairs(session.execute(select(Investor.id, Investor.name)))
     win = _pairs(session.execute(select(InvestmentWindow.id, InvestmentWindow.name)))
     frame["project"] = frame["project_id"].map(titles)
