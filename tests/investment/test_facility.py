@@ -54,7 +54,9 @@ def _user(engine: Engine, email: str) -> User:
 
 
 @pytest.fixture
-def world(sqlite_engine: Engine, tmp_path: Path) -> Engine:
+def world(engine: Engine, tmp_path: Path) -> Engine:
+    """The web tests' seed and an investor and a window — on SQLite and PostgreSQL."""
+    sqlite_engine = engine
     seed(sqlite_engine)
     (tmp_path / "i.csv").write_text(INVESTORS, encoding="utf-8")
     (tmp_path / "w.csv").write_text(WINDOWS, encoding="utf-8")
@@ -409,3 +411,46 @@ def test_demo_windows_only_what_the_seed_states(sqlite_engine: Engine) -> None:
     if seed_text.is_file():
         text = seed_text.read_text(encoding="utf-8")
         assert "Sustainable Development Goal and COVID-19 investment windows" in text
+
+
+def test_iati_export_still_valid_with_the_new_fields(world: Engine, tmp_path: Path) -> None:
+    """Tranches with an FX rate, readiness, impact, consent, stage gates up to
+    implementation (its date becomes the actual start, activity-date type 2): still valid
+    against the real IATI 2.03 schema."""
+    from lxml import etree
+
+    from tests.investment.test_intake_iati import IATI
+
+    xsd = IATI / "iati-activities-schema.xsd"
+    if not xsd.is_file():
+        pytest.skip(f"IATI 2.03 schemas not found at {IATI}")
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    pid = _project(world)
+    with transaction(world) as s:
+        p = svc.get_project(s, pid, svc.CLI)
+        svc.set_tranches(
+            s,
+            p,
+            [
+                svc.TrancheInput("grant", 5e6, "USD"),
+                svc.TrancheInput("equity", 2e9, "KES", 0.01, date(2026, 11, 30), "test rate"),
+            ],
+            svc.CLI,
+        )
+        from sdgcities.investment.readiness import checklist
+
+        for item in checklist():
+            svc.set_readiness(s, p, item.key, "done", svc.CLI, evidence_text="test evidence")
+        svc.add_impact(s, p, "11.2.1", svc.CLI, target_year=2030)
+        editor = s.scalar(select(User).where(User.email == "editor@nairobi.example"))
+        svc.set_consent(s, p, True, editor)
+        svc.move_stage(s, p, "implementation", date(2027, 2, 1), editor)
+    out = tmp_path / "pipeline.xml"
+    with transaction(world) as s:
+        assert svc.export_iati(s, out) == 1
+    doc = etree.parse(str(out))
+    assert schema.validate(doc), schema.error_log
+    act = doc.find("iati-activity")
+    assert act is not None
+    assert act.find("activity-status").get("code") == "2"
+    assert act.find("activity-date[@type='2']").get("iso-date") == "2027-02-01"

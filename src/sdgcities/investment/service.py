@@ -128,6 +128,7 @@ def export_iati(session: Session, out: str | Path, *, city: str | None = None) -
                 city=c.name,
                 **{f: getattr(pr, f) for f in FIELDS if f != "sdg_targets"},
                 sdg_targets=tuple(pr.sdg_targets),
+                gates=tuple((g.stage, g.passed_on) for g in pr.gates),
             ),
         )
         for pr, c in session.execute(q.order_by(InvestmentProject.id)).all()
