@@ -12,7 +12,8 @@ import typer
 from sdgcities.cli._common import console, engine, handle_errors
 
 investment_app = typer.Typer(
-    help="City investment facility: projects, investors, matching, IATI export.", no_args_is_help=True
+    help="City investment facility: projects, investors, matching, IATI export.",
+    no_args_is_help=True,
 )
 project_app = typer.Typer(
     help="One project: show it, move its stage, its consent.", no_args_is_help=True
