@@ -454,3 +454,38 @@ def test_iati_export_still_valid_with_the_new_fields(world: Engine, tmp_path: Pa
     assert act is not None
     assert act.find("activity-status").get("code") == "2"
     assert act.find("activity-date[@type='2']").get("iso-date") == "2027-02-01"
+
+
+def test_edit_page_api_patch_and_city_panel(world: Engine) -> None:
+    pid = _project(world)
+    client = TestClient(make_app(world))
+    anon = TestClient(make_app(world))
+    assert "investment-panel" not in anon.get("/cities/nairobi").text  # no consent yet
+    csrf = login(client, "editor@nairobi.example")
+    page = client.get(f"/investment/projects/{pid}/edit")
+    assert page.status_code == 200
+    assert 'value="11.2;11.6"' in page.text
+    form = {k: v for k, v in FIELDS.items() if k not in ("city", "stage")}
+    bad = client.post(
+        f"/investment/projects/{pid}/edit",
+        data=form | {"end": "2020-01-01", "csrf_token": _csrf(page.text)},
+    )
+    assert bad.status_code == 422
+    assert "before the start" in bad.text
+    ok = client.post(
+        f"/investment/projects/{pid}/edit",
+        follow_redirects=False,
+        data=form | {"title": "BRT line 2 (renamed)", "csrf_token": _csrf(page.text)},
+    )
+    assert ok.status_code == 303
+    r = client.patch(
+        f"/api/v1/investment/projects/{pid}",
+        json={"budget": 26_000_000},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["budget"] == 26_000_000
+    assert r.json()["title"] == "BRT line 2 (renamed)"
+    assert "investment-panel" in client.get("/cities/nairobi").text  # the city's editor
+    hist = [e["kind"] for e in r.json()["history"]]
+    assert hist == ["create", "edit", "edit"]

@@ -210,7 +210,7 @@ def investors_import(path: Path = typer.Argument(..., help="CSV, one investor pe
     Columns: name, sdg_focus (11;11.2), regions (SDG regions; empty = any), ticket_min,
     ticket_max, currency, instruments (grant; concessional loan; commercial loan; equity;
     guarantee), stages, returns (concessional, market, impact-first); optional example
-    (yes/no) and source.
+    (yes/no), source and account (the e-mail of the investor's user account).
 
     Examples:
 

@@ -3,8 +3,9 @@
 Investor CSV columns: ``name, sdg_focus`` (goals or targets, ``11;11.2``), ``regions``
 (SDG regions, ``;``-separated; empty = any), ``ticket_min, ticket_max, currency,
 instruments`` (tranche kinds; empty = any), ``stages`` (empty = any), ``returns``
-(``concessional``, ``market`` or ``impact-first``); optional ``example`` (yes/no) and
-``source``.
+(``concessional``, ``market`` or ``impact-first``); optional ``example`` (yes/no),
+``source`` and ``account`` (the e-mail of the investor's user account, role ``investor``:
+it then sees its own profile's matches and introductions).
 
 Window CSV columns: ``name, institution``; optional ``themes`` (free text, ``;``),
 ``sectors`` (DAC 5-digit), ``countries`` (ISO3; empty = not restricted), ``sdg_focus``,
@@ -30,6 +31,7 @@ from sdgcities.cities import typology
 from sdgcities.errors import Finding, InputFileError, ValidationError
 from sdgcities.investment.intake import INSTRUMENTS, STAGES, codelist
 from sdgcities.investment.models import InvestmentWindow, Investor
+from sdgcities.store.models import User
 
 RETURNS = ("concessional", "market", "impact-first")
 INVESTOR_COLUMNS = (
@@ -43,7 +45,15 @@ INVESTOR_COLUMNS = (
     "stages",
     "returns",
 )
-INVESTOR_OPTIONAL = ("sdg_focus", "regions", "instruments", "stages", "example", "source")
+INVESTOR_OPTIONAL = (
+    "sdg_focus",
+    "regions",
+    "instruments",
+    "stages",
+    "example",
+    "source",
+    "account",
+)
 WINDOW_COLUMNS = ("name", "institution")
 WINDOW_OPTIONAL = (
     "themes",
@@ -296,7 +306,7 @@ def _upsert(session: Session, model: Any, items: Sequence[Any], keys: Sequence[s
             session.add(item)
             continue
         for col in [c.key for c in model.__table__.columns]:
-            if col not in ("id", "created_at", "user_id"):
+            if col not in ("id", "created_at") and not (col == "user_id" and item.user_id is None):
                 setattr(found, col, getattr(item, col))
     session.flush()
     return len(items)
@@ -305,7 +315,29 @@ def _upsert(session: Session, model: Any, items: Sequence[Any], keys: Sequence[s
 def import_investors(session: Session, path: str | Path) -> int:
     """Add or update the investor profiles of a CSV (by name), all or nothing."""
     p = Path(path)
-    items = investors_from_rows(_rows(p, INVESTOR_COLUMNS), p.name)
+    rows = _rows(p, INVESTOR_COLUMNS)
+    items = investors_from_rows(rows, p.name)
+    findings = []
+    for i, (row, item) in enumerate(zip(rows, items, strict=True)):
+        email = row.get("account", "").strip().lower()
+        if not email:
+            continue
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None or user.role != "investor":
+            findings.append(
+                Finding(
+                    "no investor account with this e-mail",
+                    p.name,
+                    i + 2,
+                    "account",
+                    email,
+                    "add it first: sdgcities users add EMAIL --role investor",
+                )
+            )
+            continue
+        item.user_id = user.id
+    if findings:
+        raise ValidationError(f"{len(findings)} problem(s) in {p.name}", findings)
     return _upsert(session, Investor, items, ("name",))
 
 

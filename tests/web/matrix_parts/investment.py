@@ -23,6 +23,10 @@ ROUTES = {
         case("/investment/projects/{inv_draft}", A_STAFF),
         case("/investment/projects/{inv_public}"),
     ],
+    "/investment/projects/{project_id}/edit": [
+        case("/investment/projects/{inv_draft}/edit", (401, 404, 200, 404, 403, 200)),
+        case("/investment/projects/{inv_public}/edit", (401, 403, 200, 403, 403, 200)),
+    ],
     "/investment/matches": [case("/investment/matches", LOGGED_IN)],
     "/investment/introductions": [case("/investment/introductions", LOGGED_IN)],
     "/investment/investors": [case("/investment/investors", LOGGED_IN)],

@@ -140,6 +140,39 @@ def create_project(body: ProjectIn, user: LoggedIn, session: DbSession) -> dict[
     return svc.project_dict(session, p, full=True)
 
 
+class ProjectPatch(BaseModel):
+    title: Annotated[str, Field(min_length=1, max_length=500, pattern=TEXT_PATTERN)] | None = None
+    description: Long | None = None
+    sector: Annotated[str, Field(max_length=5, pattern=r"^\d{0,5}$")] | None = None
+    sdg_targets: list[Annotated[str, Field(max_length=8, pattern=r"^[0-9a-z.]*$")]] | None = Field(
+        None, max_length=169
+    )
+    budget: float | None = Field(None, gt=0, lt=1e15)
+    currency: Annotated[str, Field(max_length=3, pattern=r"^[A-Za-z]{3}$")] | None = None
+    start: date | None = None
+    end: date | None = None
+    implementing_org: Short | None = None
+
+
+@router.patch(
+    "/projects/{project_id}", summary="Change a project's core fields", dependencies=[CsrfChecked]
+)
+def patch_project(
+    project_id: ProjectId, body: ProjectPatch, user: LoggedIn, session: DbSession
+) -> dict[str, Any]:
+    p = _project(session, user, project_id)
+    fields: dict[str, str] = {}
+    for k, v in body.model_dump(exclude_none=True).items():
+        if k == "sdg_targets":
+            fields[k] = ";".join(v)
+        elif isinstance(v, date):
+            fields[k] = v.isoformat()
+        else:
+            fields[k] = repr(v) if isinstance(v, float) else str(v)
+    svc.update_project(session, p, fields, user)
+    return svc.project_dict(session, p, full=True)
+
+
 class StageIn(BaseModel):
     stage: Stage
     on: date

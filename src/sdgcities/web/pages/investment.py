@@ -48,6 +48,13 @@ DIMENSIONS = ("stage", "goal", "region")
 USER_ERRORS = (ValidationError, PermissionDeniedError, NotFoundError, ConflictError)
 
 
+def _post(path: str) -> Callable[[F], F]:
+    """A form's POST route: logged in, CSRF-checked."""
+    return router.post(
+        path, response_class=HTMLResponse, dependencies=[LOGGED_IN, auth.CsrfChecked]
+    )
+
+
 def _problems(err: Exception) -> list[str]:
     if isinstance(err, ValidationError) and err.findings:
         return [str(f) for f in err.findings]
@@ -145,6 +152,7 @@ def pipeline_csv(
 
 def _form_page(env: PageEnv, status: int = 200, **extra: Any) -> Response:
     ctx: dict[str, Any] = {
+        "editing": None,
         "cities": _editable_cities(env),
         "stages": STAGES,
         "problems": [],
@@ -215,6 +223,76 @@ def create_project(
     return RedirectResponse(f"/investment/projects/{p.id}", status_code=303)
 
 
+EDIT_FIELDS = (
+    "title",
+    "description",
+    "sector",
+    "sdg_targets",
+    "budget",
+    "currency",
+    "start",
+    "end",
+    "implementing_org",
+)
+
+
+def _edit_form(p: InvestmentProject) -> dict[str, str]:
+    return {
+        "title": p.title,
+        "description": p.description,
+        "sector": p.sector,
+        "sdg_targets": ";".join(p.sdg_targets),
+        "budget": f"{p.budget:.2f}",
+        "currency": p.currency,
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "implementing_org": p.implementing_org,
+    }
+
+
+@router.get("/projects/{project_id}/edit", response_class=HTMLResponse, dependencies=[LOGGED_IN])
+def edit_project_page(project_id: int = PID, env: PageEnv = Depends(form_page_env)) -> Response:
+    p = svc.get_project(env.session, project_id, env.user)
+    if not access.can_edit(env.user, p.city_id, env.session):
+        raise PermissionDeniedError("only the city's editors may change its projects")
+    return _form_page(env, form=_edit_form(p), editing=p.id)
+
+
+@_post("/projects/{project_id}/edit")
+def edit_project(
+    project_id: int = PID,
+    env: PageEnv = Depends(form_page_env),
+    title: str = Form(..., max_length=500),
+    description: str = Form("", max_length=20000),
+    sector: str = Form(..., max_length=5),
+    sdg_targets: str = Form(..., max_length=2000),
+    budget: str = Form(..., max_length=30),
+    currency: str = Form(..., max_length=3),
+    start: str = Form(..., max_length=10),
+    end: str = Form(..., max_length=10),
+    implementing_org: str = Form(..., max_length=300),
+) -> Response:
+    form = {
+        "title": title,
+        "description": description,
+        "sector": sector,
+        "sdg_targets": sdg_targets,
+        "budget": budget,
+        "currency": currency,
+        "start": start,
+        "end": end,
+        "implementing_org": implementing_org,
+    }
+    p = svc.get_project(env.session, project_id, env.user)
+    try:
+        svc.update_project(env.session, p, form, env.user)
+        env.session.commit()
+    except USER_ERRORS as err:
+        env.session.rollback()
+        return _form_page(env, 422, problems=_problems(err), form=form, editing=project_id)
+    return RedirectResponse(f"/investment/projects/{project_id}", status_code=303)
+
+
 def _project_page(env: PageEnv, p: InvestmentProject, status: int = 200, **extra: Any) -> Response:
     staff = access.staff_city_ids(env.user, env.session)
     is_staff = staff is None or p.city_id in staff
@@ -266,13 +344,6 @@ def _day(text: str, field: str) -> date:
         raise ValidationError(
             "not a date", [Finding("not a date", None, None, field, text, "write YYYY-MM-DD")]
         ) from None
-
-
-def _post(path: str) -> Callable[[F], F]:
-    """A form's POST route: logged in, CSRF-checked."""
-    return router.post(
-        path, response_class=HTMLResponse, dependencies=[LOGGED_IN, auth.CsrfChecked]
-    )
 
 
 @_post("/projects/{project_id}/stage")
