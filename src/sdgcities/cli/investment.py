@@ -13,13 +13,28 @@ from sdgcities.cli._common import console, engine, handle_errors
 
 investment_app = typer.Typer(
     help="City investment facility: projects, investors, matching, IATI export.",
+    epilog="Examples: sdgcities investment import projects.csv · sdgcities investment "
+    "match --json matches.json · sdgcities investment export-iati --out pipeline.xml",
     no_args_is_help=True,
 )
 project_app = typer.Typer(
-    help="One project: show it, move its stage, its consent.", no_args_is_help=True
+    help="One project: show it, move its stage, its consent.",
+    epilog="Examples: sdgcities investment project show 12 · sdgcities investment project "
+    "stage 12 feasibility --on 2026-12-01",
+    no_args_is_help=True,
 )
-investors_app = typer.Typer(help="Investor profiles: import and list.", no_args_is_help=True)
-windows_app = typer.Typer(help="Investment windows: import and list.", no_args_is_help=True)
+investors_app = typer.Typer(
+    help="Investor profiles: import and list.",
+    epilog="Examples: sdgcities investment investors import investors.csv · sdgcities "
+    "investment investors list --json",
+    no_args_is_help=True,
+)
+windows_app = typer.Typer(
+    help="Investment windows: import and list.",
+    epilog="Examples: sdgcities investment windows import windows.csv · sdgcities "
+    "investment windows list",
+    no_args_is_help=True,
+)
 investment_app.add_typer(project_app, name="project")
 investment_app.add_typer(investors_app, name="investors")
 investment_app.add_typer(windows_app, name="windows")
