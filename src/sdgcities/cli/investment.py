@@ -11,29 +11,31 @@ import typer
 
 from sdgcities.cli._common import console, engine, handle_errors
 
-investment_app = typer.Typer(
-    help="City investment facility: projects, investors, matching, IATI export.",
-    epilog="Examples: sdgcities investment import projects.csv · sdgcities investment "
-    "match --json matches.json · sdgcities investment export-iati --out pipeline.xml",
-    no_args_is_help=True,
+
+def _group(help: str, *examples: str) -> typer.Typer:
+    return typer.Typer(help=help, epilog="Examples: " + " · ".join(examples), no_args_is_help=True)
+
+
+investment_app = _group(
+    "City investment facility: projects, investors, matching, IATI export.",
+    "sdgcities investment import projects.csv",
+    "sdgcities investment match --json matches.json",
+    "sdgcities investment export-iati --out pipeline.xml",
 )
-project_app = typer.Typer(
-    help="One project: show it, move its stage, its consent.",
-    epilog="Examples: sdgcities investment project show 12 · sdgcities investment project "
-    "stage 12 feasibility --on 2026-12-01",
-    no_args_is_help=True,
+project_app = _group(
+    "One project: show it, move its stage, its consent.",
+    "sdgcities investment project show 12",
+    "sdgcities investment project stage 12 feasibility --on 2026-12-01",
 )
-investors_app = typer.Typer(
-    help="Investor profiles: import and list.",
-    epilog="Examples: sdgcities investment investors import investors.csv · sdgcities "
-    "investment investors list --json",
-    no_args_is_help=True,
+investors_app = _group(
+    "Investor profiles: import and list.",
+    "sdgcities investment investors import investors.csv",
+    "sdgcities investment investors list --json",
 )
-windows_app = typer.Typer(
-    help="Investment windows: import and list.",
-    epilog="Examples: sdgcities investment windows import windows.csv · sdgcities "
-    "investment windows list",
-    no_args_is_help=True,
+windows_app = _group(
+    "Investment windows: import and list.",
+    "sdgcities investment windows import windows.csv",
+    "sdgcities investment windows list",
 )
 investment_app.add_typer(project_app, name="project")
 investment_app.add_typer(investors_app, name="investors")
