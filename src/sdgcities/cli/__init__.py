@@ -76,7 +76,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "revenue",
         "Own-source revenue diagnostic (UN-Habitat ROSRA): potential, gaps and KPIs.",
     ),
-    "investment": ("investment", "City investment facility: project intake and IATI export."),
+    "investment": (
+        "investment",
+        "City investment facility: projects, investors, matching, IATI export.",
+    ),
     "restore": ("backup", "Replace the store's content with a backup — all of it, or nothing."),
     "review": (
         "review",

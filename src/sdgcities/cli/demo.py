@@ -240,6 +240,7 @@ DEMO_SEEDS: tuple[str, ...] = (
     "sdgcities.capacity.demo",
     "sdgcities.learning.demo",
 )
+DEMO_SEEDS: tuple[str, ...] = ("sdgcities.capacity.demo", "sdgcities.investment.demo")
 
 
 def register(app: typer.Typer) -> None:

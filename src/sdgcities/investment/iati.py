@@ -5,7 +5,8 @@ Mapping (IATI 2.03 activity standard, iatistandard.org/en/iati-standard/203/):
 narratives; ``participating-org`` role 4 (Implementing, OrganisationRole codelist) with the
 implementing organisation's name; ``activity-status`` 1 (Pipeline/identification) for every
 stage before implementation, 2 (Implementation) after; ``activity-date`` type 1 (planned
-start) and 3 (planned end); ``location`` named after the city; ``sector`` vocabulary 1
+start), 2 (actual start: the date of the implementation gate, once passed) and 3 (planned
+end); ``location`` named after the city; ``sector`` vocabulary 1
 (DAC 5-digit) at 100 %, and each SDG target as ``sector`` vocabulary 8 with equal
 percentages summing to 100; ``budget`` type 1 (original), status 1 (indicative) over the
 project's dates, in its currency.
@@ -71,6 +72,9 @@ def activities_xml(
         status = "2" if a.stage == "implementation" else "1"
         etree.SubElement(act, "activity-status", code=status)
         etree.SubElement(act, "activity-date", {"type": "1", "iso-date": a.start.isoformat()})
+        started = dict(a.gates).get("implementation")
+        if started is not None:  # the implementation gate: the actual start
+            etree.SubElement(act, "activity-date", {"type": "2", "iso-date": started.isoformat()})
         etree.SubElement(act, "activity-date", {"type": "3", "iso-date": a.end.isoformat()})
         _narrative(etree.SubElement(act, "location"), "name", a.city)
         etree.SubElement(act, "sector", vocabulary="1", code=a.sector, percentage="100")

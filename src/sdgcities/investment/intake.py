@@ -34,8 +34,8 @@ COLUMNS = (
 OPTIONAL_COLUMNS = ("description", "tranches", "gates")
 #: the financing instruments of a tranche (blended-finance structures)
 INSTRUMENTS = ("grant", "concessional loan", "commercial loan", "equity", "guarantee")
-#: tolerance of the tranches' sum against the budget (half a cent)
-SUM_TOLERANCE = 0.005
+#: tolerance of the tranches' sum against the budget (one cent)
+SUM_TOLERANCE = 0.01
 
 
 @lru_cache(maxsize=4)
@@ -147,7 +147,8 @@ def projects_from_rows(
                 add("tranches", f"the {kind} amount must be positive", amount, "give e.g. 500000")
         total = sum(a for _, a in tranches)
         if tranches and budget > 0 and abs(total - budget) > SUM_TOLERANCE:
-            add("tranches", f"the tranches sum to {total:,.2f}, not the budget {budget:,.2f}",
+            add("tranches", f"the tranches sum to {total:,.2f}, not the budget {budget:,.2f} "
+                f"(a difference of {total - budget:+,.2f})",
                 cell["tranches"], "make the tranche amounts add up to the budget")  # fmt: skip
         gates: list[tuple[str, date]] = []
         for gate, when in _pairs(cell["gates"]):

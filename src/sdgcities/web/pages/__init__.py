@@ -20,6 +20,7 @@ from sdgcities.web.pages import profiling as profiling_pages
 from sdgcities.web.pages import network as network_pages
 from sdgcities.web.pages import certification as certification_pages
 from sdgcities.web.pages import reporting as reporting_pages
+from sdgcities.web.pages import investment as investment_pages
 from sdgcities.web.pages import revenue as revenue_pages
 
 
@@ -42,6 +43,7 @@ def pages_router() -> APIRouter:
         network_pages,
         certification_pages,
         reporting_pages,
+        investment_pages,
     ):
         router.include_router(module.router)
     return router
