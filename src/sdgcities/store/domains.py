@@ -21,6 +21,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.revenue.models",
     "sdgcities.investment.models",
     "sdgcities.reporting.models",
+    "sdgcities.planning.models",
+    "sdgcities.institutions.models",
 )
 
 
