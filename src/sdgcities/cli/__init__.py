@@ -91,6 +91,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "servicedesk",
         "The one-stop shop: requests answered within guaranteed business-hours targets.",
     ),
+    "plan": (
+        "plan",
+        "A city's 2030 strategic plan: targets, participation, places, approval, progress.",
+    ),
+    "assessment": (
+        "assessment",
+        "Institutional and digital-capacity assessments: questionnaires, answers, profiles.",
+    ),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}
