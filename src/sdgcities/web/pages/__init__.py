@@ -16,6 +16,9 @@ from sdgcities.web.pages import (
     servicedesk,
 )
 from sdgcities.web.pages import revenue as revenue_pages
+from sdgcities.web.pages import institutions as institutions_pages
+from sdgcities.web.pages import planning as planning_pages
+from sdgcities.web.pages import revenue_entry
 
 
 def pages_router() -> APIRouter:
@@ -32,6 +35,9 @@ def pages_router() -> APIRouter:
         capacity,
         review,
         revenue_pages,
+        planning_pages,
+        institutions_pages,
+        revenue_entry,
     ):
         router.include_router(module.router)
     return router
