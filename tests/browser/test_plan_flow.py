@@ -8,7 +8,6 @@ Chromium may reach only the local server. Values are GENERATED TEST DATA (seed_s
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,7 +110,8 @@ def test_set_targets_approve_see_progress(server: str, chromium: Any, screenshot
         assert page.locator("#plan-map").get_attribute("data-vertices") == "3"
         page.click("#draw-finish")
         drawn = json.loads(page.input_value("#place-geometry"))
-        assert drawn["type"] == "Polygon" and len(drawn["coordinates"][0]) == 4
+        assert drawn["type"] == "Polygon"
+        assert len(drawn["coordinates"][0]) == 4
         page.fill("#pl-name", "Kibera upgrading area")
         page.click("#place-form button[type=submit]")
         page.wait_for_url(server + plan)

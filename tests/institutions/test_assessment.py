@@ -78,7 +78,9 @@ def test_answer_outside_scale_names_file_question_and_range() -> None:
             q, [AnswerIn("rev-register", 7, row=3), AnswerIn("nope", 1, row=4)], file="a.csv"
         )
     text = str(err.value)
-    assert "institutional.yaml" in text and "rev-register" in text and "0–4" in text
+    assert "institutional.yaml" in text
+    assert "rev-register" in text
+    assert "0–4" in text
     assert "unknown question id 'nope'" in text
     assert {f.row for f in err.value.findings} == {3, 4}
 
@@ -142,7 +144,8 @@ def test_store_answers_all_or_nothing_and_needs_with_link(
             "question": "rev-register",
             "score": 25.0,
         }
-        assert need.themes == ["municipal_finance"] and need.existing == 2
+        assert need.themes == ["municipal_finance"]
+        assert need.existing == 2
         # opening again does not duplicate the need
         assert svc.open_needs_from_gaps(s, world.city, "institutional", get_user(s, EDITOR)) == []
         assert s.scalar(select(func.count()).select_from(CapacityNeed)) == 1

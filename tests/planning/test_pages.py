@@ -46,7 +46,8 @@ def test_editor_to_public_through_approval(app: tuple[TestClient, World]) -> Non
               "baseline_value": "40", "baseline_year": "2020", "source": "survey"},
     )  # fmt: skip
     assert bad.status_code == 400
-    assert "11.2.1" in bad.text and "km" in bad.text
+    assert "11.2.1" in bad.text
+    assert "km" in bad.text
     ok = client.post(
         f"{base}/targets",
         data={"csrf_token": token, "indicator": "11.2.1", "value": "0.75", "unit": "share",
@@ -63,7 +64,8 @@ def test_editor_to_public_through_approval(app: tuple[TestClient, World]) -> Non
     r = client.post(
         f"{base}/places", data={"csrf_token": token, "name": "Nowhere", "geometry": "{not json"}
     )
-    assert r.status_code == 400 and "not JSON" in r.text
+    assert r.status_code == 400
+    assert "not JSON" in r.text
     r = client.post(
         f"{base}/consultations",
         data={"csrf_token": token, "held_on": "2026-03-14", "title": "Youth forum",
@@ -87,9 +89,11 @@ def test_editor_to_public_through_approval(app: tuple[TestClient, World]) -> Non
     assert client.post(f"{base}/approve", data={"csrf_token": _csrf(page)}).status_code == 303
     _logout(client)
     city_page = client.get(f"/cities/{w.city}").text
-    assert "lake city for all-qz" in city_page and "on track" in city_page
+    assert "lake city for all-qz" in city_page
+    assert "on track" in city_page
     api = client.get(f"/api/v1/cities/{w.city}/plan").json()
-    assert api["status"] == "approved" and api["targets"][0]["value"] == 75.0
+    assert api["status"] == "approved"
+    assert api["targets"][0]["value"] == 75.0
     assert "created_by" not in api
     assert api["consultations"][0]["participants_by_sex"]["total"] == 59
     prog = client.get(f"/api/v1/cities/{w.city}/plan/progress").json()

@@ -52,7 +52,9 @@ def test_wrong_unit_names_indicator_unit_and_catalogue_unit(engine: Engine, worl
     with transaction(engine) as s, pytest.raises(ValidationError) as err:
         plan.add_target(s, world.city, get_user(s, EDITOR), _target(unit="km"))
     text = str(err.value)
-    assert "11.2.1" in text and "'km'" in text and "'%'" in text
+    assert "11.2.1" in text
+    assert "'km'" in text
+    assert "'%'" in text
     with transaction(engine) as s:  # nothing half-saved: not even the plan
         assert s.scalar(select(func.count()).select_from(PlanTarget)) == 0
 
@@ -91,7 +93,9 @@ def test_place_must_touch_the_city_boundary(engine: Engine, world: World) -> Non
         ed = get_user(s, EDITOR)
         p = plan.add_place(s, world.city, ed, plan.PlaceIn(name="Nyalenda", geometry=INSIDE))
         assert p.check_rule == "boundary"
-        with pytest.raises(ValidationError, match="outside the city .checked against its boundary"):
+        with pytest.raises(
+            ValidationError, match=r"outside the city \(checked against its boundary"
+        ):
             plan.add_place(s, world.city, ed, plan.PlaceIn(name="Far", geometry=far))
 
 
@@ -112,12 +116,14 @@ def test_workflow_roles_and_immutability(engine: Engine, world: World) -> None:
         plan.transition(s, world.city, "return", get_user(s, REVIEWER), comment="add a source")
         plan.transition(s, world.city, "submit", ed)
         v1 = plan.transition(s, world.city, "approve", get_user(s, REVIEWER))
-        assert v1.status == "approved" and v1.approved_by == REVIEWER
+        assert v1.status == "approved"
+        assert v1.approved_by == REVIEWER
         # a change after approval starts version 2, a copy; version 1 stays as approved
         t = plan.add_target(s, world.city, ed, _target(value=80.0))
         versions = s.scalars(select(PlanVersion).order_by(PlanVersion.number)).all()
         assert [(v.number, v.status) for v in versions] == [(1, "approved"), (2, "draft")]
-        assert versions[0].targets[0].value == 75.0 and t.value == 80.0
+        assert versions[0].targets[0].value == 75.0
+        assert t.value == 80.0
         assert plan.public_version(s, get_city(s, world.city)).number == 1  # type: ignore[union-attr]
         assert versions[1].vision == "A green, inclusive lake city"
 
@@ -149,7 +155,8 @@ vision: A green, inclusive lake city
 priorities:
   - {title: Access to public transport, indicator: "11.2.1"}
 targets:
-  - {indicator: "11.2.1", value: 75, unit: "%", baseline_value: 40, baseline_year: 2020, source: survey}
+  - {indicator: "11.2.1", value: 75, unit: "%", baseline_value: 40, baseline_year: 2020,
+     source: survey}
 consultations:
   - date: 2026-03-14
     title: Youth forum
@@ -157,7 +164,11 @@ consultations:
     participants: [{group: youth, women: 31, men: 27, other: 1}]
     changes: [Added the Nyalenda upgrading area]
 spatial_priorities:
-  - {name: Nyalenda, priority: 1, geometry: {type: Polygon, coordinates: [[[34.75, -0.15], [34.8, -0.15], [34.8, -0.1], [34.75, -0.15]]]}}
+  - name: Nyalenda
+    priority: 1
+    geometry:
+      type: Polygon
+      coordinates: [[[34.75, -0.15], [34.8, -0.15], [34.8, -0.1], [34.75, -0.15]]]
 """
 
 
@@ -178,7 +189,8 @@ def test_yaml_import_and_csv_round_trip(engine: Engine, world: World, tmp_path: 
     csv_file = tmp_path / "targets.csv"
     csv_file.write_text(targets_csv(d), encoding="utf-8")
     again = read_plan_file(csv_file)
-    assert again.targets is not None and again.targets[0][1].value == 75.0
+    assert again.targets is not None
+    assert again.targets[0][1].value == 75.0
 
 
 def test_import_is_all_or_nothing_with_findings_by_row(

@@ -87,7 +87,8 @@ def answer_cmd(
 
       sdgcities assessment answer kisumu-ken answers.csv --as lab@kisumu.go.ke
 
-      sdgcities assessment answer kisumu-ken digital.csv -q digital --as lab@kisumu.go.ke --open-needs
+      sdgcities assessment answer kisumu-ken digital.csv -q digital \
+        --as lab@kisumu.go.ke --open-needs
     """
     from sdgcities.cli.review import actor
     from sdgcities.institutions import service as svc

@@ -347,14 +347,16 @@ def check_answers(
         except ValueError:
             num = math.nan
         if math.isnan(num) or num != int(num) or not qq.scale.min <= num <= qq.scale.max:
+            levels = "; ".join(f"{k} {v}" for k, v in qq.scale.levels.items())
             out.append(
                 Finding(
-                    f"{q.file}, question {qq.id}: answer {a.value!r} is outside its scale {qq.scale.allowed()}",
+                    f"{q.file}, question {qq.id}: answer {a.value!r} is outside its scale "
+                    f"{qq.scale.allowed()}",
                     file=file or q.file,
                     row=a.row,
                     column="value",
                     value=str(a.value),
-                    fix=f"answer a whole number {qq.scale.allowed()} ({'; '.join(f'{k} {v}' for k, v in qq.scale.levels.items())})",
+                    fix=f"answer a whole number {qq.scale.allowed()} ({levels})",
                 )
             )
             continue

@@ -26,6 +26,7 @@ position in their list.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from dataclasses import dataclass, field
@@ -309,10 +310,8 @@ def read_plan_yaml(path: Path) -> PlanFile:
                 continue
             held = raw.get("date")
             if isinstance(held, str):
-                try:
+                with contextlib.suppress(ValueError):
                     held = date.fromisoformat(held)
-                except ValueError:
-                    pass
             if not isinstance(held, date):
                 findings.append(
                     Finding(

@@ -203,7 +203,7 @@ def _copy(old: PlanVersion, new: PlanVersion) -> None:
                     "justification",
                     "source",
                 )
-            }  # fmt: skip
+            }
         )
         for t in old.targets
     ]
@@ -556,7 +556,7 @@ def add_target(
     session: Session, city: str | int | City, actor: User | None, target: TargetIn
 ) -> PlanTarget:
     """Add (or replace) the target of one indicator on the editable version."""
-    found, version = _editable(session, city, actor)
+    _found, version = _editable(session, city, actor)
     ((t, factor, ind),) = validate_targets(session, [target])
     for old in list(version.targets):
         if old.indicator_code == ind.code:
@@ -572,7 +572,7 @@ def add_target(
 def remove_target(
     session: Session, city: str | int | City, actor: User | None, indicator: str
 ) -> None:
-    found, version = _editable(session, city, actor)
+    _found, version = _editable(session, city, actor)
     rows = [t for t in version.targets if t.indicator_code == indicator]
     if not rows:
         raise NotFoundError(f"version {version.number} of the plan has no target for {indicator}")
@@ -606,7 +606,7 @@ def add_priority(
 def add_consultation(
     session: Session, city: str | int | City, actor: User | None, c: ConsultationIn
 ) -> PlanConsultation:
-    found, version = _editable(session, city, actor)
+    _found, version = _editable(session, city, actor)
     problems = _check_consultation(c, row=None, file=None)
     if problems:
         raise ValidationError("the consultation cannot be saved", problems)

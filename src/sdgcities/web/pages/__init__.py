@@ -12,13 +12,13 @@ from sdgcities.web.pages import (
     data,
     home,
     indicators,
+    revenue_entry,
     review,
     servicedesk,
 )
-from sdgcities.web.pages import revenue as revenue_pages
 from sdgcities.web.pages import institutions as institutions_pages
 from sdgcities.web.pages import planning as planning_pages
-from sdgcities.web.pages import revenue_entry
+from sdgcities.web.pages import revenue as revenue_pages
 
 
 def pages_router() -> APIRouter:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Path as PathParam, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sdgcities.accounts.permissions import can_edit_city, can_see_drafts

@@ -17,7 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Path as PathParam, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
@@ -297,7 +298,7 @@ def _participants(
         counts: dict[str, Any] = {"group": group.strip()}
         for sex, col in (("women", women), ("men", men), ("other", other)):
             raw = col[i].strip() if i < len(col) else ""
-            counts[sex] = int(raw) if raw.isdigit() else (0 if not raw else raw)
+            counts[sex] = int(raw) if raw.isdigit() else (raw if raw else 0)
         out.append(counts)
     return out
 
@@ -337,10 +338,7 @@ async def post_place(
     raw = geometry
     if file is not None and file.filename:
         data = await file.read(5_000_001)
-        if len(data) > 5_000_000:
-            raw = ""
-        else:
-            raw = data.decode("utf-8", "replace")
+        raw = "" if len(data) > 5000000 else data.decode("utf-8", "replace")
     if not raw.strip():
         city = get_city(env.session, slug)
         return _plan_page(
@@ -390,7 +388,7 @@ def post_smart(
             policy_year=policy_year,
             policy_country=policy_country or None,
             url=url,
-        ),  # fmt: skip
+        ),
     )
 
 

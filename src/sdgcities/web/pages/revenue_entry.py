@@ -23,7 +23,7 @@ from sdgcities.web import auth
 from sdgcities.web.errors import status_of
 from sdgcities.web.pages._common import PageEnv, page_env
 from sdgcities.web.pages._panels import city_panel
-from sdgcities.web.templating import render, render_fragment
+from sdgcities.web.templating import render_fragment
 
 router = APIRouter()
 

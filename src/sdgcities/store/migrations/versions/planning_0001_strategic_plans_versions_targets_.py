@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "planning_0001"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = ("planning",)
