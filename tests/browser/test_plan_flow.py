@@ -11,14 +11,14 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
 from sdgcities.scoring.progress import CATEGORIES
 from sdgcities.store.db import make_engine, migrate, transaction
-from tests.browser._browser import axe_violations, start_server, stop_server
+from tests.browser._browser import start_server, stop_server
 from tests.browser.seed_store import PASSWORD, seed
+from tests.browser.test_review_flow import _check, _context, _login, _logout
 
 pytestmark = pytest.mark.browser
 
@@ -48,38 +48,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     finally:
         stop_server(proc)
-
-
-def _context(chromium: Any, base: str) -> Any:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    host = urlparse(base).hostname
-
-    def only_local(route: Any) -> None:
-        if urlparse(route.request.url).hostname == host:
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", only_local)
-    return context
-
-
-def _check(page: Any, shots: Path, name: str) -> None:
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-    problems = axe_violations(page)
-    assert problems == [], f"{name}: accessibility violations:\n" + "\n".join(problems)
-
-
-def _login(page: Any, base: str, email: str, target: str) -> None:
-    page.goto(f"{base}/login?next={target}")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(base + target)
-
-
-def _logout(page: Any) -> None:
-    page.click("form[action='/logout'] button[type=submit]")
 
 
 def test_set_targets_approve_see_progress(server: str, chromium: Any, screenshots: Path) -> None:

@@ -510,6 +510,40 @@ def _place(session: Session, city: City, p: PlaceIn, *, field: str) -> tuple[dic
     return geo.as_geojson(g), geo.check_in_city(g, extent, rule, field=field)
 
 
+def _priority_row(session: Session, city: City, p: PriorityIn, position: int) -> PlanPriority:
+    return PlanPriority(
+        position=position,
+        title=p.title.strip(),
+        description=p.description,
+        indicator_code=p.indicator or None,
+        challenge=_challenge(session, city, p.indicator) if p.indicator else {},
+    )
+
+
+def _consultation_row(c: ConsultationIn) -> PlanConsultation:
+    return PlanConsultation(
+        held_on=c.held_on,
+        title=c.title,
+        stakeholder_groups=list(c.stakeholder_groups),
+        participants=[
+            {"group": p["group"], **{s: int(p.get(s, 0)) for s in PARTICIPANT_SEXES}}
+            for p in c.participants
+        ],
+        changes=list(c.changes),
+    )
+
+
+def _place_row(p: PlaceIn, geometry: dict[str, Any], rule: str, position: int) -> SpatialPriority:
+    return SpatialPriority(
+        position=position,
+        name=p.name.strip(),
+        description=p.description,
+        geometry=geometry,
+        check_rule=rule,
+        priority_position=p.priority,
+    )
+
+
 # --------------------------------------------------------------------------- edits
 
 
@@ -590,13 +624,7 @@ def add_priority(
     problems = _check_priority(session, p, row=None, file=None)
     if problems:
         raise ValidationError("the priority cannot be saved", problems)
-    row = PlanPriority(
-        position=len(version.priorities) + 1,
-        title=p.title.strip(),
-        description=p.description,
-        indicator_code=p.indicator or None,
-        challenge=_challenge(session, found, p.indicator) if p.indicator else {},
-    )
+    row = _priority_row(session, found, p, len(version.priorities) + 1)
     version.priorities.append(row)
     _log(session, version, "priority", actor, before=version.status)
     session.flush()
@@ -610,16 +638,7 @@ def add_consultation(
     problems = _check_consultation(c, row=None, file=None)
     if problems:
         raise ValidationError("the consultation cannot be saved", problems)
-    row = PlanConsultation(
-        held_on=c.held_on,
-        title=c.title,
-        stakeholder_groups=list(c.stakeholder_groups),
-        participants=[
-            {"group": p["group"], **{s: int(p.get(s, 0)) for s in PARTICIPANT_SEXES}}
-            for p in c.participants
-        ],
-        changes=list(c.changes),
-    )
+    row = _consultation_row(c)
     version.consultations.append(row)
     _log(session, version, "consultation", actor, before=version.status)
     session.flush()
@@ -641,14 +660,7 @@ def add_place(
             ],
         )
     geometry, rule = _place(session, found, p, field="geometry")
-    row = SpatialPriority(
-        position=len(version.places) + 1,
-        name=p.name.strip(),
-        description=p.description,
-        geometry=geometry,
-        check_rule=rule,
-        priority_position=p.priority,
-    )
+    row = _place_row(p, geometry, rule, len(version.places) + 1)
     version.places.append(row)
     _log(session, version, "place", actor, before=version.status)
     session.flush()
@@ -742,46 +754,19 @@ def replace_content(
     if priorities is not None:
         version.priorities.clear()
         session.flush()
-        for i, (_, p) in enumerate(priorities):
-            version.priorities.append(
-                PlanPriority(
-                    position=i + 1,
-                    title=p.title.strip(),
-                    description=p.description,
-                    indicator_code=p.indicator or None,
-                    challenge=_challenge(session, found, p.indicator) if p.indicator else {},
-                )
-            )
+        version.priorities.extend(
+            _priority_row(session, found, p, i + 1) for i, (_, p) in enumerate(priorities)
+        )
     if consultations is not None:
         version.consultations.clear()
         session.flush()
-        for _, c in consultations:
-            version.consultations.append(
-                PlanConsultation(
-                    held_on=c.held_on,
-                    title=c.title,
-                    stakeholder_groups=list(c.stakeholder_groups),
-                    participants=[
-                        {"group": p["group"], **{s: int(p.get(s, 0)) for s in PARTICIPANT_SEXES}}
-                        for p in c.participants
-                    ],
-                    changes=list(c.changes),
-                )
-            )
+        version.consultations.extend(_consultation_row(c) for _, c in consultations)
     if places is not None:
         version.places.clear()
         session.flush()
-        for i, (pl, g, rule) in enumerate(checked_places):
-            version.places.append(
-                SpatialPriority(
-                    position=i + 1,
-                    name=pl.name.strip(),
-                    description=pl.description,
-                    geometry=g,
-                    check_rule=rule,
-                    priority_position=pl.priority,
-                )
-            )
+        version.places.extend(
+            _place_row(pl, g, rule, i + 1) for i, (pl, g, rule) in enumerate(checked_places)
+        )
     _log(session, version, f"imported {file}", actor, before=version.status)
     session.flush()
     return version
