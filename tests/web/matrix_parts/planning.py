@@ -26,6 +26,9 @@ ROUTES: dict[str, list[Case]] = {
         case("/api/v1/cities/{a_slug}/plan/progress?progress-method=sdr-trend"),
         case("/api/v1/cities/{a_slug}/plan/progress?version=2", A_STAFF),
     ],
+    "/api/v1/cities/{city}/smart-city-strategies": [
+        case("/api/v1/cities/{a_slug}/smart-city-strategies")
+    ],
     "/cities/{slug}/assessments": [case("/cities/{a_slug}/assessments", A_STAFF_LOGIN)],
     "/cities/{slug}/assessments/{qid}": [
         case("/cities/{a_slug}/assessments/institutional", A_STAFF_LOGIN),
@@ -60,6 +63,19 @@ def seed(engine: Engine, world: World) -> None:
         ps.transition(s, world.a_slug, "submit", editor)
         ps.transition(s, world.a_slug, "approve", hub)
         ps.set_vision(s, world.a_slug, editor, vision="draftreason-a-qz vision")
+        ps.add_smart_strategy(
+            s, world.a_slug, editor, title="draftreason-a-qz strategy", year=2026, status="draft"
+        )
+        ps.add_smart_strategy(
+            s,
+            world.a_slug,
+            editor,
+            title="Kisumu digital city strategy",
+            year=2025,
+            status="adopted",
+            policy_name="Kenya National Urban Development Policy",
+            policy_year=2016,
+        )
         isvc.answer(
             s,
             world.a_slug,

@@ -133,6 +133,31 @@ def post_action(
     return {"city": found.slug, "version": v.number, "status": v.status}
 
 
+@router.get("/{city}/smart-city-strategies", summary="A city's smart-city strategies")
+def smart_city_strategies(city: CityKey, session: DbSession, user: OptionalUser) -> dict[str, Any]:
+    """Each strategy and the national urban policy it aligns with (drafts: the city's team)."""
+    found = get_city_or_404(session, city)
+    staff = can_see_drafts(user, found.id, session)
+    return {
+        "city": found.slug,
+        "items": [
+            {
+                "title": x.title,
+                "year": x.year,
+                "status": x.status,
+                "url": x.url,
+                "national_urban_policy": {
+                    "name": x.policy_name,
+                    "year": x.policy_year,
+                    "country": x.policy_country,
+                },
+            }
+            for x in ps.list_smart_strategies(session, found)
+            if staff or x.status != "draft"
+        ],
+    }
+
+
 @router.get(
     "/{city}/assessments", summary="A city's assessments: questionnaires and overall scores"
 )
