@@ -25,6 +25,8 @@ SDG11 = [
 ]  # fmt: skip
 #: companion series published beside an official indicator (UN-Habitat's 11.7.1 (b))
 COMPANIONS = ["11.7.1b"]
+#: digital-inclusion indicators of goals 9 and 17 (sdg_digital.yaml, UN SDG metadata)
+DIGITAL = {"9.c.1": "9", "17.6.1": "17", "17.8.1": "17"}
 CONFIRMED_UMF = {
     "1.1.3": "6.2.1", "1.1.4": "6.2.1", "1.1.5": "3.1.2", "1.1.6": "16.1.4", "1.1.7": "3.7.2",
     "1.1.8": "3.6.1", "1.2.1": "1.4.1", "1.2.3": "4.1.2", "1.2.4": "1.4.2", "1.2.5": "2.2.2",
@@ -36,7 +38,7 @@ CONFIRMED_UMF = {
 
 def test_builtin_files_validate_without_findings() -> None:
     files = builtin_files()
-    assert [f.name for f in files] == ["sdg11.yaml", "umf.yaml"]
+    assert [f.name for f in files] == ["sdg11.yaml", "umf.yaml", "sdg_digital.yaml"]
     assert all(f.version for f in files)
     assert all(not f.findings for f in files)
 
@@ -44,10 +46,15 @@ def test_builtin_files_validate_without_findings() -> None:
 def test_sdg11_complete(engine: Engine) -> None:
     with transaction(engine) as s:
         n = sync_builtin_catalogue(s)
-        sdg = list_indicators(s, framework="SDG")
+        every_sdg = list_indicators(s, framework="SDG")
+        digital = {i.code: i.goal for i in every_sdg if i.code in DIGITAL}
+        assert digital == DIGITAL
+        sdg = [i for i in every_sdg if i.code not in DIGITAL]
         assert [i.code for i in sdg if i.code not in COMPANIONS] == SDG11
         assert sorted(i.code for i in sdg if i.code in COMPANIONS) == COMPANIONS
-        assert n == len(SDG11) + len(COMPANIONS) + len(list_indicators(s, framework="UMF"))
+        assert n == len(SDG11) + len(COMPANIONS) + len(DIGITAL) + len(
+            list_indicators(s, framework="UMF")
+        )
         for ind in sdg:
             assert ind.goal == "11"
             assert ind.name

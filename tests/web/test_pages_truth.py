@@ -434,7 +434,7 @@ def test_every_catalogue_name_is_in_the_fr_es_catalogues() -> None:
 
     data = Path(locale_dir()).parent / "catalogue" / "data"
     names = set()
-    for f in ("sdg11.yaml", "umf.yaml"):
+    for f in ("sdg11.yaml", "umf.yaml", "sdg_digital.yaml"):
         doc = yaml.safe_load((data / f).read_text(encoding="utf-8"))
         names |= {i["name"] for i in doc["indicators"]}
     assert len(names) >= 40

@@ -33,6 +33,7 @@ __all__ = [
     "decide",
     "needs_rollup",
     "open_need",
+    "open_need_from_assessment",
     "open_need_from_indicator",
     "propose_matches",
     "record_usage",
@@ -347,6 +348,66 @@ def open_need_from_indicator(
         indicator_code=indicator_code,
         source="indicator",
         source_ref={"indicator": indicator_code, **(evidence or {})},
+        created_by=created_by,
+    )
+
+
+def open_need_from_assessment(
+    session: Session,
+    *,
+    city_id: int,
+    questionnaire: str,
+    version: str,
+    question: str,
+    score: float,
+    themes: list[str],
+    level: str = "organisation",
+    core_issue: str = "institutional_arrangements",
+    functional_capacity: str = "budget_manage_implement",
+    description: str = "",
+    language: str = "en",
+    created_by: str = "",
+) -> CapacityNeed | None:
+    """Open a need from a gap of an assessment; None when that gap already has an open need.
+
+    ``source="assessment"`` and ``source_ref`` = ``{questionnaire, version, question,
+    score}`` keep the link. ``existing`` is the question's score (0–100) on the 1–5
+    rating: ``1 + ⌊score / 25⌋`` (capped at 5); ``desired`` is 4 ("in place").
+    """
+    for n in session.scalars(
+        select(CapacityNeed).where(
+            CapacityNeed.city_id == city_id,
+            CapacityNeed.source == "assessment",
+            CapacityNeed.status != "closed",
+        )
+    ):
+        ref = n.source_ref or {}
+        if (ref.get("questionnaire"), ref.get("version"), ref.get("question")) == (
+            questionnaire,
+            version,
+            question,
+        ):
+            return None
+    existing = min(5, 1 + int(max(0.0, score) // 25))
+    return open_need(
+        session,
+        subject="city",
+        city_id=city_id,
+        level=level,
+        core_issue=core_issue,
+        functional_capacity=functional_capacity,
+        desired=max(4, existing),
+        existing=existing,
+        themes=themes,
+        language=language,
+        description=description,
+        source="assessment",
+        source_ref={
+            "questionnaire": questionnaire,
+            "version": version,
+            "question": question,
+            "score": round(score, 2),
+        },
         created_by=created_by,
     )
 

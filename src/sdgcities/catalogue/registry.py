@@ -31,7 +31,7 @@ from sdgcities.store.models import ImportBatch, Indicator
 
 logger = logging.getLogger(__name__)
 
-BUILTIN_FILES = ("sdg11.yaml", "umf.yaml")
+BUILTIN_FILES = ("sdg11.yaml", "umf.yaml", "sdg_digital.yaml")
 UMF_DOMAINS = {
     1: "Society",
     2: "Economy",

@@ -107,6 +107,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "SDG Cities certification: stage gates with evidence, reviewed by the city's hub.",
     ),
     "vlr": ("vlr", "Write a city's Voluntary Local Review draft as PDF or HTML."),
+    "plan": (
+        "plan",
+        "A city's 2030 strategic plan: targets, participation, places, approval, progress.",
+    ),
+    "assessment": (
+        "assessment",
+        "Institutional and digital-capacity assessments: questionnaires, answers, profiles.",
+    ),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}

@@ -25,6 +25,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.learning.models",
     "sdgcities.network.models",
     "sdgcities.certification.models",
+    "sdgcities.planning.models",
+    "sdgcities.institutions.models",
 )
 
 

@@ -21,6 +21,10 @@ from sdgcities.web.pages import network as network_pages
 from sdgcities.web.pages import certification as certification_pages
 from sdgcities.web.pages import reporting as reporting_pages
 from sdgcities.web.pages import investment as investment_pages
+    revenue_entry,
+)
+from sdgcities.web.pages import institutions as institutions_pages
+from sdgcities.web.pages import planning as planning_pages
 from sdgcities.web.pages import revenue as revenue_pages
 
 
@@ -44,6 +48,9 @@ def pages_router() -> APIRouter:
         certification_pages,
         reporting_pages,
         investment_pages,
+        planning_pages,
+        institutions_pages,
+        revenue_entry,
     ):
         router.include_router(module.router)
     return router

@@ -13,6 +13,7 @@ from sdgcities.cities.service import get_city
 from sdgcities.revenue.rosra import GAPS, PARTS, StreamSplit
 from sdgcities.revenue.service import list_diagnostics
 from sdgcities.web.pages._common import PageEnv, page_env
+from sdgcities.web.pages.revenue_entry import upload_context
 from sdgcities.web.templating import render
 
 router = APIRouter()
@@ -60,6 +61,18 @@ def revenue_page(
     env: PageEnv = Depends(page_env),
     year: int | None = Query(None, ge=1900, le=2100),
 ) -> Response:
+    return render_revenue(env, slug, year)
+
+
+def render_revenue(
+    env: PageEnv,
+    slug: str,
+    year: int | None,
+    *,
+    problems: list[str] | None = None,
+    status_code: int | None = None,
+) -> Response:
+    """The revenue page (``problems``: an upload's findings, shown above the page)."""
     city = get_city(env.session, slug)
     drafts = can_see_drafts(env.user, city.id, env.session)
     items = list_diagnostics(env.session, city.id, published_only=not drafts)
@@ -75,11 +88,13 @@ def revenue_page(
             "parts": PARTS,
             "gaps": GAPS,
             "colours": COLOURS,
+            **upload_context(env, city),
+            "upload_problems": problems or [],
             "pies": (
                 {s.stream: _slices(s) for s in (*chosen.result.streams, chosen.result.total)}
                 if chosen
                 else {}
             ),
         },
-        status_code=status,
+        status_code=status_code or status,
     )
