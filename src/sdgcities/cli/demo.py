@@ -239,8 +239,8 @@ def demo(
 DEMO_SEEDS: tuple[str, ...] = (
     "sdgcities.capacity.demo",
     "sdgcities.learning.demo",
+    "sdgcities.investment.demo",
 )
-DEMO_SEEDS: tuple[str, ...] = ("sdgcities.capacity.demo", "sdgcities.investment.demo")
 
 
 def register(app: typer.Typer) -> None:

@@ -23,10 +23,10 @@ from sdgcities.web.api import (
     scores,
     servicedesk,
 )
-from sdgcities.web.api import profiling as profiling_api
-from sdgcities.web.api import network as network_api
 from sdgcities.web.api import investment as investment_api
+from sdgcities.web.api import network as network_api
 from sdgcities.web.api import planning as planning_api
+from sdgcities.web.api import profiling as profiling_api
 from sdgcities.web.api import revenue as revenue_api
 from sdgcities.web.errors import ERROR_RESPONSES
 

@@ -13,18 +13,17 @@ from sdgcities.web.pages import (
     home,
     indicators,
     learning,
+    revenue_entry,
     review,
     servicedesk,
 )
-from sdgcities.web.pages import profiling as profiling_pages
-from sdgcities.web.pages import network as network_pages
 from sdgcities.web.pages import certification as certification_pages
-from sdgcities.web.pages import reporting as reporting_pages
-from sdgcities.web.pages import investment as investment_pages
-    revenue_entry,
-)
 from sdgcities.web.pages import institutions as institutions_pages
+from sdgcities.web.pages import investment as investment_pages
+from sdgcities.web.pages import network as network_pages
 from sdgcities.web.pages import planning as planning_pages
+from sdgcities.web.pages import profiling as profiling_pages
+from sdgcities.web.pages import reporting as reporting_pages
 from sdgcities.web.pages import revenue as revenue_pages
 
 
