@@ -78,10 +78,12 @@ def register_evidence_kind(
 
 def evidence_kind(kind: str) -> EvidenceKind | None:
     """The registered kind, or None when no domain registered a resolver for it yet."""
+    _links()
     return _KINDS.get(kind)
 
 
 def registered_kinds() -> list[str]:
+    _links()
     return sorted(_KINDS)
 
 
@@ -303,3 +305,10 @@ register_evidence_kind("hex_layer", _hex_layer, candidates=_hex_candidates)
 register_evidence_kind("revenue_diagnostic", _revenue, candidates=_revenue_candidates)
 register_evidence_kind("investment_project", _project, candidates=_project_candidates)
 register_evidence_kind("before_after", _before_after)
+
+
+def _links() -> None:
+    """The kinds later domains add (the plan, the institutional assessment)."""
+    from sdgcities import links
+
+    links.ensure()

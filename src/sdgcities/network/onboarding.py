@@ -92,7 +92,15 @@ def register_step_source(step: str, fn: StepSource) -> None:
 
 
 def has_source(step: str) -> bool:
+    _links()
     return step in _SOURCES
+
+
+def _links() -> None:
+    """The steps later domains derive (the plan's approval, certificates)."""
+    from sdgcities import links
+
+    links.ensure()
 
 
 def _day(value: Any) -> date | None:
@@ -239,6 +247,7 @@ def stage_of(states: Iterable[StepState]) -> str | None:
 
 def step_dates(session: Session, city_ids: Collection[int] | None) -> dict[str, dict[int, date]]:
     """Every step's dates for the cities (``None``: all cities), one query per step."""
+    _links()
     return {key: fn(session, city_ids) for key, fn in _SOURCES.items()}
 
 

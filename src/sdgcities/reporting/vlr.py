@@ -386,6 +386,9 @@ def build(
     rows = _values(session, target, include_drafts)
     highlights, score_chart = _assessment(session, target, include_drafts)
     sections: dict[str, str | None] = {}
+    from sdgcities import links
+
+    links.ensure()
     for key in SECTION_KEYS:
         fn = _SECTIONS.get(key)
         sections[key] = fn(session, target) if fn is not None else None
