@@ -653,15 +653,13 @@ def impacts_of(session: Session, project: InvestmentProject) -> list[dict[str, A
 def _plan_target(
     session: Session, city_id: int, code: str, year: int | None
 ) -> dict[str, Any] | None:
-    """The plan target (indicator_code, target_year) when the planning package is there."""
+    """The plan target (indicator_code, target_year) and, when the city's approved plan
+    has it, its value and unit (``plan``)."""
     if year is None:
         return None
-    try:
-        from sdgcities import planning  # type: ignore[attr-defined]  # built in parallel
-    except ImportError:
-        return {"indicator_code": code, "target_year": year, "plan": None}
-    finder = getattr(planning, "find_target", None)
-    found = finder(session, city_id, code, year) if callable(finder) else None
+    from sdgcities.planning import find_target
+
+    found = find_target(session, city_id, code, year)
     return {"indicator_code": code, "target_year": year, "plan": found}
 
 
