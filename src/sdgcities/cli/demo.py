@@ -236,7 +236,7 @@ def demo(
 
 #: the domains' demo data, in load order: each module's ``demo_line(session) -> str`` seeds
 #: its records once (idempotent) and returns the line ``sdgcities demo`` prints
-DEMO_SEEDS: tuple[str, ...] = ("sdgcities.capacity.demo",)
+DEMO_SEEDS: tuple[str, ...] = ("sdgcities.capacity.demo", "sdgcities.programmes.demo")
 
 
 def register(app: typer.Typer) -> None:

@@ -375,7 +375,9 @@ def _targets(paras: list[Paragraph]) -> list[dict[str, Any]]:
 
 def _figures(paras: list[Paragraph]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    kinds = {p["name"]: p["kind"] for p in vocab.partner_directory()}
     for para in paras:
+        funders = [n for n in partners_in(para.text) if kinds.get(n) == "financial_institution"]
         for sentence in _sentences(para.text):
             matches = list(_MONEY.finditer(sentence))
             for j, m in enumerate(matches):
@@ -398,6 +400,7 @@ def _figures(paras: list[Paragraph]) -> list[dict[str, Any]]:
                         "approximate": bool(re.search(r"approximately\s*$", before)),
                         "countries": countries_in(after),
                         "text": _clean(m.group(0) + after).rstrip(",;. "),
+                        "donor": funders[0] if funders else None,
                         "paragraph": para.number,
                     }
                 )
