@@ -91,6 +91,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "servicedesk",
         "The one-stop shop: requests answered within guaranteed business-hours targets.",
     ),
+    "programmes": (
+        "programmes",
+        "Flagship programmes: import the Board report, show the portfolio, funding lines.",
+    ),
+    "report": ("report", "Reports generated from the data."),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}
