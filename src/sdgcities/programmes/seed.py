@@ -167,6 +167,9 @@ def split_paragraphs(text: str) -> tuple[list[Paragraph], dict[int, dict[str, An
             paragraphs.append(current)
             expect += 1
             continue
+        if m:  # "1. Development of …": a numbered sub-heading, not a paragraph
+            current = None
+            continue
         if current is not None:
             current.lines.append(raw)
         # a line outside any paragraph (a sub-heading, the report's header) is not a fact

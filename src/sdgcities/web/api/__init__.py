@@ -21,6 +21,7 @@ from sdgcities.web.api import (
     scores,
     servicedesk,
 )
+from sdgcities.web.api import programmes as programmes_api
 from sdgcities.web.api import revenue as revenue_api
 from sdgcities.web.errors import ERROR_RESPONSES
 
@@ -36,6 +37,7 @@ for _module in (
     servicedesk,
     review,
     revenue_api,
+    programmes_api,
 ):
     router.include_router(_module.router)
 router.include_router(scores.benchmark_router)

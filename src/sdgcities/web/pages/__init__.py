@@ -15,6 +15,7 @@ from sdgcities.web.pages import (
     review,
     servicedesk,
 )
+from sdgcities.web.pages import programmes as programmes_pages
 from sdgcities.web.pages import revenue as revenue_pages
 
 
@@ -32,6 +33,7 @@ def pages_router() -> APIRouter:
         capacity,
         review,
         revenue_pages,
+        programmes_pages,
     ):
         router.include_router(module.router)
     return router
