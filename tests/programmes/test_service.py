@@ -22,35 +22,60 @@ def portfolio(engine: Engine) -> Engine:
 
 def test_import_is_idempotent_and_keeps_added_lines(portfolio: Engine) -> None:
     with transaction(portfolio) as s:
-        service.add_funding_line(s, programme="rise-up", amount="100", currency="EUR",
-                                 status="approved")  # fmt: skip
+        service.add_funding_line(
+            s, programme="rise-up", amount="100", currency="EUR", status="approved"
+        )
     with transaction(portfolio) as s:
         service.import_portfolio(s, service.bundled_portfolio(), service.bundled_initiatives())
     with transaction(portfolio) as s:
         assert s.scalar(select(func.count(Programme.id))) == 5
         assert s.scalar(select(func.count(FundingLine.id))) == 3
         partners = s.scalar(select(func.count(ProgrammePartner.id)))
-        assert partners == sum(len(p["partners"]) for p in service.bundled_portfolio()["programmes"])
+        assert partners == sum(
+            len(p["partners"]) for p in service.bundled_portfolio()["programmes"]
+        )
 
 
 def test_sums_by_status_country_programme_year_hand_checked(portfolio: Engine) -> None:
     with transaction(portfolio) as s:
-        service.add_funding_line(s, programme="rise-up", amount="1000000", currency="USD",
-                                 status="mobilised", year=2021, countries=["PAK"])  # fmt: skip
-        service.add_funding_line(s, programme="sdg-cities", amount="250000.50", currency="USD",
-                                 status="approved", year=2021, countries=["MEX"])  # fmt: skip
-        service.add_funding_line(s, programme="sdg-cities", amount="400", currency="EUR",
-                                 status="approved", year=2021)  # fmt: skip
+        service.add_funding_line(
+            s,
+            programme="rise-up",
+            amount="1000000",
+            currency="USD",
+            status="mobilised",
+            year=2021,
+            countries=["PAK"],
+        )
+        service.add_funding_line(
+            s,
+            programme="sdg-cities",
+            amount="250000.50",
+            currency="USD",
+            status="approved",
+            year=2021,
+            countries=["MEX"],
+        )
+        service.add_funding_line(
+            s, programme="sdg-cities", amount="400", currency="EUR", status="approved", year=2021
+        )
     with transaction(portfolio) as s:
         by_status = {(r["status"], r["currency"]): r["amount"] for r in service.totals(s, "status")}
         # report: 12 M mobilised + 81 M concept notes (para 50); added: 1 M mobilised, approved
-        assert by_status == {("mobilised", "USD"): 13_000_000.0,
-                             ("concept_note", "USD"): 81_000_000.0,
-                             ("approved", "USD"): 250_000.5, ("approved", "EUR"): 400.0}  # fmt: skip
-        by_prog = {(r["programme"], r["currency"]): r["amount"] for r in service.totals(s, "programme")}
+        assert by_status == {
+            ("mobilised", "USD"): 13_000_000.0,
+            ("concept_note", "USD"): 81_000_000.0,
+            ("approved", "USD"): 250_000.5,
+            ("approved", "EUR"): 400.0,
+        }
+        by_prog = {
+            (r["programme"], r["currency"]): r["amount"] for r in service.totals(s, "programme")
+        }
         assert by_prog[("rise-up", "USD")] == 94_000_000.0
         assert by_prog[("sdg-cities", "USD")] == 250_000.5
-        by_country = {(r["country"], r["currency"]): r["amount"] for r in service.totals(s, "country")}
+        by_country = {
+            (r["country"], r["currency"]): r["amount"] for r in service.totals(s, "country")
+        }
         assert by_country[("PAK", "USD")] == 13_000_000.0  # 12 M (PAK, VNM) + 1 M
         assert by_country[("VNM", "USD")] == 12_000_000.0
         assert by_country[("CIV", "USD")] == 81_000_000.0
@@ -63,16 +88,24 @@ def test_bad_funding_line_names_every_field_and_saves_nothing(portfolio: Engine)
     with transaction(portfolio) as s:
         before = s.scalar(select(func.count(FundingLine.id)))
         with pytest.raises(ValidationError) as err:
-            service.add_funding_line(s, programme="rise-up", amount="-5", currency="XYZ",
-                                     status="pledged", modality="core", earmark="hard",
-                                     countries=["ZZZ"])  # fmt: skip
+            service.add_funding_line(
+                s,
+                programme="rise-up",
+                amount="-5",
+                currency="XYZ",
+                status="pledged",
+                modality="core",
+                earmark="hard",
+                countries=["ZZZ"],
+            )
         cols = {f.column for f in err.value.findings}
         assert cols == {"amount", "currency", "status", "earmark", "countries"}
         assert "not an ISO 4217" in str(err.value)
         assert s.scalar(select(func.count(FundingLine.id))) == before
         with pytest.raises(ValidationError, match="not a number"):
-            service.add_funding_line(s, programme="rise-up", amount="12e", currency="USD",
-                                     status="approved")  # fmt: skip
+            service.add_funding_line(
+                s, programme="rise-up", amount="12e", currency="USD", status="approved"
+            )
 
 
 def test_board_report_html_pdf_docx_with_narrative_kept(portfolio: Engine) -> None:
@@ -82,13 +115,15 @@ def test_board_report_html_pdf_docx_with_narrative_kept(portfolio: Engine) -> No
 
     with transaction(portfolio) as s:
         board.save_programme_block(s, "rise-up", "way_forward", "Edited way forward qz.", user="t")
-        line = service.add_funding_line(s, programme="rise-up", amount="777", currency="USD",
-                                        status="disbursed")  # fmt: skip
+        line = service.add_funding_line(
+            s, programme="rise-up", amount="777", currency="USD", status="disbursed"
+        )
         lid = line.id
     with transaction(portfolio) as s:
         html = board.render_html(s)
         assert "Edited way forward qz." in html
-        assert f'id="FL-{lid}"' in html and "¶50" in html
+        assert f'id="FL-{lid}"' in html
+        assert "¶50" in html
         assert "Mature Adaptation Fund portfolio" in html
         assert "Years 9–10 (2028–2029)" in html
         doc = Document(io.BytesIO(board.render_docx(s)))
@@ -96,10 +131,12 @@ def test_board_report_html_pdf_docx_with_narrative_kept(portfolio: Engine) -> No
         assert "Edited way forward qz." in text
         assert "Flagship programme 3: RISE-UP: Resilient Settlements for the Urban Poor" in text
         cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
-        assert f"FL-{lid}" in cells and "Effective adaptation of communities and infrastructure to climate change" in cells
+        assert f"FL-{lid}" in cells
+        assert "Effective adaptation of communities and infrastructure to climate change" in cells
     with transaction(portfolio) as s:  # a regeneration keeps the edit
         pdf = board.render_pdf(s)
-    assert pdf.startswith(b"%PDF") and pdf_page_count(pdf) > 5
+    assert pdf.startswith(b"%PDF")
+    assert pdf_page_count(pdf) > 5
     assert "Edited way forward qz." in pdf_text(pdf)
 
 

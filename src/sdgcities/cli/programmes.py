@@ -101,18 +101,30 @@ def funding_add(
 
     Examples:
 
-      sdgcities programmes funding add rise-up --amount 250000 --currency EUR --status approved --modality earmarked --earmark soft --year 2021 --donor "Adaptation Fund" --country VNM
+      sdgcities programmes funding add rise-up --amount 250000 --currency EUR \\
+        --status approved --modality earmarked --earmark soft --year 2021 \\
+        --donor "Adaptation Fund" --country VNM
     """
     from sdgcities.programmes.service import add_funding_line
     from sdgcities.store.db import transaction
 
     with transaction(engine()) as session:
         line = add_funding_line(
-            session, programme=programme, amount=amount, currency=currency, status=status,
-            modality=modality, earmark=earmark, year=year, donor=donor,
-            initiative_id=initiative, countries=country, label=label, source=source,
+            session,
+            programme=programme,
+            amount=amount,
+            currency=currency,
+            status=status,
+            modality=modality,
+            earmark=earmark,
+            year=year,
+            donor=donor,
+            initiative_id=initiative,
+            countries=country,
+            label=label,
+            source=source,
             user="cli",
-        )  # fmt: skip
+        )
         lid, cur, amt = line.id, line.currency, line.amount
     console.print(f"[green]✓[/] funding line FL-{lid}: {cur} {amt:,.2f} ({status}) for {programme}")
 
@@ -151,15 +163,32 @@ def funding_list(
         typer.echo(json.dumps(rows, indent=2, default=str))
         return
     table = Table(header_style="bold")
-    cols = [by or "", "currency", "amount", "lines"] if by else [
-        "id", "programme", "status", "amount", "currency", "donor", "countries", "year", "paragraph"
-    ]  # fmt: skip
+    cols = (
+        [by or "", "currency", "amount", "lines"]
+        if by
+        else [
+            "id",
+            "programme",
+            "status",
+            "amount",
+            "currency",
+            "donor",
+            "countries",
+            "year",
+            "paragraph",
+        ]
+    )
     for c in cols:
         table.add_column(c or "—")
     for r in rows:
-        table.add_row(*(" ".join(v) if isinstance(v := r.get(c), list) else
-                        ("" if v is None else f"{v:,.2f}" if c == "amount" else str(v))
-                        for c in cols))  # fmt: skip
+        table.add_row(
+            *(
+                " ".join(v)
+                if isinstance(v := r.get(c), list)
+                else ("" if v is None else f"{v:,.2f}" if c == "amount" else str(v))
+                for c in cols
+            )
+        )
     console.print(table)
 
 
@@ -190,8 +219,15 @@ def initiatives_list(
     for c in ("id", "programme", "name", "countries", "cities", "status", "paragraph"):
         table.add_column(c)
     for r in rows:
-        table.add_row(str(r["id"]), r["programme"], r["name"], " ".join(r["countries"]),
-                      " ".join(r["cities"]), r["status"], str(r["paragraph"] or ""))  # fmt: skip
+        table.add_row(
+            str(r["id"]),
+            r["programme"],
+            r["name"],
+            " ".join(r["countries"]),
+            " ".join(r["cities"]),
+            r["status"],
+            str(r["paragraph"] or ""),
+        )
     console.print(table)
 
 

@@ -69,8 +69,7 @@ def context(session: Session, *, published_only: bool = True) -> dict[str, Any]:
         d = service.programme_detail(session, prog)
         d["blocks"] = programme_blocks(session, d)
         d["funding_lines"] = service.funding_lines(session, programme_id=prog.id)
-        d["totals"] = service.totals(session, "status", programme_id=prog.id,
-                                     published_only=False)  # fmt: skip
+        d["totals"] = service.totals(session, "status", programme_id=prog.id, published_only=False)
         programmes.append(d)
     return {
         "programmes": programmes,
@@ -85,7 +84,9 @@ def context(session: Session, *, published_only: bool = True) -> dict[str, Any]:
 def render_html(session: Session, *, published_only: bool = True) -> str:
     from sdgcities.web.templating import render_fragment
 
-    return str(render_fragment("programmes/board.html", context(session, published_only=published_only)))
+    return str(
+        render_fragment("programmes/board.html", context(session, published_only=published_only))
+    )
 
 
 def render_pdf(session: Session, *, published_only: bool = True) -> bytes:
@@ -104,8 +105,12 @@ def render_docx(session: Session, *, published_only: bool = True) -> bytes:
 
     ctx = context(session, published_only=published_only)
     doc = Document()
-    doc.add_heading("Normative and operational activities of UN-Habitat: the flagship programmes", 0)
-    doc.add_paragraph(f"Generated from the portfolio on {ctx['generated']}. Source: {ctx['source']}.")
+    doc.add_heading(
+        "Normative and operational activities of UN-Habitat: the flagship programmes", 0
+    )
+    doc.add_paragraph(
+        f"Generated from the portfolio on {ctx['generated']}. Source: {ctx['source']}."
+    )
 
     def table(head: list[str], rows: list[list[str]]) -> None:
         t = doc.add_table(rows=1, cols=len(head))
@@ -127,42 +132,73 @@ def render_docx(session: Session, *, published_only: bool = True) -> bytes:
                 doc.add_heading("Alignment with the strategic plan 2020–2023", 2)
                 table(
                     ["Code", "Domain of change or outcome", "Contribution", "Source"],
-                    [[a["code"], a["title"], "main contribution" if a["contribution"] == "main"
-                      else "co-benefit", f"¶{a['paragraph']}"] for a in p["alignments"]],
-                )  # fmt: skip
+                    [
+                        [
+                            a["code"],
+                            a["title"],
+                            "main contribution" if a["contribution"] == "main" else "co-benefit",
+                            f"¶{a['paragraph']}",
+                        ]
+                        for a in p["alignments"]
+                    ],
+                )
             if key == "partnership" and p["partners"]:
                 table(
                     ["Partner", "Kind", "Role", "State", "Source"],
-                    [[x["name"], x["kind"], x["role"], x["state"],
-                      " ".join(f"¶{n}" for n in x["paragraphs"])] for x in p["partners"]],
-                )  # fmt: skip
+                    [
+                        [
+                            x["name"],
+                            x["kind"],
+                            x["role"],
+                            x["state"],
+                            " ".join(f"¶{n}" for n in x["paragraphs"]),
+                        ]
+                        for x in p["partners"]
+                    ],
+                )
             if key == "progress":
                 doc.add_heading("Resources", 3)
                 table(
                     ["Record", "Status", "Amount", "Donor", "Countries", "Year", "Source"],
-                    [[f"FL-{f['id']}", f["status"], _money(f["amount"], f["currency"],
-                      f["approximate"]), f["donor"] or "", " ".join(f["countries"]),
-                      str(f["year"] or ""), f"¶{f['paragraph']}" if f["paragraph"] else f["source"]]
-                     for f in p["funding_lines"]],
-                )  # fmt: skip
+                    [
+                        [
+                            f"FL-{f['id']}",
+                            f["status"],
+                            _money(f["amount"], f["currency"], f["approximate"]),
+                            f["donor"] or "",
+                            " ".join(f["countries"]),
+                            str(f["year"] or ""),
+                            f"¶{f['paragraph']}" if f["paragraph"] else f["source"],
+                        ]
+                        for f in p["funding_lines"]
+                    ],
+                )
                 for f in p["figures"]:
-                    doc.add_paragraph(
-                        f"{f['kind'].replace('_', ' ')}: {_money(f['amount'], f['currency'], f['approximate'])} (¶{f['paragraph']})"
-                    )
+                    money = _money(f["amount"], f["currency"], f["approximate"])
+                    kind = f["kind"].replace("_", " ")
+                    doc.add_paragraph(f"{kind}: {money} (¶{f['paragraph']})")
             if key == "way_forward":
                 for t in p["tables"]:
-                    doc.add_heading(f"Table {t['number']}: external opportunities and challenges", 3)
+                    doc.add_heading(
+                        f"Table {t['number']}: external opportunities and challenges", 3
+                    )
                     n = max(len(t["opportunities"]), len(t["challenges"]))
                     table(
                         ["Opportunities", "Challenges"],
-                        [[(t["opportunities"] + [""] * n)[i], (t["challenges"] + [""] * n)[i]]
-                         for i in range(n)],
-                    )  # fmt: skip
+                        [
+                            [(t["opportunities"] + [""] * n)[i], (t["challenges"] + [""] * n)[i]]
+                            for i in range(n)
+                        ],
+                    )
                 if p["phases"]:
                     doc.add_heading("Phases", 3)
                     for ph in p["phases"]:
-                        years = f" ({ph['start_year']}–{ph['end_year']})" if ph["start_year"] else ""
-                        doc.add_paragraph(f"{ph['label']}{years}: {ph['text']} (¶{ph['paragraph']})")
+                        years = (
+                            f" ({ph['start_year']}–{ph['end_year']})" if ph["start_year"] else ""
+                        )
+                        doc.add_paragraph(
+                            f"{ph['label']}{years}: {ph['text']} (¶{ph['paragraph']})"
+                        )
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -173,7 +209,8 @@ def write(session: Session, out: Path, *, published_only: bool = True) -> Path:
     suffix = out.suffix.lower().lstrip(".")
     if suffix not in FORMATS:
         raise ValidationError(
-            f"{out}: the Board report is written as .html, .pdf or .docx, not {out.suffix or 'no suffix'!r}"
+            f"{out}: the Board report is written as .html, .pdf or .docx, "
+            f"not {out.suffix or 'no suffix'!r}"
         )
     data: bytes
     if suffix == "html":

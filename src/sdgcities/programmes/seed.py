@@ -62,7 +62,9 @@ _TABLE = re.compile(r"^Table (\d+)\s*$")
 _ITEM = re.compile(r"^\s*-?\s*\(([a-z])\)\s*(.*)$")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)[.:]?\*\*[.:]?\s*(.*)$")
 _MONEY = re.compile(r"\\?\$\s?(\d[\d,]*(?:\.\d+)?)\s*(million|billion)?")
-_YEARS = re.compile(r"\*\*Years\s+(\d+)\s*[–-]\s*(\d+)\s*\((\d{4})\s*[–-]\s*(\d{4})\):?\*\*:?\s*(.*)")
+_YEARS = re.compile(
+    r"\*\*Years\s+(\d+)\s*[–-]\s*(\d+)\s*\((\d{4})\s*[–-]\s*(\d{4})\):?\*\*:?\s*(.*)"
+)
 _PHASE = re.compile(r"^Phase\s+(\d)\b,?\s*(.*)$")
 _DOMAIN = re.compile(r"domains? of change\s+(\d(?:\s*(?:,|and)\s*\d)*)")
 _OUTCOME = re.compile(r"(?<![\d.])([1-4]\.[1-3])(?![\d.]*\d)")
@@ -70,7 +72,28 @@ _SUPERSCRIPTS = re.compile(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
 _TAGS = re.compile(r"<[^>]+>")
 #: function words after which a capitalised word does not start a new table item
 _JOINERS = frozenset(
-    "the of and with in by for to a an on at from between among into its their as or".split()
+    [
+        "the",
+        "of",
+        "and",
+        "with",
+        "in",
+        "by",
+        "for",
+        "to",
+        "a",
+        "an",
+        "on",
+        "at",
+        "from",
+        "between",
+        "among",
+        "into",
+        "its",
+        "their",
+        "as",
+        "or",
+    ]
 )
 
 SECTION_NAMES = ("overview", "alignment", "strategy", "partnership", "progress", "way_forward")
@@ -99,7 +122,9 @@ def _plain(text: str) -> str:
     return _clean(text.replace("**", "")).lstrip("- ").strip()
 
 
-def split_paragraphs(text: str) -> tuple[list[Paragraph], dict[int, dict[str, Any]], dict[int, str]]:
+def split_paragraphs(
+    text: str,
+) -> tuple[list[Paragraph], dict[int, dict[str, Any]], dict[int, str]]:
     """The numbered paragraphs, the tables (by number) and the programme titles."""
     paragraphs: list[Paragraph] = []
     tables: dict[int, dict[str, Any]] = {}
@@ -140,8 +165,14 @@ def split_paragraphs(text: str) -> tuple[list[Paragraph], dict[int, dict[str, An
         m = _TABLE.match(line)
         if m:
             table_no = int(m.group(1))
-            tables[table_no] = {"number": table_no, "programme": programme, "title": "",
-                                "opportunities": [], "challenges": [], "bulleted": True}  # fmt: skip
+            tables[table_no] = {
+                "number": table_no,
+                "programme": programme,
+                "title": "",
+                "opportunities": [],
+                "challenges": [],
+                "bulleted": True,
+            }
             current = None
             continue
         if table_no is not None:
@@ -313,8 +344,12 @@ def _expected_outcomes(paras: list[Paragraph]) -> list[dict[str, Any]]:
                 m = _BOLD_LEAD.match(text)
                 label, body = (m.group(1), m.group(2)) if m else ("", text)
                 out.append(
-                    {"letter": letter, "label": label.strip(), "text": _plain(body),
-                     "paragraph": para.number}  # fmt: skip
+                    {
+                        "letter": letter,
+                        "label": label.strip(),
+                        "text": _plain(body),
+                        "paragraph": para.number,
+                    }
                 )
             return out
     return []
@@ -326,8 +361,10 @@ def _objective(paras: list[Paragraph], number: int) -> dict[str, Any] | None:
             for sentence in _sentences(para.text):
                 if re.search(rule, sentence):
                     head = re.split(r":\s*-?\s*\(a\)", sentence)[0]
-                    return {"text": head if head == sentence else head + ":",
-                            "paragraph": para.number}  # fmt: skip
+                    return {
+                        "text": head if head == sentence else head + ":",
+                        "paragraph": para.number,
+                    }
     return None
 
 
@@ -370,8 +407,11 @@ def _targets(paras: list[Paragraph]) -> list[dict[str, Any]]:
             m = re.search(rx, para.text)
             if m:
                 out.append(
-                    {"cities": int(m.group(1).replace(",", "")), "text": m.group(0),
-                     "paragraph": para.number}  # fmt: skip
+                    {
+                        "cities": int(m.group(1).replace(",", "")),
+                        "text": m.group(0),
+                        "paragraph": para.number,
+                    }
                 )
     return out
 
@@ -421,10 +461,12 @@ def _internal_challenges(paras: list[Paragraph]) -> list[dict[str, Any]]:
 
 
 def _geography(paras: list[Paragraph]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for para in paras:
         text = para.text
-        if not re.search(r"geographical (prioritization|focus)|priority (countries and )?regions", text):
+        if not re.search(
+            r"geographical (prioritization|focus)|priority (countries and )?regions", text
+        ):
             continue
         work = text
         for region in sorted(vocab.REGIONS, key=len, reverse=True):
@@ -435,8 +477,14 @@ def _geography(paras: list[Paragraph]) -> list[dict[str, Any]]:
             head = text[:pos]
             level = "secondary" if re.search(r"secondary focus[^.]*$", head) else "primary"
             if not any(g["region"] == region for g in out):
-                out.append({"region": region, "level": level, "paragraph": para.number,
-                            "_pos": (para.number, pos)})  # fmt: skip
+                out.append(
+                    {
+                        "region": region,
+                        "level": level,
+                        "paragraph": para.number,
+                        "_pos": (para.number, pos),
+                    }
+                )
     out.sort(key=lambda g: g.pop("_pos"))
     return out
 
@@ -527,9 +575,7 @@ def parse(text: str) -> dict[str, Any]:
         "paragraphs": len(paragraphs),
         "programmes": programmes,
         "conclusion": [
-            {"paragraph": p.number, "text": p.text}
-            for p in paragraphs
-            if p.section == "conclusion"
+            {"paragraph": p.number, "text": p.text} for p in paragraphs if p.section == "conclusion"
         ],
         "interpreted": interpreted,
         "unread": unread,

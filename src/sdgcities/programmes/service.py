@@ -85,7 +85,9 @@ def parse_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InputFileError(path, "no such file", "give the path of the report's text") from None
     except UnicodeDecodeError:
-        raise InputFileError(path, "not UTF-8 text", "give the report as plain UTF-8 text") from None
+        raise InputFileError(
+            path, "not UTF-8 text", "give the report as plain UTF-8 text"
+        ) from None
     data = parse(text)
     if len(data["programmes"]) != 5:
         raise InputFileError(
@@ -100,8 +102,14 @@ def parse_file(path: Path) -> dict[str, Any]:
 def _provider(session: Session, name: str, kinds: dict[str, str]) -> Provider:
     found = session.scalar(select(Provider).where(Provider.name == name))
     if found is None:
-        found = Provider(kind=kinds.get(name, "ngo"), name=name, themes=[], languages=[],
-                         regions=[], accreditation="named in the flagship programmes report")  # fmt: skip
+        found = Provider(
+            kind=kinds.get(name, "ngo"),
+            name=name,
+            themes=[],
+            languages=[],
+            regions=[],
+            accreditation="named in the flagship programmes report",
+        )
         session.add(found)
         session.flush()
     return found
@@ -167,8 +175,13 @@ def import_portfolio(
             for side, key in (("opportunity", "opportunities"), ("challenge", "challenges")):
                 for pos, text in enumerate(t[key], start=1):
                     session.add(
-                        TableRow(programme_id=prog.id, table_number=t["number"], side=side,
-                                 position=pos, text=text)  # fmt: skip
+                        TableRow(
+                            programme_id=prog.id,
+                            table_number=t["number"],
+                            side=side,
+                            position=pos,
+                            text=text,
+                        )
                     )
         for p in spec.get("partners", []):
             provider = _provider(session, p["name"], kinds)
@@ -180,9 +193,13 @@ def import_portfolio(
             )
             if link is None:
                 session.add(
-                    ProgrammePartner(programme_id=prog.id, provider_id=provider.id,
-                                     role=p["role"], state=p["state"],
-                                     paragraphs=p["paragraphs"])  # fmt: skip
+                    ProgrammePartner(
+                        programme_id=prog.id,
+                        provider_id=provider.id,
+                        role=p["role"],
+                        state=p["state"],
+                        paragraphs=p["paragraphs"],
+                    )
                 )
             else:
                 link.paragraphs = p["paragraphs"]
@@ -191,10 +208,16 @@ def import_portfolio(
             status = FIGURE_STATUS.get(f["kind"])
             if status is None:
                 session.add(
-                    ProgrammeFigure(programme_id=prog.id, kind=f["kind"],
-                                    amount=Decimal(str(f["amount"])), currency=f["currency"],
-                                    approximate=f["approximate"], countries=f["countries"],
-                                    text=f["text"], paragraph=f["paragraph"])  # fmt: skip
+                    ProgrammeFigure(
+                        programme_id=prog.id,
+                        kind=f["kind"],
+                        amount=Decimal(str(f["amount"])),
+                        currency=f["currency"],
+                        approximate=f["approximate"],
+                        countries=f["countries"],
+                        text=f["text"],
+                        paragraph=f["paragraph"],
+                    )
                 )
                 result.figures += 1
                 continue
@@ -223,7 +246,9 @@ def import_portfolio(
         if prog is None:
             continue
         found = session.scalar(
-            select(Initiative).where(Initiative.programme_id == prog.id, Initiative.name == ini["name"])
+            select(Initiative).where(
+                Initiative.programme_id == prog.id, Initiative.name == ini["name"]
+            )
         )
         if found is None:
             found = Initiative(programme_id=prog.id, name=ini["name"])
@@ -279,7 +304,7 @@ def check_initiatives(
     for ini in initiatives:
         para = ini.get("paragraph")
         text = texts.get(para) if isinstance(para, int) else None
-        if text is None or owner.get(para) != ini["programme"]:
+        if text is None or owner.get(int(para or 0)) != ini["programme"]:
             notes.append(f"initiative {ini['name']!r}: paragraph {para} is not in this text")
             continue
         missing = [c for c in ini.get("countries", []) if c not in countries_in(text)]
@@ -370,8 +395,12 @@ def add_funding_line(
     if earmark not in (None, "", *vocab.EARMARKS):
         bad("earmark", "unknown earmark", earmark, "use soft or hard")
     elif earmark and modality != "earmarked":
-        bad("earmark", "an earmark is for earmarked money", earmark,
-            "set modality to earmarked, or leave the earmark empty")  # fmt: skip
+        bad(
+            "earmark",
+            "an earmark is for earmarked money",
+            earmark,
+            "set modality to earmarked, or leave the earmark empty",
+        )
     if year is not None and not 1945 <= year <= 2100:
         bad("year", "not a year between 1945 and 2100", year, "give the year, e.g. 2021")
     iso3 = [c.strip().upper() for c in countries if c.strip()]
@@ -387,8 +416,12 @@ def add_funding_line(
             )
         )
         if ok is None:
-            bad("initiative", f"not an initiative of {prog.key}", initiative_id,
-                "choose one of the programme's initiatives, or none")  # fmt: skip
+            bad(
+                "initiative",
+                f"not an initiative of {prog.key}",
+                initiative_id,
+                "choose one of the programme's initiatives, or none",
+            )
     if findings:
         raise ValidationError(f"the funding line for {prog.key} was not saved", findings)
     donor_row = None
@@ -399,15 +432,27 @@ def add_funding_line(
             else session.scalar(select(Provider).where(Provider.name == donor.strip()))
         )
         if donor_row is None and not str(donor).isdigit():
-            donor_row = Provider(kind="financial_institution", name=donor.strip(), themes=[],
-                                 languages=[], regions=[], accreditation="")  # fmt: skip
+            donor_row = Provider(
+                kind="financial_institution",
+                name=donor.strip(),
+                themes=[],
+                languages=[],
+                regions=[],
+                accreditation="",
+            )
             session.add(donor_row)
             session.flush()
         if donor_row is None:
             raise ValidationError(
                 "the funding line was not saved",
-                [Finding("no such partner", column="donor", value=str(donor),
-                         fix="give the partner's name or id")],  # fmt: skip
+                [
+                    Finding(
+                        "no such partner",
+                        column="donor",
+                        value=str(donor),
+                        fix="give the partner's name or id",
+                    )
+                ],
             )
     assert value is not None
     line = FundingLine(
@@ -519,7 +564,9 @@ def money_by_programme_status(
 ) -> dict[str, dict[tuple[str, str], float]]:
     """programme key → {(status, currency): sum} in one SQL query (for the overview chart)."""
     q = (
-        select(Programme.key, FundingLine.status, FundingLine.currency, func.sum(FundingLine.amount))
+        select(
+            Programme.key, FundingLine.status, FundingLine.currency, func.sum(FundingLine.amount)
+        )
         .join(Programme, Programme.id == FundingLine.programme_id)
         .group_by(Programme.key, FundingLine.status, FundingLine.currency)
     )
@@ -532,9 +579,12 @@ def money_by_programme_status(
 
 
 def list_initiatives(
-    session: Session, *, programme_id: int | None = None, published_only: bool = True,
+    session: Session,
+    *,
+    programme_id: int | None = None,
+    published_only: bool = True,
     limit: int | None = None,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     q = (
         select(Initiative, Programme.key)
         .join(Programme, Programme.id == Initiative.programme_id)
@@ -575,8 +625,14 @@ def partners_of(session: Session, programme_id: int) -> list[dict[str, Any]]:
         .order_by(ProgrammePartner.id)
     ).all()
     return [
-        {"provider_id": pp.provider_id, "name": name, "kind": kind, "role": pp.role,
-         "state": pp.state, "paragraphs": pp.paragraphs}  # fmt: skip
+        {
+            "provider_id": pp.provider_id,
+            "name": name,
+            "kind": kind,
+            "role": pp.role,
+            "state": pp.state,
+            "paragraphs": pp.paragraphs,
+        }
         for pp, name, kind in rows
     ]
 
@@ -606,13 +662,15 @@ def programme_detail(session: Session, prog: Programme) -> dict[str, Any]:
         select(Phase).where(Phase.programme_id == prog.id).order_by(Phase.position)
     ).all()
     geography = session.scalars(
-        select(GeographicPriority).where(GeographicPriority.programme_id == prog.id)
+        select(GeographicPriority)
+        .where(GeographicPriority.programme_id == prog.id)
         .order_by(GeographicPriority.id)
-    ).all()  # fmt: skip
+    ).all()
     rows = session.scalars(
-        select(TableRow).where(TableRow.programme_id == prog.id)
+        select(TableRow)
+        .where(TableRow.programme_id == prog.id)
         .order_by(TableRow.table_number, TableRow.side, TableRow.position)
-    ).all()  # fmt: skip
+    ).all()
     tables: dict[int, dict[str, list[str]]] = {}
     for r in rows:
         t = tables.setdefault(r.table_number, {"opportunities": [], "challenges": []})
@@ -630,13 +688,23 @@ def programme_detail(session: Session, prog: Programme) -> dict[str, Any]:
         "internal_challenges": prog.facts.get("internal_challenges", []),
         "sections": prog.facts.get("sections", {}),
         "alignments": [
-            {"code": a.code, "title": titles.get(a.code, a.code), "contribution": a.contribution,
-             "paragraph": a.paragraph}  # fmt: skip
+            {
+                "code": a.code,
+                "title": titles.get(a.code, a.code),
+                "contribution": a.contribution,
+                "paragraph": a.paragraph,
+            }
             for a in sorted(alignments, key=lambda a: (a.contribution != "main", a.code))
         ],
         "phases": [
-            {"position": p.position, "label": p.label, "start_year": p.start_year,
-             "end_year": p.end_year, "text": p.text, "paragraph": p.paragraph}  # fmt: skip
+            {
+                "position": p.position,
+                "label": p.label,
+                "start_year": p.start_year,
+                "end_year": p.end_year,
+                "text": p.text,
+                "paragraph": p.paragraph,
+            }
             for p in phases
         ],
         "geographic_priorities": [
@@ -644,9 +712,16 @@ def programme_detail(session: Session, prog: Programme) -> dict[str, Any]:
         ],
         "tables": [{"number": n, **t} for n, t in sorted(tables.items())],
         "figures": [
-            {"id": f.id, "kind": f.kind, "amount": float(f.amount), "currency": f.currency,
-             "approximate": f.approximate, "countries": f.countries, "text": f.text,
-             "paragraph": f.paragraph}  # fmt: skip
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "amount": float(f.amount),
+                "currency": f.currency,
+                "approximate": f.approximate,
+                "countries": f.countries,
+                "text": f.text,
+                "paragraph": f.paragraph,
+            }
             for f in figures
         ],
         "partners": partners_of(session, prog.id),
@@ -662,7 +737,8 @@ def portfolio_as_dict(session: Session, *, published_only: bool = True) -> dict[
         d = programme_detail(session, prog)
         d["initiatives"] = list_initiatives(session, programme_id=prog.id, published_only=False)
         d["funding_lines"] = funding_lines(session, programme_id=prog.id)
-        d["totals_by_status"] = totals(session, "status", programme_id=prog.id,
-                                       published_only=False)  # fmt: skip
+        d["totals_by_status"] = totals(
+            session, "status", programme_id=prog.id, published_only=False
+        )
         out.append(d)
     return {"programmes": out}

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from sdgcities.accounts.errors import AuthenticationError
 from sdgcities.errors import PermissionDeniedError
 from sdgcities.programmes import service
 from sdgcities.web.api._common import DbSession, OptionalUser
-from sdgcities.web.auth import AuthenticationError
 
 router = APIRouter(prefix="/programmes", tags=["programmes"])
 EDITORS = ("admin", "global_hub")
@@ -66,7 +66,11 @@ def totals(
     programme: Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,64}$")] = None,
 ) -> dict[str, Any]:
     drafts = _drafts(user)
-    pid = service.get_programme(session, programme, published_only=not drafts).id if programme else None
+    pid = (
+        service.get_programme(session, programme, published_only=not drafts).id
+        if programme
+        else None
+    )
     rows = service.totals(session, by, programme_id=pid, published_only=not drafts)  # type: ignore[arg-type]
     return {"by": by, "items": rows}
 
@@ -77,8 +81,9 @@ def programme(key: Key, session: DbSession, user: OptionalUser) -> dict[str, Any
     d = service.programme_detail(session, prog)
     d["initiatives"] = service.list_initiatives(session, programme_id=prog.id, published_only=False)
     d["funding_lines"] = service.funding_lines(session, programme_id=prog.id, limit=500)
-    d["totals_by_status"] = service.totals(session, "status", programme_id=prog.id,
-                                           published_only=False)  # fmt: skip
+    d["totals_by_status"] = service.totals(
+        session, "status", programme_id=prog.id, published_only=False
+    )
     return d
 
 
@@ -94,15 +99,18 @@ def programme_lines(
 
 
 @router.post("/{key}/funding-lines", status_code=201, summary="Add a funding line")
-def add_line(key: Key, body: FundingLineIn, session: DbSession, user: OptionalUser) -> dict[str, Any]:
+def add_line(
+    key: Key, body: FundingLineIn, session: DbSession, user: OptionalUser
+) -> dict[str, Any]:
     if user is None:
         raise AuthenticationError("log in first, or send an API token")
     if not _drafts(user):
         raise PermissionDeniedError("global-hub staff and admins add funding lines")
-    line = service.add_funding_line(
-        session, programme=key, user=user.email, **body.model_dump()
-    )
+    line = service.add_funding_line(session, programme=key, user=user.email, **body.model_dump())
     session.commit()
-    (row,) = [r for r in service.funding_lines(session, programme_id=line.programme_id, limit=5)
-              if r["id"] == line.id]  # fmt: skip
+    (row,) = [
+        r
+        for r in service.funding_lines(session, programme_id=line.programme_id, limit=5)
+        if r["id"] == line.id
+    ]
     return row

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Path
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sdgcities.accounts.errors import AuthenticationError
 from sdgcities.errors import NotFoundError, PermissionDeniedError, ValidationError
 from sdgcities.programmes import board, service
 from sdgcities.programmes import vocabulary as vocab
@@ -46,7 +47,7 @@ def can_edit(env: PageEnv) -> bool:
 
 def _require_editor(env: PageEnv) -> None:
     if env.user is None:
-        raise auth.AuthenticationError("log in to edit the programme portfolio")
+        raise AuthenticationError("log in to edit the programme portfolio")
     if not can_edit(env):
         raise PermissionDeniedError("global-hub staff and admins edit the programme portfolio")
 
@@ -56,8 +57,13 @@ def _chart(money: dict[str, dict[tuple[str, str], float]], keys: list[str]) -> d
     currencies = sorted({cur for m in money.values() for (_, cur) in m})
     charts = []
     for cur in currencies:
-        top = max((sum(v for (_, c), v in money.get(k, {}).items() if c == cur) for k in keys),
-                  default=0.0) or 1.0  # fmt: skip
+        top = (
+            max(
+                (sum(v for (_, c), v in money.get(k, {}).items() if c == cur) for k in keys),
+                default=0.0,
+            )
+            or 1.0
+        )
         bars = []
         for k in keys:
             x = 0.0
@@ -66,8 +72,15 @@ def _chart(money: dict[str, dict[tuple[str, str], float]], keys: list[str]) -> d
                 v = money.get(k, {}).get((status, cur), 0.0)
                 if v > 0:
                     w = 400 * v / top
-                    segs.append({"status": status, "x": x, "w": w, "value": v,
-                                 "colour": STATUS_COLOURS[status]})  # fmt: skip
+                    segs.append(
+                        {
+                            "status": status,
+                            "x": x,
+                            "w": w,
+                            "value": v,
+                            "colour": STATUS_COLOURS[status],
+                        }
+                    )
                     x += w
             bars.append({"key": k, "segments": segs})
         charts.append({"currency": cur, "bars": bars})
@@ -94,21 +107,21 @@ def programmes_page(env: PageEnv = Depends(page_env)) -> Response:
     )
 
 
-def _detail_page(
-    env: PageEnv, key: str, status_code: int = 200, **extra: Any
-) -> HTMLResponse:
+def _detail_page(env: PageEnv, key: str, status_code: int = 200, **extra: Any) -> HTMLResponse:
     drafts = can_edit(env)
     prog = service.get_programme(env.session, key, published_only=not drafts)
     d = service.programme_detail(env.session, prog)
     ctx = {
         "p": d,
-        "initiatives": service.list_initiatives(env.session, programme_id=prog.id,
-                                                published_only=False, limit=500),  # fmt: skip
+        "initiatives": service.list_initiatives(
+            env.session, programme_id=prog.id, published_only=False, limit=500
+        ),
         "lines": service.funding_lines(env.session, programme_id=prog.id, limit=500),
         "totals": service.totals(env.session, "status", programme_id=prog.id, published_only=False),
         "by_year": service.totals(env.session, "year", programme_id=prog.id, published_only=False),
-        "by_country": service.totals(env.session, "country", programme_id=prog.id,
-                                     published_only=False),  # fmt: skip
+        "by_country": service.totals(
+            env.session, "country", programme_id=prog.id, published_only=False
+        ),
         "can_edit": drafts,
         "vocab": vocab,
         "errors": {},
@@ -145,8 +158,10 @@ def _frame_download(rows: list[dict[str, Any]], name: str, fmt: str) -> Response
     from sdgcities.exports.tabular import _to_bytes
 
     frame = pd.DataFrame(
-        [{k: (" ".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()}
-         for r in rows]  # fmt: skip
+        [
+            {k: (" ".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()}
+            for r in rows
+        ]
     )
     body = _to_bytes({name: frame}, "xlsx" if fmt == "xlsx" else "csv")
     return Response(
@@ -190,10 +205,15 @@ def table_download(
         rows = service.partners_of(env.session, prog.id)
     elif table == "totals":
         rows = [
-            {"by": by, "key": r[by], "currency": r["currency"], "amount": r["amount"],
-             "lines": r["lines"]}  # fmt: skip
+            {
+                "by": by,
+                "key": r[by],
+                "currency": r["currency"],
+                "amount": r["amount"],
+                "lines": r["lines"],
+            }
             for by in ("status", "year", "country")
-            for r in service.totals(env.session, by, programme_id=prog.id, published_only=False)  # type: ignore[arg-type]
+            for r in service.totals(env.session, by, programme_id=prog.id, published_only=False)
         ]
     else:
         d = service.programme_detail(env.session, prog)
@@ -230,9 +250,18 @@ def add_funding(
     source: str = Form("", max_length=2000),
 ) -> Response:
     _require_editor(env)
-    form = {"amount": amount, "currency": currency, "status": status, "modality": modality,
-            "earmark": earmark, "year": year, "donor": donor, "countries": countries,
-            "label": label, "source": source}  # fmt: skip
+    form = {
+        "amount": amount,
+        "currency": currency,
+        "status": status,
+        "modality": modality,
+        "earmark": earmark,
+        "year": year,
+        "donor": donor,
+        "countries": countries,
+        "label": label,
+        "source": source,
+    }
     try:
         if year and not year.strip().isdigit():
             raise ValidationError(
@@ -276,8 +305,12 @@ def narrative_page(key: str = KEY, env: PageEnv = Depends(form_page_env)) -> Res
     return render(
         env.request,
         "programmes/narrative.html",
-        {"p": d, "blocks": board.programme_blocks(env.session, d), "titles": board.BLOCKS,
-         "problems": []},  # fmt: skip
+        {
+            "p": d,
+            "blocks": board.programme_blocks(env.session, d),
+            "titles": board.BLOCKS,
+            "problems": [],
+        },
     )
 
 
@@ -290,8 +323,9 @@ def save_narrative(
 ) -> Response:
     _require_editor(env)
     try:
-        board.save_programme_block(env.session, key, block, text,
-                                   user=env.user.email if env.user else "")  # fmt: skip
+        board.save_programme_block(
+            env.session, key, block, text, user=env.user.email if env.user else ""
+        )
         env.session.commit()
     except (ValidationError, NotFoundError):
         env.session.rollback()

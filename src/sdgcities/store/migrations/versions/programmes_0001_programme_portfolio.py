@@ -1,7 +1,7 @@
 """Programme portfolio: programmes, alignments, phases, partners, initiatives, funding.
 
 Revision ID: programmes_0001
-Revises: 0003
+Revises: capacity_0001 (prog_partners and funding donors refer to cb_providers)
 Create Date: 2026-12-01 12:30:52.888546
 """
 
@@ -12,11 +12,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "programmes_0001"
-down_revision: str | None = "0003"
+down_revision: str | None = "capacity_0001"  # cb_providers must exist first
 branch_labels: str | Sequence[str] | None = ("programmes",)
-depends_on: str | Sequence[str] | None = ("capacity_0001",)  # prog_partners → cb_providers
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
