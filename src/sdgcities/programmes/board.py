@@ -38,6 +38,8 @@ BLOCKS = {
     "way_forward": "Way forward",
 }
 FORMATS = ("html", "pdf", "docx")
+#: funding lines listed per programme (the largest); the rest are in the totals and the CSV
+LISTED_LINES = 25
 
 
 def default_blocks(detail: dict[str, Any]) -> dict[str, str]:
@@ -68,7 +70,10 @@ def context(session: Session, *, published_only: bool = True) -> dict[str, Any]:
     for prog in service.list_programmes(session, published_only=published_only):
         d = service.programme_detail(session, prog)
         d["blocks"] = programme_blocks(session, d)
-        d["funding_lines"] = service.funding_lines(session, programme_id=prog.id)
+        d["funding_lines"] = service.funding_lines(
+            session, programme_id=prog.id, limit=LISTED_LINES, largest_first=True
+        )
+        d["lines_total"] = service.count_lines(session, prog.id)
         d["totals"] = service.totals(session, "status", programme_id=prog.id, published_only=False)
         programmes.append(d)
     return {
@@ -173,6 +178,17 @@ def render_docx(session: Session, *, published_only: bool = True) -> bytes:
                         for f in p["funding_lines"]
                     ],
                 )
+                if p["lines_total"] > len(p["funding_lines"]):
+                    doc.add_paragraph(
+                        f"The {len(p['funding_lines'])} largest of {p['lines_total']} funding "
+                        f"lines; all are in the totals and in /programmes/{p['key']}/"
+                        "funding-lines.csv."
+                    )
+                for t in p["totals"]:
+                    doc.add_paragraph(
+                        f"Total {t['status']}: {_money(t['amount'], t['currency'])} "
+                        f"({t['lines']} lines)"
+                    )
                 for f in p["figures"]:
                     money = _money(f["amount"], f["currency"], f["approximate"])
                     kind = f["kind"].replace("_", " ")

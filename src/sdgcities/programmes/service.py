@@ -478,14 +478,18 @@ def add_funding_line(
 
 
 def funding_lines(
-    session: Session, *, programme_id: int | None = None, limit: int | None = None
+    session: Session,
+    *,
+    programme_id: int | None = None,
+    limit: int | None = None,
+    largest_first: bool = False,
 ) -> list[dict[str, Any]]:
-    """Funding lines with their donor's name and countries, newest first."""
+    """Funding lines with their donor's name and countries, newest (or largest) first."""
     q = (
         select(FundingLine, Provider.name, Programme.key)
         .join(Programme, Programme.id == FundingLine.programme_id)
         .outerjoin(Provider, Provider.id == FundingLine.donor_id)
-        .order_by(FundingLine.id.desc())
+        .order_by(*((FundingLine.amount.desc(),) if largest_first else ()), FundingLine.id.desc())
     )
     if programme_id is not None:
         q = q.where(FundingLine.programme_id == programme_id)
@@ -557,6 +561,37 @@ def totals(
         {by: key, "currency": cur, "amount": float(total or 0), "lines": n}
         for key, cur, total, n in session.execute(q)
     ]
+
+
+def portfolio_version(session: Session) -> tuple[Any, ...]:
+    """A cheap fingerprint of the portfolio: largest ids and row counts of its tables and
+    the newest programme edit; it changes on every import, added line or saved block."""
+    from sdgcities.reporting.models import NarrativeBlock
+
+    parts: list[Any] = []
+    for col in (FundingLine.id, Initiative.id, ProgrammePartner.id, NarrativeBlock.id):
+        parts.extend(session.execute(select(func.max(col), func.count(col))).one())
+    parts.append(session.scalar(select(func.max(Programme.updated_at))))
+    parts.append(session.scalar(select(func.count(Programme.id).filter(Programme.published))))
+    return tuple(parts)
+
+
+def count_initiatives(session: Session, programme_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count(Initiative.id)).where(Initiative.programme_id == programme_id)
+        )
+        or 0
+    )
+
+
+def count_lines(session: Session, programme_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count(FundingLine.id)).where(FundingLine.programme_id == programme_id)
+        )
+        or 0
+    )
 
 
 def money_by_programme_status(

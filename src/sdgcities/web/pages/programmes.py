@@ -7,6 +7,9 @@ funding lines and edit the Board report's narrative blocks.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Path
@@ -17,6 +20,7 @@ from sdgcities.errors import NotFoundError, PermissionDeniedError, ValidationErr
 from sdgcities.programmes import board, service
 from sdgcities.programmes import vocabulary as vocab
 from sdgcities.web import auth
+from sdgcities.web._cache import page_cache_enabled
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
 from sdgcities.web.templating import render
 
@@ -39,6 +43,49 @@ STATUS_COLOURS = {
     "mobilised": "#009E73",
     "disbursed": "#0072B2",
 }
+
+
+#: rows listed on a programme's page; the rest are in its CSV/XLSX (and the totals)
+LISTED = 100
+#: rendered public pages: (path, language) → (portfolio version, html, time)
+_PUBLIC: dict[tuple[str, str], tuple[tuple[Any, ...], bytes, float]] = {}
+_PUBLIC_LOCK = threading.Lock()
+_MAX_AGE_S = 60.0
+
+
+def _public_cached(env: PageEnv, build: Callable[[], HTMLResponse]) -> Response:
+    """A public page from the cache while the portfolio has not changed (at most 60 s).
+
+    Only anonymous readers' pages are cached (a logged-in reader's header names them);
+    the portfolio's version is :func:`sdgcities.programmes.service.portfolio_version`.
+    """
+    if not page_cache_enabled() or env.user is not None:  # the header shows who is logged in
+        return build()
+    key = (env.request.url.path, str(getattr(env.request.state, "lang", "en")))
+    now = time.monotonic()
+    version = _version(env, now)
+    hit = _PUBLIC.get(key)
+    if hit is not None and hit[0] == version and now - hit[2] < _MAX_AGE_S:
+        return HTMLResponse(hit[1])
+    response = build()
+    if response.status_code == 200:
+        with _PUBLIC_LOCK:
+            if len(_PUBLIC) > 256:
+                _PUBLIC.clear()
+            _PUBLIC[key] = (version, bytes(response.body), now)
+    return response
+
+
+_VERSION: list[Any] = [None, 0.0]  # (portfolio version, when it was read)
+_VERSION_TTL_S = 1.0
+
+
+def _version(env: PageEnv, now: float) -> tuple[Any, ...]:
+    """The portfolio's version, read at most once a second per process."""
+    if _VERSION[0] is None or now - float(_VERSION[1]) >= _VERSION_TTL_S:
+        _VERSION[0], _VERSION[1] = service.portfolio_version(env.session), now
+    version: tuple[Any, ...] = _VERSION[0]
+    return version
 
 
 def can_edit(env: PageEnv) -> bool:
@@ -89,6 +136,12 @@ def _chart(money: dict[str, dict[tuple[str, str], float]], keys: list[str]) -> d
 
 @router.get("", response_class=HTMLResponse)
 def programmes_page(env: PageEnv = Depends(page_env)) -> Response:
+    if can_edit(env):
+        return _programmes_page(env)
+    return _public_cached(env, lambda: _programmes_page(env))
+
+
+def _programmes_page(env: PageEnv) -> HTMLResponse:
     drafts = can_edit(env)
     progs = service.list_programmes(env.session, published_only=not drafts)
     money = service.money_by_programme_status(env.session, published_only=not drafts)
@@ -114,9 +167,11 @@ def _detail_page(env: PageEnv, key: str, status_code: int = 200, **extra: Any) -
     ctx = {
         "p": d,
         "initiatives": service.list_initiatives(
-            env.session, programme_id=prog.id, published_only=False, limit=500
+            env.session, programme_id=prog.id, published_only=False, limit=LISTED
         ),
-        "lines": service.funding_lines(env.session, programme_id=prog.id, limit=500),
+        "initiatives_total": service.count_initiatives(env.session, prog.id),
+        "lines": service.funding_lines(env.session, programme_id=prog.id, limit=LISTED),
+        "lines_total": service.count_lines(env.session, prog.id),
         "totals": service.totals(env.session, "status", programme_id=prog.id, published_only=False),
         "by_year": service.totals(env.session, "year", programme_id=prog.id, published_only=False),
         "by_country": service.totals(
@@ -230,8 +285,10 @@ def table_download(
 
 
 @router.get("/{key}", response_class=HTMLResponse)
-def programme_page(key: str = KEY, env: PageEnv = Depends(form_page_env)) -> Response:
-    return _detail_page(env, key)
+def programme_page(key: str = KEY, env: PageEnv = Depends(page_env)) -> Response:
+    if can_edit(env):
+        return _detail_page(form_page_env(env), key)
+    return _public_cached(env, lambda: _detail_page(env, key))
 
 
 @router.post("/{key}/funding", dependencies=[auth.CsrfChecked])
