@@ -268,32 +268,24 @@ def countries_in(text: str) -> list[str]:
     Longest names first, each match blanked out, so "Democratic Republic of the Congo" is
     not also read as "Congo", nor "Papua New Guinea" as "Guinea".
     """
-    found: list[tuple[int, str]] = []
-    work = text
-    for rx, code in _country_patterns():
-        for m in rx.finditer(work):
-            found.append((m.start(), code))
-        work = rx.sub(lambda m: " " * len(m.group(0)), work)
-    seen: list[str] = []
-    for _, code in sorted(found):
-        if code not in seen:
-            seen.append(code)
-    return seen
+    return _named(text, _country_patterns())
 
 
 def partners_in(text: str) -> list[str]:
     """Names (as in the directory) of the partners named in ``text``, in order of mention."""
+    return _named(text, vocab.partner_patterns())
+
+
+def _named(text: str, patterns: list[tuple[re.Pattern[str], str]]) -> list[str]:
+    """The values of the patterns (longest first) found in ``text``, in order of mention;
+    each match is blanked out before the shorter patterns are tried."""
     found: list[tuple[int, str]] = []
     work = text
-    for rx, name in vocab.partner_patterns():
+    for rx, value in patterns:
         for m in rx.finditer(work):
-            found.append((m.start(), name))
+            found.append((m.start(), value))
         work = rx.sub(lambda m: " " * len(m.group(0)), work)
-    out: list[str] = []
-    for _, name in sorted(found):
-        if name not in out:
-            out.append(name)
-    return out
+    return list(dict.fromkeys(value for _, value in sorted(found)))
 
 
 # ---------------------------------------------------------------- facts of one programme
