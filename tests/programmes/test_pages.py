@@ -107,6 +107,16 @@ def test_editor_adds_a_line_totals_change_bad_line_saves_nothing(client: TestCli
     )
     assert api.status_code == 400
     assert "amount" in api.text
+    # the state of a partnership, set on the page
+    partner = client.get("/api/v1/programmes/rise-up").json()["partners"][0]
+    set_state = client.post(
+        f"/programmes/rise-up/partners/{partner['provider_id']}",
+        data={"csrf_token": _csrf(page.text), "state": "agreed"},
+        follow_redirects=False,
+    )
+    assert set_state.status_code == 303
+    partners = client.get("/api/v1/programmes/rise-up").json()["partners"]
+    assert partners[0]["state"] == "agreed"
     # narrative: saved on the page, kept in the regenerated report
     narrative = client.get("/programmes/rise-up/narrative")
     assert narrative.status_code == 200

@@ -143,3 +143,43 @@ def test_board_report_html_pdf_docx_with_narrative_kept(portfolio: Engine) -> No
 def test_unknown_block_is_refused(portfolio: Engine) -> None:
     with transaction(portfolio) as s, pytest.raises(ValidationError, match="no narrative block"):
         board.save_programme_block(s, "rise-up", "nonsense", "x")
+
+
+def test_initiative_linked_to_the_store_city_and_bad_one_refused(portfolio: Engine) -> None:
+    from sdgcities.cities.service import create_city
+
+    with transaction(portfolio) as s:
+        lagos = create_city(s, name="Lagos", country="NGA", population=15_000_000, lon=3.4, lat=6.5)
+        ini = service.add_initiative(
+            s,
+            programme="vibrant-neighbourhoods",
+            name="Lagos pilot",
+            countries=["nga"],
+            places=["Lagos"],
+            status="active",
+            start="2021-01-01",
+            end="2023-12-31",
+        )
+        assert ini.city_slugs == [lagos.slug]
+        with pytest.raises(ValidationError) as err:
+            service.add_initiative(
+                s,
+                programme="vibrant-neighbourhoods",
+                name=" ",
+                countries=["XX1"],
+                status="paused",
+                start="2023-01-01",
+                end="2021-01-01",
+            )
+        assert {f.column for f in err.value.findings} == {"name", "countries", "status", "end"}
+
+
+def test_partner_state_changes_and_is_checked(portfolio: Engine) -> None:
+    with transaction(portfolio) as s:
+        p = service.partners_of(s, service.get_programme(s, "sdg-cities").id)[0]
+        service.set_partner_state(s, "sdg-cities", p["provider_id"], "agreed")
+        with pytest.raises(ValidationError):
+            service.set_partner_state(s, "sdg-cities", p["provider_id"], "signed")
+    with transaction(portfolio) as s:
+        again = service.partners_of(s, service.get_programme(s, "sdg-cities").id)[0]
+        assert again["state"] == "agreed"

@@ -231,6 +231,68 @@ def initiatives_list(
     console.print(table)
 
 
+@initiatives_app.command("add")
+@handle_errors
+def initiatives_add(
+    programme: str = typer.Argument(..., help="The programme's key, e.g. sdg-cities."),
+    name: str = typer.Option(..., "--name", help="The initiative's name."),
+    country: list[str] = typer.Option([], "--country", help="ISO3 country (repeat)."),
+    place: list[str] = typer.Option([], "--place", help="A city it works in (repeat)."),
+    partner: list[str] = typer.Option([], "--partner", help="A partner's name (repeat)."),
+    status: str = typer.Option(
+        "discussed", "--status", help="discussed, in_development, active or completed."
+    ),
+    start: str | None = typer.Option(None, "--start", help="YYYY-MM-DD."),
+    end: str | None = typer.Option(None, "--end", help="YYYY-MM-DD."),
+) -> None:
+    """Add an initiative; places matching the store's cities are linked to them.
+
+    Examples:
+
+      sdgcities programmes initiatives add sdg-cities --name "SDG Cities in Kenya" \\
+        --country KEN --place Nairobi --partner "United Nations Development Programme"
+    """
+    from sdgcities.programmes.service import add_initiative
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        ini = add_initiative(
+            session,
+            programme=programme,
+            name=name,
+            countries=country,
+            places=place,
+            partners=partner,
+            status=status,
+            start=start,
+            end=end,
+        )
+        iid, cities = ini.id, list(ini.city_slugs)
+    linked = f", linked to {', '.join(cities)}" if cities else ""
+    console.print(f"[green]✓[/] initiative {iid} added to {programme}{linked}")
+
+
+@programmes_app.command("partner")
+@handle_errors
+def partner_state(
+    programme: str = typer.Argument(..., help="The programme's key."),
+    partner: int = typer.Argument(..., help="The partner's id (see programmes show)."),
+    state: str = typer.Option(..., "--state", help="discussed, agreed or active."),
+) -> None:
+    """Set the state of a partnership in a programme.
+
+    Examples:
+
+      sdgcities programmes partner sdg-cities 12 --state agreed
+    """
+    from sdgcities.programmes.service import set_partner_state
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        set_partner_state(session, programme, partner, state)
+    console.print(f"[green]✓[/] partner {partner} of {programme} is now {state}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.add_typer(programmes_app, name="programmes")

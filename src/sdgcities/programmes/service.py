@@ -687,6 +687,88 @@ def set_partner_state(session: Session, programme: str, provider_id: int, state:
     link.state = state
 
 
+def add_initiative(
+    session: Session,
+    *,
+    programme: str,
+    name: str,
+    countries: Sequence[str] = (),
+    places: Sequence[str] = (),
+    partners: Sequence[str] = (),
+    status: str = "discussed",
+    start: str | None = None,
+    end: str | None = None,
+    description: str = "",
+) -> Initiative:
+    """Add an initiative (checked: name given, ISO3 countries, status, ISO dates in order);
+    its places are linked to the store's cities of the same name (and country)."""
+    from datetime import date
+
+    import pycountry
+
+    prog = get_programme(session, programme, published_only=False)
+    findings: list[Finding] = []
+    if not name.strip():
+        findings.append(Finding("empty", column="name", fix="name the initiative"))
+    iso3 = [c.strip().upper() for c in countries if c.strip()]
+    for c in iso3:
+        if pycountry.countries.get(alpha_3=c) is None:
+            findings.append(
+                Finding(
+                    "not an ISO 3166-1 alpha-3 code",
+                    column="countries",
+                    value=c,
+                    fix="give e.g. KEN, VNM",
+                )
+            )
+    if status not in vocab.INITIATIVE_STATUSES:
+        findings.append(
+            Finding(
+                "unknown status",
+                column="status",
+                value=status,
+                fix="use " + ", ".join(vocab.INITIATIVE_STATUSES),
+            )
+        )
+    dates: dict[str, date | None] = {}
+    for field_name, value in (("start", start), ("end", end)):
+        try:
+            dates[field_name] = date.fromisoformat(value) if value else None
+        except ValueError:
+            dates[field_name] = None
+            findings.append(
+                Finding("not a date", column=field_name, value=value, fix="give it as YYYY-MM-DD")
+            )
+    first, last = dates["start"], dates["end"]
+    if first and last and last < first:
+        findings.append(
+            Finding(
+                "ends before it starts",
+                column="end",
+                value=end,
+                fix="give an end on or after the start",
+            )
+        )
+    if findings:
+        raise ValidationError(f"the initiative for {prog.key} was not saved", findings)
+    kinds = {p["name"]: p["kind"] for p in vocab.partner_directory()}
+    ini = Initiative(
+        programme_id=prog.id,
+        name=name.strip(),
+        description=description.strip(),
+        countries=list(dict.fromkeys(iso3)),
+        places=[p.strip() for p in places if p.strip()],
+        partner_ids=[_provider(session, n.strip(), kinds).id for n in partners if n.strip()],
+        status=status,
+        start=first,
+        end=last,
+    )
+    ini.city_slugs = _city_slugs(session, ini.places, ini.countries)
+    session.add(ini)
+    session.flush()
+    return ini
+
+
 def programme_detail(session: Session, prog: Programme) -> dict[str, Any]:
     """Everything one programme's page and the Board report show."""
     titles = vocab.plan_titles()

@@ -348,6 +348,19 @@ def add_funding(
     return RedirectResponse(f"/programmes/{key}#funding", status_code=303)
 
 
+@router.post("/{key}/partners/{provider_id}", dependencies=[auth.CsrfChecked])
+def partner_state(
+    key: str = KEY,
+    provider_id: int = Path(..., ge=1, le=2**62),
+    env: PageEnv = Depends(form_page_env),
+    state: str = Form(..., max_length=16),
+) -> Response:
+    _require_editor(env)
+    service.set_partner_state(env.session, key, provider_id, state)
+    env.session.commit()
+    return RedirectResponse(f"/programmes/{key}#partners", status_code=303)
+
+
 def _finding(column: str, message: str, value: str, fix: str) -> Any:
     from sdgcities.errors import Finding
 
