@@ -183,3 +183,36 @@ def test_partner_state_changes_and_is_checked(portfolio: Engine) -> None:
     with transaction(portfolio) as s:
         again = service.partners_of(s, service.get_programme(s, "sdg-cities").id)[0]
         assert again["state"] == "agreed"
+
+
+def test_sums_agree_with_pandas_on_the_csv_export(portfolio: Engine) -> None:
+    """An independent implementation: the funding lines' CSV summed by pandas."""
+    import random
+
+    import pandas as pd
+
+    rng = random.Random(5)
+    with transaction(portfolio) as s:
+        for _ in range(60):
+            service.add_funding_line(
+                s,
+                programme=rng.choice(["rise-up", "sdg-cities", "smart-cities"]),
+                amount=f"{rng.randrange(0, 10**7) / 100:.2f}",
+                currency=rng.choice(["USD", "EUR"]),
+                status=rng.choice(["concept_note", "approved", "mobilised", "disbursed"]),
+                year=rng.choice([2020, 2021, 2022]),
+                countries=rng.sample(["KEN", "VNM", "MEX"], k=rng.randrange(0, 3)),
+            )
+    with transaction(portfolio) as s:
+        frame = pd.DataFrame(service.funding_lines(s))
+        for by in ("programme", "status", "year"):
+            want = frame.groupby([by, "currency"])["amount"].sum().round(2).to_dict()
+            got = {(r[by], r["currency"]): round(r["amount"], 2) for r in service.totals(s, by)}
+            assert got == want
+        exploded = frame.explode("countries").dropna(subset=["countries"])
+        want = exploded.groupby(["countries", "currency"])["amount"].sum().round(2).to_dict()
+        got = {
+            (r["country"], r["currency"]): round(r["amount"], 2)
+            for r in service.totals(s, "country")
+        }
+        assert got == want
