@@ -173,6 +173,14 @@ def main() -> None:
         try:
             for path in ["/programmes", "/", *(f"/programmes/{k}" for k in keys)]:
                 httpx.get(base + path, timeout=60)  # warm up
+            with httpx.Client(base_url=base, timeout=30) as one:
+                for path in ("/", "/programmes", f"/programmes/{keys[2]}"):
+                    serial = []
+                    for _ in range(20):
+                        t0 = time.perf_counter()
+                        one.get(path)
+                        serial.append(time.perf_counter() - t0)
+                    print(f"one client, {path:28s} p50={pct(serial, 50):.0f} ms")
             for label, paths in (
                 ("/ (core home page, baseline)", ["/"]),
                 ("/programmes", ["/programmes"]),
