@@ -41,6 +41,14 @@ PROVIDER_KINDS = (
     "private_sector",
     "un_entity",
     "trainer",
+    # partners of the flagship programmes (one registry with capacity building)
+    "member_state",
+    "city",
+    "local_government_network",
+    "financial_institution",
+    "philanthropy",
+    "academia",
+    "intergovernmental",
 )
 #: the six official UN languages (translation status is kept for each)
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")

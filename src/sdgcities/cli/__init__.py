@@ -115,6 +115,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "assessment",
         "Institutional and digital-capacity assessments: questionnaires, answers, profiles.",
     ),
+    "programmes": (
+        "programmes",
+        "Flagship programmes: import the Board report, show the portfolio, funding lines.",
+    ),
+    "report": ("report", "Reports generated from the data."),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}

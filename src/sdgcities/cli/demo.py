@@ -240,6 +240,7 @@ DEMO_SEEDS: tuple[str, ...] = (
     "sdgcities.capacity.demo",
     "sdgcities.learning.demo",
     "sdgcities.investment.demo",
+    "sdgcities.programmes.demo",
 )
 
 

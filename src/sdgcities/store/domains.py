@@ -27,6 +27,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.certification.models",
     "sdgcities.planning.models",
     "sdgcities.institutions.models",
+    "sdgcities.programmes.models",
 )
 
 

@@ -27,6 +27,7 @@ from sdgcities.web.api import investment as investment_api
 from sdgcities.web.api import network as network_api
 from sdgcities.web.api import planning as planning_api
 from sdgcities.web.api import profiling as profiling_api
+from sdgcities.web.api import programmes as programmes_api
 from sdgcities.web.api import revenue as revenue_api
 from sdgcities.web.errors import ERROR_RESPONSES
 
@@ -48,6 +49,7 @@ for _module in (
     certification_api,
     investment_api,
     planning_api,
+    programmes_api,
 ):
     router.include_router(_module.router)
 router.include_router(scores.benchmark_router)

@@ -23,6 +23,7 @@ from sdgcities.web.pages import investment as investment_pages
 from sdgcities.web.pages import network as network_pages
 from sdgcities.web.pages import planning as planning_pages
 from sdgcities.web.pages import profiling as profiling_pages
+from sdgcities.web.pages import programmes as programmes_pages
 from sdgcities.web.pages import reporting as reporting_pages
 from sdgcities.web.pages import revenue as revenue_pages
 
@@ -50,6 +51,7 @@ def pages_router() -> APIRouter:
         planning_pages,
         institutions_pages,
         revenue_entry,
+        programmes_pages,
     ):
         router.include_router(module.router)
     return router

@@ -1,0 +1,298 @@
+"""CLI: ``sdgcities programmes`` — the flagship-programme portfolio."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from sdgcities.cli._common import console, engine, handle_errors
+
+programmes_app = typer.Typer(
+    help="Flagship programmes: import the Board report, show the portfolio, funding lines.",
+    no_args_is_help=True,
+)
+funding_app = typer.Typer(help="Funding lines of the programmes.", no_args_is_help=True)
+initiatives_app = typer.Typer(help="Initiatives under the programmes.", no_args_is_help=True)
+programmes_app.add_typer(funding_app, name="funding")
+programmes_app.add_typer(initiatives_app, name="initiatives")
+
+
+@programmes_app.command("import")
+@handle_errors
+def import_cmd(
+    file: Path = typer.Argument(..., help="The flagship-programme report as plain text."),
+    draft: bool = typer.Option(False, "--draft", help="Keep the programmes unpublished."),
+) -> None:
+    """Read the Executive Board report on the flagship programmes into the portfolio.
+
+    All or nothing. Prints what it had to interpret and what the report does not state.
+
+    Examples:
+
+      sdgcities programmes import ../shared/seeds/000_59eea5afa8450ec4.txt
+    """
+    from sdgcities.programmes.service import (
+        bundled_initiatives,
+        check_initiatives,
+        import_portfolio,
+        parse_file,
+    )
+    from sdgcities.store.db import transaction
+
+    data = parse_file(file)
+    initiatives, notes = check_initiatives(data, bundled_initiatives())
+    with transaction(engine()) as session:
+        r = import_portfolio(session, data, initiatives, publish=not draft)
+    console.print(
+        f"[green]✓[/] {r.programmes} programmes, {r.alignments} alignments, {r.partners} "
+        f"partnerships, {r.initiatives} initiatives, {r.funding_lines} funding lines and "
+        f"{r.figures} figures from {file.name}"
+    )
+    for note in r.interpreted:
+        console.print(f"  interpreted: {note}", markup=False)
+    for note in [*r.unread, *notes]:
+        console.print(f"  not stated: {note}", markup=False)
+
+
+@programmes_app.command("show")
+@handle_errors
+def show_cmd(
+    json_out: Path = typer.Option(..., "--json", help="The JSON file to write."),
+) -> None:
+    """Write the five programmes with outcomes, alignments, partners, initiatives and
+    funding lines as JSON.
+
+    Examples:
+
+      sdgcities programmes show --json portfolio.json
+    """
+    from sdgcities.programmes.service import portfolio_as_dict
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        data = portfolio_as_dict(session, published_only=False)
+    tmp = json_out.with_name(f".{json_out.name}.part")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.replace(json_out)
+    console.print(f"[green]✓[/] wrote {len(data['programmes'])} programmes to {json_out}")
+
+
+@funding_app.command("add")
+@handle_errors
+def funding_add(
+    programme: str = typer.Argument(..., help="The programme's key, e.g. rise-up."),
+    amount: str = typer.Option(..., "--amount", help="Amount ≥ 0, e.g. 250000."),
+    currency: str = typer.Option("USD", "--currency", help="ISO 4217 code."),
+    status: str = typer.Option(
+        ..., "--status", help="concept_note, approved, mobilised or disbursed."
+    ),
+    modality: str | None = typer.Option(None, "--modality", help="core or earmarked."),
+    earmark: str | None = typer.Option(None, "--earmark", help="soft or hard (earmarked)."),
+    year: int | None = typer.Option(None, "--year", help="The year of the money."),
+    donor: str | None = typer.Option(None, "--donor", help="The donor partner's name or id."),
+    initiative: int | None = typer.Option(None, "--initiative", help="An initiative's id."),
+    country: list[str] = typer.Option([], "--country", help="ISO3 country (repeat)."),
+    label: str = typer.Option("", "--label", help="What the money is for."),
+    source: str = typer.Option("", "--source", help="Where the figure comes from."),
+) -> None:
+    """Add a funding line (checked field by field; nothing is saved on any error).
+
+    Examples:
+
+      sdgcities programmes funding add rise-up --amount 250000 --currency EUR \\
+        --status approved --modality earmarked --earmark soft --year 2021 \\
+        --donor "Adaptation Fund" --country VNM
+    """
+    from sdgcities.programmes.service import add_funding_line
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        line = add_funding_line(
+            session,
+            programme=programme,
+            amount=amount,
+            currency=currency,
+            status=status,
+            modality=modality,
+            earmark=earmark,
+            year=year,
+            donor=donor,
+            initiative_id=initiative,
+            countries=country,
+            label=label,
+            source=source,
+            user="cli",
+        )
+        lid, cur, amt = line.id, line.currency, line.amount
+    console.print(f"[green]✓[/] funding line FL-{lid}: {cur} {amt:,.2f} ({status}) for {programme}")
+
+
+@funding_app.command("list")
+@handle_errors
+def funding_list(
+    programme: str | None = typer.Option(None, "--programme", help="Only this programme."),
+    by: str | None = typer.Option(
+        None, "--by", help="Sum by programme, status, country or year instead of listing."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="JSON on standard output."),
+) -> None:
+    """List funding lines, or their sums (per currency).
+
+    Examples:
+
+      sdgcities programmes funding list --programme rise-up
+
+      sdgcities programmes funding list --by status --json
+    """
+    from rich.table import Table
+
+    from sdgcities.errors import check_choice
+    from sdgcities.programmes.service import funding_lines, get_programme, totals
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        pid = get_programme(session, programme, published_only=False).id if programme else None
+        if by:
+            check_choice(by, ("programme", "status", "country", "year"), "--by")
+            rows = totals(session, by, programme_id=pid, published_only=False)  # type: ignore[arg-type]
+        else:
+            rows = funding_lines(session, programme_id=pid)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str))
+        return
+    table = Table(header_style="bold")
+    cols = (
+        [by or "", "currency", "amount", "lines"]
+        if by
+        else [
+            "id",
+            "programme",
+            "status",
+            "amount",
+            "currency",
+            "donor",
+            "countries",
+            "year",
+            "paragraph",
+        ]
+    )
+    for c in cols:
+        table.add_column(c or "—")
+    for r in rows:
+        table.add_row(
+            *(
+                " ".join(v)
+                if isinstance(v := r.get(c), list)
+                else ("" if v is None else f"{v:,.2f}" if c == "amount" else str(v))
+                for c in cols
+            )
+        )
+    console.print(table)
+
+
+@initiatives_app.command("list")
+@handle_errors
+def initiatives_list(
+    programme: str | None = typer.Option(None, "--programme", help="Only this programme."),
+    as_json: bool = typer.Option(False, "--json", help="JSON on standard output."),
+) -> None:
+    """List the initiatives with their countries, cities, partners and status.
+
+    Examples:
+
+      sdgcities programmes initiatives list --programme sdg-cities
+    """
+    from rich.table import Table
+
+    from sdgcities.programmes.service import get_programme, list_initiatives
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        pid = get_programme(session, programme, published_only=False).id if programme else None
+        rows = list_initiatives(session, programme_id=pid, published_only=False)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(header_style="bold")
+    for c in ("id", "programme", "name", "countries", "cities", "status", "paragraph"):
+        table.add_column(c)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["programme"],
+            r["name"],
+            " ".join(r["countries"]),
+            " ".join(r["cities"]),
+            r["status"],
+            str(r["paragraph"] or ""),
+        )
+    console.print(table)
+
+
+@initiatives_app.command("add")
+@handle_errors
+def initiatives_add(
+    programme: str = typer.Argument(..., help="The programme's key, e.g. sdg-cities."),
+    name: str = typer.Option(..., "--name", help="The initiative's name."),
+    country: list[str] = typer.Option([], "--country", help="ISO3 country (repeat)."),
+    place: list[str] = typer.Option([], "--place", help="A city it works in (repeat)."),
+    partner: list[str] = typer.Option([], "--partner", help="A partner's name (repeat)."),
+    status: str = typer.Option(
+        "discussed", "--status", help="discussed, in_development, active or completed."
+    ),
+    start: str | None = typer.Option(None, "--start", help="YYYY-MM-DD."),
+    end: str | None = typer.Option(None, "--end", help="YYYY-MM-DD."),
+) -> None:
+    """Add an initiative; places matching the store's cities are linked to them.
+
+    Examples:
+
+      sdgcities programmes initiatives add sdg-cities --name "SDG Cities in Kenya" \\
+        --country KEN --place Nairobi --partner "United Nations Development Programme"
+    """
+    from sdgcities.programmes.service import add_initiative
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        ini = add_initiative(
+            session,
+            programme=programme,
+            name=name,
+            countries=country,
+            places=place,
+            partners=partner,
+            status=status,
+            start=start,
+            end=end,
+        )
+        iid, cities = ini.id, list(ini.city_slugs)
+    linked = f", linked to {', '.join(cities)}" if cities else ""
+    console.print(f"[green]✓[/] initiative {iid} added to {programme}{linked}")
+
+
+@programmes_app.command("partner")
+@handle_errors
+def partner_state(
+    programme: str = typer.Argument(..., help="The programme's key."),
+    partner: int = typer.Argument(..., help="The partner's id (see programmes show)."),
+    state: str = typer.Option(..., "--state", help="discussed, agreed or active."),
+) -> None:
+    """Set the state of a partnership in a programme.
+
+    Examples:
+
+      sdgcities programmes partner sdg-cities 12 --state agreed
+    """
+    from sdgcities.programmes.service import set_partner_state
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        set_partner_state(session, programme, partner, state)
+    console.print(f"[green]✓[/] partner {partner} of {programme} is now {state}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    app.add_typer(programmes_app, name="programmes")

@@ -1,0 +1,116 @@
+"""The programme portfolio in a real browser: a global-hub officer adds a funding line and
+sees the programme's totals change; anyone downloads the Board report and gets a PDF.
+
+Chromium may reach only the local server (every other request is aborted). The portfolio
+is the demo's, read from the Executive Board report; the added line is test input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from sdgcities.documents import pdf_page_count
+from sdgcities.store.db import make_engine, migrate, transaction
+from tests.browser._browser import axe_violations, start_server, stop_server
+from tests.browser.seed_store import PASSWORD, seed
+
+pytestmark = pytest.mark.browser
+
+OFFICER = "officer@global-hub.example"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from sdgcities.accounts.users import create_user
+    from sdgcities.programmes.demo import demo_line
+
+    root = tmp_path_factory.mktemp("programmes-browser")
+    url = f"sqlite:///{root / 'store.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    seed(engine, hex_rings=1)
+    with transaction(engine) as s:
+        create_user(s, email=OFFICER, password=PASSWORD, role="global_hub", name="Gia Hub")
+        demo_line(s)
+    engine.dispose()
+    proc, base = start_server(url, root)
+    try:
+        yield base
+    finally:
+        stop_server(proc)
+
+
+def _context(chromium: Any, base: str) -> Any:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    host = urlparse(base).hostname
+
+    def only_local(route: Any) -> None:
+        if urlparse(route.request.url).hostname == host:
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_local)
+    return context
+
+
+def _mobilised(page: Any) -> str:
+    row = page.locator("#totals tr[data-status=mobilised][data-currency=USD] td.num").first
+    return str(row.inner_text())
+
+
+def test_officer_adds_a_funding_line_and_the_totals_change(
+    chromium: Any, server: str, screenshots: Path
+) -> None:
+    context = _context(chromium, server)
+    page = context.new_page()
+    page.goto(f"{server}/login?next=/programmes/rise-up")
+    page.fill("input[name=email]", OFFICER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{server}/programmes/rise-up")
+    assert _mobilised(page) == "12,000,000"
+    # a bad line: clear field errors, nothing saved
+    page.fill("#fl-amount", "-10")
+    page.fill("#fl-currency", "ZZZ")
+    page.select_option("#fl-status", "mobilised")
+    page.click("#add-funding button[type=submit]")
+    assert page.locator("#fl-amount-error").is_visible()
+    assert "ISO 4217" in page.locator("#fl-currency-error").inner_text()
+    assert _mobilised(page) == "12,000,000"
+    page.screenshot(path=str(screenshots / "programmes-bad-line.png"), full_page=True)
+    # a good one: the totals change
+    page.fill("#fl-amount", "2500000")
+    page.fill("#fl-currency", "USD")
+    page.select_option("#fl-status", "mobilised")
+    page.fill("#fl-year", "2021")
+    page.fill("#fl-countries", "VNM")
+    page.click("#add-funding button[type=submit]")
+    page.wait_for_url(f"{server}/programmes/rise-up#funding")
+    assert _mobilised(page) == "14,500,000"
+    page.screenshot(path=str(screenshots / "programmes-rise-up.png"), full_page=True)
+    problems = axe_violations(page)
+    assert problems == [], "\n".join(problems)
+    context.close()
+
+
+def test_board_report_pdf_downloads(chromium: Any, server: str, screenshots: Path) -> None:
+    context = _context(chromium, server)
+    page = context.new_page()
+    page.goto(f"{server}/programmes")
+    assert page.locator("svg[role=img]").count() >= 1
+    problems = axe_violations(page)
+    assert problems == [], "\n".join(problems)
+    page.screenshot(path=str(screenshots / "programmes.png"), full_page=True)
+    with page.expect_download(timeout=120_000) as info:
+        page.click("a[href='/programmes/board.pdf']")
+    path = info.value.path()
+    data = Path(path).read_bytes()
+    assert data.startswith(b"%PDF")
+    assert pdf_page_count(data) > 0
+    context.close()

@@ -1,0 +1,44 @@
+"""Access-matrix part of the programme portfolio: public reads of published programmes,
+drafts and edit forms for global-hub staff and admins only."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from tests.web._matrix import Case, World, case
+
+#: an unpublished programme: it does not exist for anyone but the global hub and admins
+DRAFT = (404, 404, 404, 404, 404, 200)
+#: global-hub staff and admins (the matrix's hub is a regional hub)
+EDITOR = (401, 403, 403, 403, 403, 200)
+
+ROUTES: dict[str, list[Case]] = {
+    "/programmes": [case("/programmes")],
+    "/programmes/{key}": [case("/programmes/rise-up"), case("/programmes/{prog_draft}", DRAFT)],
+    "/programmes/board.{fmt}": [case("/programmes/board.html")],
+    "/programmes/money.{fmt}": [case("/programmes/money.csv")],
+    "/programmes/{key}/{table}.{fmt}": [
+        case("/programmes/rise-up/funding-lines.csv"),
+        case("/programmes/rise-up/opportunities.xlsx"),
+        case("/programmes/{prog_draft}/initiatives.csv", DRAFT),
+    ],
+    "/programmes/{key}/narrative": [case("/programmes/rise-up/narrative", EDITOR)],
+    "/api/v1/programmes": [case("/api/v1/programmes")],
+    "/api/v1/programmes/totals": [case("/api/v1/programmes/totals?by=country")],
+    "/api/v1/programmes/{key}": [
+        case("/api/v1/programmes/sdg-cities"),
+        case("/api/v1/programmes/{prog_draft}", DRAFT),
+    ],
+    "/api/v1/programmes/{key}/funding-lines": [case("/api/v1/programmes/rise-up/funding-lines")],
+}
+
+
+def seed(engine: Engine, world: World) -> None:
+    from sdgcities.programmes.demo import demo_line
+    from sdgcities.programmes.models import Programme
+    from sdgcities.store.db import transaction
+
+    with transaction(engine) as s:
+        demo_line(s)
+        s.add(Programme(key="draft-programme-qz", number=6, title="A draft programme", facts={}))
+    world.extra["prog_draft"] = "draft-programme-qz"
