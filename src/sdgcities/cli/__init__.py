@@ -91,6 +91,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "servicedesk",
         "The one-stop shop: requests answered within guaranteed business-hours targets.",
     ),
+    "notifications": (
+        "notifications",
+        "Notifications: send the queued e-mails, list a person's messages, mute e-mail by kind.",
+    ),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}

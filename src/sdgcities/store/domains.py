@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.revenue.models",
     "sdgcities.investment.models",
     "sdgcities.reporting.models",
+    "sdgcities.notifications.models",
 )
 
 
