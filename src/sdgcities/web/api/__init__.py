@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from sdgcities.web.api import capacity as capacity_api
 from sdgcities.web.api import (
     cities,
     exports,
@@ -21,6 +22,7 @@ from sdgcities.web.api import (
     scores,
     servicedesk,
 )
+from sdgcities.web.api import notifications as notifications_api
 from sdgcities.web.api import revenue as revenue_api
 from sdgcities.web.errors import ERROR_RESPONSES
 
@@ -36,6 +38,8 @@ for _module in (
     servicedesk,
     review,
     revenue_api,
+    capacity_api,
+    notifications_api,
 ):
     router.include_router(_module.router)
 router.include_router(scores.benchmark_router)

@@ -15,6 +15,8 @@ from sdgcities.web.pages import (
     review,
     servicedesk,
 )
+from sdgcities.web.pages import notifications as notification_pages
+from sdgcities.web.pages import partners as partner_pages
 from sdgcities.web.pages import revenue as revenue_pages
 
 
@@ -32,6 +34,8 @@ def pages_router() -> APIRouter:
         capacity,
         review,
         revenue_pages,
+        partner_pages,
+        notification_pages,
     ):
         router.include_router(module.router)
     return router
