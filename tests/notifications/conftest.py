@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email import message_from_bytes
-from email import policy
+from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
