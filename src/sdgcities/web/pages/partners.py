@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from sdgcities.accounts.users import user_city_ids
 from sdgcities.capacity import calls as cl
@@ -35,7 +36,8 @@ from sdgcities.errors import (
 from sdgcities.store.models import City
 from sdgcities.web import auth
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
-from sdgcities.web.templating import render
+from sdgcities.web.pages._panels import city_panel
+from sdgcities.web.templating import render, render_fragment
 
 router = APIRouter(prefix="/capacity")
 LOGGED_IN = Depends(auth.require_user)
@@ -595,3 +597,48 @@ def markers_record(
         env.session.rollback()
         return _markers_page(env, 422, problems=_problems(err), values=values)
     return RedirectResponse("/capacity/markers", status_code=303)
+
+
+# ------------------------------------------------------------------- city page panel
+def _may_open_needs(env: PageEnv, city: City) -> bool:
+    from sdgcities.accounts.permissions import can_edit_city, can_review
+
+    user = env.user
+    if user is None or not user.active:
+        return False
+    return can_edit_city(user, city.id, env.session) or can_review(user, city.id, env.session)
+
+
+@city_panel("capacity_needs", order=40)
+def needs_panel(env: PageEnv, city: City) -> Markup | None:
+    """The city's red indicators, each with a button that opens a capacity need from it.
+
+    Shown to those who may open needs for the city (its editors, the hub serving it,
+    the global hub, admins); the colours are the published scores' (SDSN method).
+    """
+    if not _may_open_needs(env, city):
+        return None
+    from sdgcities.web.pages.city import all_scores
+
+    scores = all_scores(env)
+    if scores is None:
+        return None
+    ind = scores.indicators
+    reds = ind[(ind["city_id"] == city.id) & (ind["colour"] == "red")]
+    rows = [
+        {
+            "code": str(r["indicator"]),
+            "score": None if r["score"] != r["score"] else float(r["score"]),
+            "year": None if r["year"] != r["year"] else int(r["year"]),
+        }
+        for _i, r in reds.sort_values("indicator").iterrows()
+    ]
+    return render_fragment(
+        "capacity/city_needs_panel.html",
+        {
+            "city": city,
+            "reds": rows,
+            "csrf_token": auth.csrf_token(env.request),
+            "lang": getattr(env.request.state, "lang", "en"),
+        },
+    )
