@@ -218,7 +218,7 @@ def partners_show(
     console.print(f"[bold]{escape(d['name'])}[/] ({d['kind']}) — themes {', '.join(d['themes'])}")
     for a in d["agreements"]:
         console.print(
-            f"  agreement {a['id']} {a['kind']} [{a['status']}] {escape(a['title'])} "
+            f"  agreement {a['id']} {a['kind']} {escape('[' + a['status'] + ']')} {escape(a['title'])} "
             f"{a['starts_on'] or '…'} – {a['ends_on'] or '…'}"
         )
     for e in d["engagements"]:
