@@ -217,8 +217,9 @@ def partners_show(
         d = provider_as_dict(s, get_provider(s, provider_id), staff=True, detail=True)
     console.print(f"[bold]{escape(d['name'])}[/] ({d['kind']}) — themes {', '.join(d['themes'])}")
     for a in d["agreements"]:
+        state = escape(f"[{a['status']}]")
         console.print(
-            f"  agreement {a['id']} {a['kind']} {escape('[' + a['status'] + ']')} {escape(a['title'])} "
+            f"  agreement {a['id']} {a['kind']} {state} {escape(a['title'])} "
             f"{a['starts_on'] or '…'} – {a['ends_on'] or '…'}"
         )
     for e in d["engagements"]:
