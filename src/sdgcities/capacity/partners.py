@@ -43,6 +43,7 @@ __all__ = [
     "agreement_status",
     "get_provider",
     "list_providers",
+    "parse_day",
     "provider_as_dict",
     "verify",
 ]
@@ -52,6 +53,19 @@ AGREEMENT_STATUSES = ("draft", "active", "expired")
 ENGAGEMENT_KINDS = ("training_delivered", "advisory", "event")
 #: the roles that may verify a provider
 VERIFIER_ROLES = ("admin", "global_hub", "regional_hub")
+
+
+def parse_day(text: str | None, field: str) -> date | None:
+    """``YYYY-MM-DD`` as a date (None when blank); a ValidationError naming ``field``."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise ValidationError(
+            f"{field} {text!r} is not a date",
+            [Finding("not a date", column=field, value=text, fix="YYYY-MM-DD")],
+        ) from err
 
 
 def _today() -> date:

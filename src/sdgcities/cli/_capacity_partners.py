@@ -41,17 +41,9 @@ markers_app = typer.Typer(
 
 
 def _day(text: str | None, option: str) -> date | None:
-    from sdgcities.errors import Finding, ValidationError
+    from sdgcities.capacity.partners import parse_day
 
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as err:
-        raise ValidationError(
-            f"{option} {text!r} is not a date",
-            [Finding("not a date", column=option, value=text, fix="YYYY-MM-DD")],
-        ) from err
+    return parse_day(text, option)
 
 
 def _moment(text: str, option: str) -> datetime:

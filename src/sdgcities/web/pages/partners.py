@@ -68,16 +68,8 @@ def _problems(err: SdgCitiesError) -> list[str]:
     return [str(err)]
 
 
-def _day(text: str, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as err:
-        raise ValidationError(
-            f"{field} {text!r} is not a date",
-            [Finding("not a date", column=field, value=text, fix="YYYY-MM-DD")],
-        ) from err
+def _day(text: str | None, field: str) -> date | None:
+    return pt.parse_day(text, field)
 
 
 # ------------------------------------------------------------------------------ partners
