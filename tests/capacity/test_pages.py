@@ -132,3 +132,23 @@ def test_pages_in_french_and_spanish(client: TestClient) -> None:
         "Plan de ejecución del desarrollo de capacidades"
         in client.get("/capacity/plan?lang=es").text
     )
+
+
+def test_plan_shows_each_outputs_key_activities_once(client: TestClient) -> None:
+    from markupsafe import escape
+
+    page = client.get("/capacity/plan").text
+    with transaction(client.app.state.engine) as s:  # type: ignore[attr-defined]
+        from sdgcities.capacity.service import plan_as_dict
+
+        data = plan_as_dict(s)
+    checked = 0
+    for obj in data["objectives"]:
+        for oc in obj["outcomes"]:
+            for op in oc["outputs"]:
+                n_actions = sum(1 for a in oc["actions"] if a["output"] == op["code"])
+                text = str(escape(op["key_activities"]))
+                if n_actions >= 2 and len(text) > 40:
+                    assert page.count(text) == 1, op["code"]
+                    checked += 1
+    assert checked >= 3

@@ -11,6 +11,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
+from sdgcities._i18n import LOCALES, gettext, use_locale
 from sdgcities.config import Settings
 from sdgcities.errors import ConfigurationError
 
@@ -49,3 +50,31 @@ def send_mail(settings: Settings, *, to: str, subject: str, body: str) -> None:
             f"cannot send mail through {settings.smtp_host}:{settings.smtp_port} ({err}); "
             "check the SDGCITIES_SMTP_* settings"
         ) from err
+
+
+def _lang(locale: str | None) -> str:
+    return locale if locale in LOCALES else "en"
+
+
+def reset_mail(locale: str | None, url: str) -> tuple[str, str]:
+    """(subject, body) of the password-reset e-mail, in the account's language."""
+    with use_locale(_lang(locale)):
+        subject = gettext("Reset your SDG Cities password")
+        body = gettext(
+            "Someone asked to reset the password of your SDG Cities account. "
+            "To choose a new one, open this link within an hour:"
+        )
+    return subject, f"{body}\n\n{url}\n"
+
+
+def invitation_mail(locale: str | None, *, role: str, days: int, url: str) -> tuple[str, str]:
+    """(subject, body) of the invitation e-mail, in the invitee's language."""
+    with use_locale(_lang(locale)):
+        subject = gettext("You are invited to SDG Cities")
+        body = gettext(
+            "You are invited to join the SDG Cities platform as %(role)s. "
+            "To create your account, open this link within %(days)s days:",
+            role=role,
+            days=days,
+        )
+    return subject, f"{body}\n\n{url}\n"

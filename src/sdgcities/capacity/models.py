@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sdgcities.store.models import Base, utcnow
@@ -176,3 +187,187 @@ class MatchDecision(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(320), default="")
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --------------------------------------------------------------- partners (plan 2.3, 2.4)
+class Agreement(Base):
+    """A framework agreement, memorandum of understanding or contract with a provider.
+
+    Its status is computed from its dates (:func:`sdgcities.capacity.partners.agreement_status`),
+    never stored. ``application_id`` keeps the expression of interest it came from.
+    """
+
+    __tablename__ = "cb_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("cb_providers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # framework_agreement|mou|contract
+    title: Mapped[str] = mapped_column(String(300))
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    application_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Engagement(Base):
+    """A dated entry of a provider's engagement history (training, advisory, event)."""
+
+    __tablename__ = "cb_engagements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("cb_providers.id", ondelete="CASCADE"), index=True
+    )
+    on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))  # training_delivered|advisory|event
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id", ondelete="SET NULL"))
+    participants: Mapped[int | None] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ------------------------------------------------------------- calls (plan 2.3.1, 2.4.1)
+class Call(Base):
+    """A call: for expressions of interest by institutions (``eoi``, plan 2.3.1) or for
+    applications by cities to the New Urban Agenda Champions (``champions``, plan 2.4.1).
+
+    Open from ``opens_at`` (inclusive) to ``closes_at`` (exclusive), both timezone-aware.
+    """
+
+    __tablename__ = "cb_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # eoi|champions
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    criteria: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    cohort_start: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EoiApplication(Base):
+    """An institution's expression of interest in a call, and its review."""
+
+    __tablename__ = "cb_eoi_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("cb_calls.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320))
+    country_iso3: Mapped[str | None] = mapped_column(String(3))
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    regions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    experience: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    score: Mapped[float | None] = mapped_column(Float)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(320), default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cb_providers.id", ondelete="SET NULL")
+    )
+    agreement_id: Mapped[int | None] = mapped_column(Integer)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApplicationFile(Base):
+    """A file attached to an expression of interest (kept in the store, at most 5 MB)."""
+
+    __tablename__ = "cb_application_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("cb_eoi_applications.id", ondelete="CASCADE"), index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ChampionApplication(Base):
+    """A city's application to the New Urban Agenda Champions, and the selection's decision.
+
+    ``income_group`` and ``region`` are copied from the country table when the
+    application arrives (World Bank income group, SDG region), so the selection's
+    balance is judged on what was known then.
+    """
+
+    __tablename__ = "cb_champion_applications"
+    __table_args__ = (UniqueConstraint("call_id", "city_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("cb_calls.id", ondelete="CASCADE"), index=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    contact_email: Mapped[str] = mapped_column(String(320), default="")
+    commitment: Mapped[str] = mapped_column(Text)
+    need_summary: Mapped[str] = mapped_column(Text, default="")
+    need_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    income_group: Mapped[str] = mapped_column(String(64), default="")
+    region: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(320), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_by: Mapped[str] = mapped_column(String(320), default="")
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CohortBenefit(Base):
+    """A benefit of a Champions city's year: a workshop, webinar or one-to-one session."""
+
+    __tablename__ = "cb_cohort_benefits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("cb_champion_applications.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # workshop|webinar|one_to_one
+    title: Mapped[str] = mapped_column(String(300))
+    on: Mapped[date] = mapped_column(Date)
+    attended: Mapped[bool | None] = mapped_column()
+    attendees: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(320), default="")
+
+
+# ---------------------------------------------------------- review markers (plan 1.1.3)
+class ReviewedProject(Base):
+    """A project reviewed by the Project Review Committee, with its capacity-building marker.
+
+    ``marker`` 0 not targeted, 1 significant, 2 principal; ``criteria`` the checklist's
+    answers (criterion code → met), consistent with the marker
+    (:func:`sdgcities.capacity.markers.check_marker`).
+    """
+
+    __tablename__ = "cb_reviewed_projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    marker: Mapped[int] = mapped_column(Integer)
+    criteria: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    justification: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(320), default="")
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -533,7 +533,37 @@ def decide(
     if decision == "confirmed":
         need.status = "matched"
     session.flush()
+    if decision == "confirmed":
+        _notify_confirmed(session, need, row, chosen)
     return row
+
+
+def _notify_confirmed(
+    session: Session, need: CapacityNeed, row: MatchDecision, chosen: dict[str, Any]
+) -> None:
+    """Tell the need's author (and a provider with an e-mail) that an offer was confirmed."""
+    from sdgcities.notifications.service import notify
+
+    city = session.get(City, need.city_id) if need.city_id else None
+    where = f" for {city.name}" if city else ""
+    recipients = {need.created_by.lower()} if "@" in need.created_by else set()
+    if row.offer_type == "provider":
+        provider = session.get(Provider, row.offer_id)
+        if provider is not None and "@" in provider.email:
+            recipients.add(provider.email.lower())
+    for to in sorted(recipients - {row.decided_by.lower()}):
+        notify(
+            session,
+            to=to,
+            kind="match_confirmed",
+            subject=f"An offer was confirmed for capacity need {need.id}{where}",
+            body=(
+                f"{chosen.get('name', row.offer_type)} was confirmed for the capacity need "
+                f"{need.id}{where} (score {row.score:.2f})."
+                + (f"\n\nNote: {row.note}" if row.note else "")
+            ),
+            link=f"/capacity/needs/{need.id}",
+        )
 
 
 def needs_rollup(session: Session, by: Sequence[str] = ("region", "theme")) -> pd.DataFrame:

@@ -120,6 +120,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Flagship programmes: import the Board report, show the portfolio, funding lines.",
     ),
     "report": ("report", "Reports generated from the data."),
+    "notifications": (
+        "notifications",
+        "Notifications: send the queued e-mails, list a person's messages, mute e-mail by kind.",
+    ),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}

@@ -266,4 +266,7 @@ def catalogue_list(
 
 def register(root: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    from sdgcities.cli import _capacity_partners
+
+    _capacity_partners.register(app)
     root.add_typer(app, name="capacity")

@@ -569,6 +569,60 @@ def sweep_cmd() -> None:
 
 
 @app.command(
+    "check",
+    epilog="""
+Examples:
+
+  sdgcities servicedesk check              # from cron, every few minutes
+  sdgcities servicedesk check --at 2027-03-02T09:00+03:00
+""",
+)
+@handle_errors
+def check_cmd(
+    at: str | None = typer.Option(
+        None, "--at", help="Check as at this moment (ISO 8601 with offset); default now."
+    ),
+) -> None:
+    """Find requests close to or past a target and notify the assignee and the office, once."""
+    from datetime import datetime
+
+    from sdgcities.cli._common import engine
+    from sdgcities.errors import Finding, ValidationError
+    from sdgcities.servicedesk.alerts import check
+    from sdgcities.store.db import transaction
+
+    when = None
+    if at:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError as err:
+            raise ValidationError(
+                f"--at {at!r} is not a moment",
+                [
+                    Finding(
+                        "not ISO 8601", column="--at", value=at, fix="e.g. 2027-03-02T09:00+03:00"
+                    )
+                ],
+            ) from err
+        if when.tzinfo is None:
+            raise ValidationError(
+                f"--at {at!r} has no time zone",
+                [Finding("no offset", column="--at", value=at, fix="add +00:00 or Z")],
+            )
+    with transaction(engine()) as s:
+        res = check(s, now=when)
+    console.print(
+        f"new warnings {len(res.warnings)}, new breaches {len(res.breaches)}, "
+        f"notifications {res.notified}",
+        markup=False,
+    )
+    for ref, target in res.warnings:
+        console.print(f"  warning  {ref} {target}", markup=False)
+    for ref, target in res.breaches:
+        console.print(f"  breach   {ref} {target}", markup=False)
+
+
+@app.command(
     "report",
     epilog="""
 Examples:

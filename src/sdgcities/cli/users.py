@@ -43,6 +43,12 @@ def add_cmd(
     city: list[str] = typer.Option(
         [], "--city", "-c", help="For a city editor: a city it may edit (repeatable)."
     ),
+    hub: str | None = typer.Option(
+        None,
+        "--hub",
+        help="For hub staff: the hub (slug) whose staff it joins; a regional hub's region "
+        "then defaults to the hub's SDG region (or its name), so --region is optional.",
+    ),
 ) -> None:
     """Create an account (the password is asked for, or read from SDGCITIES_PASSWORD).
 
@@ -51,18 +57,37 @@ def add_cmd(
       sdgcities users add admin@example.org --role admin
 
       sdgcities users add lab@nairobi.go.ke --role city_editor --city nairobi-ken
+
+      sdgcities users add reviewer@hub.example --role regional_hub --hub east-africa
     """
+    from sdgcities.accounts.hubs import add_member, get_hub
     from sdgcities.accounts.users import create_user, grant_city
+    from sdgcities.errors import Finding, ValidationError
     from sdgcities.store.db import transaction
 
+    if hub and role not in ("regional_hub", "global_hub"):
+        raise ValidationError(
+            f"--hub is for hub staff, not the role {role!r}",
+            [
+                Finding(
+                    "not a hub role", column="--role", value=role, fix="regional_hub or global_hub"
+                )
+            ],
+        )
     password = _read_password(email)
     with transaction(engine()) as session:
+        the_hub = get_hub(session, hub) if hub else None
+        if the_hub is not None and role == "regional_hub" and not (region or "").strip():
+            region = the_hub.sdg_region or the_hub.name
         user = create_user(
             session, email=email, password=password, role=role, name=name, region=region
         )
         for c in city:
             grant_city(session, user.id, c)
-        console.print(f"[green]✓[/] created {user.email} ({user.role})")
+        if the_hub is not None:
+            add_member(session, the_hub.id, user.id)
+        where = f", staff of {the_hub.slug}" if the_hub is not None else ""
+        console.print(f"[green]✓[/] created {user.email} ({user.role}{where})")
 
 
 @users_app.command("list")
@@ -205,6 +230,9 @@ def invite_cmd(
     city: list[str] = typer.Option([], "--city", "-c", help="A city to edit (repeatable)."),
     region: str | None = typer.Option(None, "--region", help="For a regional hub."),
     by: str = typer.Option("", "--by", help="Who invites (kept with the invitation)."),
+    language: str = typer.Option(
+        "en", "--language", help="The language of the e-mail: en, fr or es."
+    ),
 ) -> None:
     """Invite someone by e-mail: a single-use link, valid 7 days, to create their account.
 
@@ -214,10 +242,20 @@ def invite_cmd(
       sdgcities users invite lab@nairobi.go.ke --role city_editor --city nairobi-ken
 
       sdgcities users invite analyst@un.org --role global_hub
+
+      sdgcities users invite urbanisme@dakar.sn --role city_editor --city dakar --language fr
     """
+    from sdgcities._i18n import LOCALES
     from sdgcities.accounts.invitations import INVITE_LIFETIME, invite
-    from sdgcities.accounts.mail import send_mail
+    from sdgcities.accounts.mail import invitation_mail, send_mail
     from sdgcities.config import get_settings
+    from sdgcities.errors import Finding, ValidationError
+
+    if language not in LOCALES:
+        raise ValidationError(
+            f"--language {language!r} is not one of {', '.join(LOCALES)}",
+            [Finding("unknown language", column="--language", value=language, fix="en, fr or es")],
+        )
     from sdgcities.store.db import transaction
 
     settings = get_settings()
@@ -234,16 +272,8 @@ def invite_cmd(
         base = settings.base_url or "http://127.0.0.1:8000"
         url = f"{base}/invitation?token={token}"
         if settings.smtp_host:
-            days = INVITE_LIFETIME.days
-            send_mail(
-                settings,
-                to=email,
-                subject="You are invited to SDG Cities",
-                body=(
-                    f"You are invited to join the SDG Cities platform as {role}. "
-                    f"To create your account, open this link within {days} days:\n\n{url}\n"
-                ),
-            )
+            subject, body = invitation_mail(language, role=role, days=INVITE_LIFETIME.days, url=url)
+            send_mail(settings, to=email, subject=subject, body=body)
     if settings.smtp_host:
         console.print(f"[green]✓[/] invitation mailed to {email} ({role})")
     else:

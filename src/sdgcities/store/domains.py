@@ -28,6 +28,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "sdgcities.planning.models",
     "sdgcities.institutions.models",
     "sdgcities.programmes.models",
+    "sdgcities.notifications.models",
 )
 
 

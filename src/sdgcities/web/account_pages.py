@@ -23,7 +23,8 @@ from sdgcities.accounts.invitations import (
     request_reset,
     reset_password,
 )
-from sdgcities.accounts.mail import send_mail
+from sdgcities.accounts.mail import reset_mail, send_mail
+from sdgcities.accounts.users import find_user_by_email
 from sdgcities.config import Settings, get_settings
 from sdgcities.errors import ValidationError
 from sdgcities.web import auth
@@ -90,16 +91,11 @@ async def forgot(
         )
     token = request_reset(session, settings.secret_key, email)
     if token is not None:
-        body = _(
-            "Someone asked to reset the password of your SDG Cities account. "
-            "To choose a new one, open this link within an hour:"
+        account = find_user_by_email(session, email)
+        subject, body = reset_mail(
+            account.locale if account else None, link(request, "/password/reset", token)
         )
-        send_mail(
-            settings,
-            to=email.strip(),
-            subject=_("Reset your SDG Cities password"),
-            body=f"{body}\n\n{link(request, '/password/reset', token)}\n",
-        )
+        send_mail(settings, to=email.strip(), subject=subject, body=body)
         logger.info("password reset mailed to %s", email.strip().lower())
     notice = _("If an account exists for this address, we have sent it a link.")
     return _page(request, "auth/forgot.html", notice=notice)

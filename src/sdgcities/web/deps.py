@@ -40,6 +40,7 @@ def get_session(request: Request) -> Iterator[Session]:
     request), so the pages, ``current_user`` and the CSRF check see the same transaction.
     """
     session = session_factory(get_engine(request))()
+    session.info["sdgcities_settings"] = get_settings_dep(request)  # mail after commit
     try:
         yield session
         session.commit()

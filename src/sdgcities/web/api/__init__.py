@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from sdgcities.web.api import capacity as capacity_api
 from sdgcities.web.api import certification as certification_api
 from sdgcities.web.api import (
     cities,
@@ -25,6 +26,7 @@ from sdgcities.web.api import (
 )
 from sdgcities.web.api import investment as investment_api
 from sdgcities.web.api import network as network_api
+from sdgcities.web.api import notifications as notifications_api
 from sdgcities.web.api import planning as planning_api
 from sdgcities.web.api import profiling as profiling_api
 from sdgcities.web.api import programmes as programmes_api
@@ -50,6 +52,8 @@ for _module in (
     investment_api,
     planning_api,
     programmes_api,
+    capacity_api,
+    notifications_api,
 ):
     router.include_router(_module.router)
 router.include_router(scores.benchmark_router)

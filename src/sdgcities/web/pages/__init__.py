@@ -21,6 +21,8 @@ from sdgcities.web.pages import certification as certification_pages
 from sdgcities.web.pages import institutions as institutions_pages
 from sdgcities.web.pages import investment as investment_pages
 from sdgcities.web.pages import network as network_pages
+from sdgcities.web.pages import notifications as notification_pages
+from sdgcities.web.pages import partners as partner_pages
 from sdgcities.web.pages import planning as planning_pages
 from sdgcities.web.pages import profiling as profiling_pages
 from sdgcities.web.pages import programmes as programmes_pages
@@ -52,6 +54,8 @@ def pages_router() -> APIRouter:
         institutions_pages,
         revenue_entry,
         programmes_pages,
+        partner_pages,
+        notification_pages,
     ):
         router.include_router(module.router)
     return router
