@@ -60,16 +60,18 @@ def test_completeness_counts_only_sourced_published_values(engine: Engine) -> No
     assert "9 indicator(s)" in r.requirements[0].explanation
 
 
-def test_plan_without_resolver_is_reported_not_crashing(engine: Engine, seeded: Seeded) -> None:
-    app_id = _stage1(engine, seeded)
+def test_missing_plan_is_refused_and_reported(engine: Engine, seeded: Seeded) -> None:
+    """The plan's resolver comes from the planning domain (sdgcities.links): a plan
+    version that does not exist is refused by name, and stage 1 cannot pass without one."""
+    app_id = _stage1(engine, seeded, plan=False)
+    with transaction(engine) as s, pytest.raises(NotFoundError, match="no approved_plan record"):
+        service.add_evidence(s, app_id, "approved_plan", "7", actor=user(s, EDITOR))
     with transaction(engine) as s:
         app = s.get(CertificationApplication, app_id)
         assert app is not None
         result = service.check_application(s, app)
     plan = next(r for r in result.requirements if r.key == "strategic_plan")
     assert not plan.met
-    assert "no resolver registered yet" in plan.explanation
-    assert not result.errors  # not a deleted record: just not checkable yet
     with transaction(engine) as s, pytest.raises(ValidationError) as err:
         service.submit(s, app_id, actor=user(s, EDITOR))
     assert any(f.column == "strategic_plan" for f in err.value.findings)

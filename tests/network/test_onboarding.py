@@ -49,9 +49,9 @@ def test_steps_follow_the_yaml_with_a_paragraph_each() -> None:
     )
     assert keys[-4:] == tuple(f"certification_{n}" for n in range(1, 5))
     assert all(s.paragraph for s in ob.steps())
-    # plan and certification come from packages built elsewhere: declared, not yet sourced
-    assert not ob.has_source("plan")
-    assert not ob.has_source("certification_1")
+    # plan and certification are derived from their domains' records (sdgcities.links)
+    assert ob.has_source("plan")
+    assert ob.has_source("certification_1")
 
 
 def _state(key: str, on: date | None) -> ob.StepState:
@@ -100,7 +100,8 @@ def test_onboard_step_by_step_and_the_stage_moves(engine: Engine) -> None:
         assert p.stage == "baseline_data"  # derived from the first published value
         assert p.date_of("baseline_data") == date.today()
         assert p.date_of("plan") is None
-        assert not p.states[5].recorded  # plan: "not recorded" until its source exists
+        assert p.states[5].recorded  # plan: derived from the planning domain
+        assert p.states[5].on is None  # … and not reached: no approved plan
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def test_aggregates_by_hand(sqlite_engine: Engine) -> None:
     assert funnel["expression_of_interest"] == 3
     assert funnel["agreement"] == 1
     assert funnel["urban_lab"] == 0
-    assert funnel["plan"] is None  # no source yet: not recorded
+    assert funnel["plan"] == 0  # derived from the planning domain: no approved plan yet
     assert t["funnel"].rows[0][3] == 0.3  # 3 of 1,000 cities
     by_region = {r[0]: r for r in t["stage-by-sdg_region"].rows}
     assert by_region["Sub-Saharan Africa"][1] == 4  # all four cities

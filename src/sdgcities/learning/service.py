@@ -57,9 +57,12 @@ def is_staff(user: User | None) -> bool:
 
 
 def _announce(session: Session, *, kind: str, to: str, subject: str, body: str) -> None:
-    """Tell a learner (enrolment, completion). For now only logs; the notifications
-    package (e-mail over SMTP and in-app messages) is wired here at merge."""
+    """Tell a learner of an enrolment or a completion: an in-app message and an e-mail
+    (sent after the transaction commits; muted kinds send none)."""
+    from sdgcities.notifications.service import notify
+
     log.info("learning notice %s to %s: %s", kind, to, subject)
+    notify(session, to=to, kind=kind, subject=subject, body=body, link="/learn/me")
 
 
 def _now() -> datetime:
@@ -300,7 +303,7 @@ def enrol(
     record_usage(session, entry, _month(moment), enrolments=1)
     _announce(
         session,
-        kind="learning.enrolled",
+        kind="enrolment",
         to=learner.email,
         subject=f"You are enrolled on {course.title}",
         body=f"You are enrolled on {course.title}.",
@@ -474,7 +477,7 @@ def _complete(session: Session, enrolment: Enrolment, moment: datetime) -> Certi
     session.flush()
     _announce(
         session,
-        kind="learning.completed",
+        kind="completion",
         to=learner.email,
         subject=f"You completed {course.title}",
         body=f"You completed {course.title}. Your certificate: {cert.code}.",
