@@ -51,10 +51,28 @@ def test_sections_charts_map_and_annex(sqlite_engine: Engine, seeded: Seeded) ->
     means = html.split('<section id="means-of-implementation">')[1].split("</section>")[0]
     assert "120,000" in means
     assert "50,000" in means
-    assert "Bus rapid transit corridor" in means
+    assert "Bus rapid transit corridor" not in means  # the city has not consented yet
     assert "Not yet recorded: the city" in html
     assert "strategic plan is not recorded" in html
     assert "<script" not in html
+
+
+def test_projects_only_with_the_citys_consent(sqlite_engine: Engine, seeded: Seeded) -> None:
+    from sdgcities.investment.models import ProjectConsent
+
+    def means(html: str) -> str:
+        return html.split('<section id="means-of-implementation">')[1].split("</section>")[0]
+
+    with transaction(sqlite_engine) as s:
+        staff = vlr.render_html(
+            vlr.build(s, seeded.slug_a, user=user(s, EDITOR), include_drafts=True)
+        )
+    assert "Bus rapid transit corridor" in means(staff)  # the city's own staff see them all
+    with transaction(sqlite_engine) as s:
+        s.add(ProjectConsent(project_id=seeded.project_id, given_by=EDITOR))
+    public = means(_html(sqlite_engine, seeded))
+    assert "Bus rapid transit corridor" in public
+    assert "Market upgrade" not in public
 
 
 def test_published_only_unless_drafts_asked_by_staff(sqlite_engine: Engine, seeded: Seeded) -> None:

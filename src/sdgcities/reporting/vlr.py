@@ -342,14 +342,16 @@ def _revenue(session: Session, city: City, include_drafts: bool) -> list[dict[st
     return out
 
 
-def _projects(session: Session, city: City) -> list[dict[str, Any]]:
+def _projects(session: Session, city: City, include_drafts: bool) -> list[dict[str, Any]]:
+    """The city's investment pipeline: only the projects the city consented to show,
+    unless the draft is made for the city's own staff (``include_drafts``)."""
+    from sdgcities.investment.access import consented
     from sdgcities.investment.models import InvestmentProject
 
-    projects = session.scalars(
-        select(InvestmentProject)
-        .where(InvestmentProject.city_id == city.id)
-        .order_by(InvestmentProject.start, InvestmentProject.id)
-    ).all()
+    q = select(InvestmentProject).where(InvestmentProject.city_id == city.id)
+    if not include_drafts:
+        q = q.where(consented())
+    projects = session.scalars(q.order_by(InvestmentProject.start, InvestmentProject.id)).all()
     return [
         {
             "title": p.title,
@@ -402,7 +404,7 @@ def build(
         goals=_progress(rows),
         maps=_maps(session, target, include_drafts),
         revenue=_revenue(session, target, include_drafts),
-        projects=_projects(session, target),
+        projects=_projects(session, target, include_drafts),
         sections=sections,
         annex=_annex(rows),
     )
