@@ -182,3 +182,18 @@ def test_onboarding_pages_and_api(client: TestClient) -> None:
     assert 'data-stage="expression_of_interest"' in client.get("/network/cities/kisumu-ken").text
     city = client.get("/cities/kisumu-ken")
     assert "SDG Cities onboarding" in city.text
+
+
+def test_portfolio_money_from_the_programmes(sqlite_engine: Engine) -> None:
+    """Programme 3's figures in the flagship programmes report (para 50: USD 12 million
+    mobilised) arrive in the hub's money report as the programmes domain sums them."""
+    from sdgcities.programmes.demo import demo_line
+
+    with transaction(sqlite_engine) as s:
+        demo_line(s)
+    with transaction(sqlite_engine) as s:
+        t = reports.portfolio_money(s)
+    money = {(r[0], r[1], r[2]): r[3] for r in t.rows}
+    mobilised = [v for (prog, status, cur), v in money.items() if status == "mobilised"]
+    assert 12_000_000 in mobilised
+    assert all(cur == "USD" for (_, _, cur) in money)

@@ -16,7 +16,10 @@ the chart's URL + ``.csv``/``.xlsx``), computed with SQL aggregates over the sto
 - ``onboarding-time`` — cumulative number of cities that expressed interest, by SDG
   region and month (real dates of the expression of interest).
 
-The programme portfolio's money is added by the ``programmes`` domain.
+- ``portfolio-money`` — the flagship programmes' funding lines summed by programme,
+  status (concept note, approved, mobilised, disbursed) and currency (never converted),
+  from :func:`sdgcities.programmes.service.money_by_programme_status` (published
+  programmes only).
 """
 
 from __future__ import annotations
@@ -71,14 +74,23 @@ def network_version(session: Session) -> tuple[Any, ...]:
     """A cheap fingerprint of the records the pipelines read beyond the observations
     (largest ids and counts; the page cache adds the observations' own data version)."""
     from sdgcities.capacity.models import MatchDecision
+    from sdgcities.certification.models import Certificate
     from sdgcities.investment.models import InvestmentProject
     from sdgcities.network.models import OnboardingRecord, UrbanLabCity
+    from sdgcities.planning.models import PlanVersion
+    from sdgcities.programmes.models import FundingLine
     from sdgcities.store.models import HubCity
 
     parts: list[Any] = []
-    for model in (OnboardingRecord, UrbanLabCity, HubCity, InvestmentProject, MatchDecision):
+    for model in (
+        OnboardingRecord, UrbanLabCity, HubCity, InvestmentProject, MatchDecision, Certificate,
+        FundingLine,
+    ):  # fmt: skip
         parts.extend(session.execute(select(func.max(model.id), func.count(model.id))).one())
     parts.append(session.scalar(select(func.max(HubCity.since))))
+    parts.append(session.scalar(select(func.max(PlanVersion.approved_at))))
+    parts.append(session.scalar(select(func.sum(FundingLine.amount))))
+    parts.append(session.scalar(select(func.max(Certificate.revoked_at))))
     return tuple(parts)
 
 
@@ -257,7 +269,31 @@ def network_cities_geojson(session: Session, pipes: dict[int, ob.Pipeline]) -> d
     return {"type": "FeatureCollection", "features": features}
 
 
-#: report key → title, for the pages and the CLI
+#: the order of the funding statuses in the money report
+MONEY_STATUSES = ("concept_note", "approved", "mobilised", "disbursed")
+
+
+def portfolio_money(session: Session) -> Table:
+    """The programmes' funding lines by programme, status and currency (sums, in SQL)."""
+    from sdgcities.programmes.service import money_by_programme_status
+
+    money = money_by_programme_status(session)
+    order = {s: i for i, s in enumerate(MONEY_STATUSES)}
+    rows: list[tuple[Any, ...]] = []
+    for key in sorted(money):
+        for (status, currency), amount in sorted(
+            money[key].items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])
+        ):
+            rows.append((key, status, currency, amount))
+    return Table(
+        "portfolio-money",
+        "The flagship programmes' money by programme and status",
+        ("programme", "status", "currency", "amount"),
+        rows,
+        note="sums per currency, never converted; published programmes only",
+    )
+
+
 def all_tables(session: Session, *, score_set_name: str | None = None) -> dict[str, Table]:
     """Every report table (one pass over the pipelines)."""
     pipes = ob.all_pipelines(session)
@@ -271,4 +307,5 @@ def all_tables(session: Session, *, score_set_name: str | None = None) -> dict[s
         t = score_distribution(session, kind, bset)
         out[t.key] = t
     out["onboarding-time"] = onboarding_time(session, pipes)
+    out["portfolio-money"] = portfolio_money(session)
     return out

@@ -281,6 +281,12 @@ def chart_for(table: reports.Table) -> dict[str, Any] | None:
         return _boxes(table.rows)
     if table.key == "onboarding-time":
         return _lines(table)
+    if table.key == "portfolio-money":
+        bars: list[tuple[str, float | None, str]] = [
+            (f"{r[0]} · {r[1].replace('_', ' ')} ({r[2]})", float(r[3]), f"{r[3]:,.0f} {r[2]}")
+            for r in table.rows
+        ]
+        return _hbars(bars)
     return None
 
 
