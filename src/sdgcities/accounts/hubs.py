@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sdgcities.errors import ConflictError, Finding, NotFoundError, ValidationError
+from sdgcities.errors import ConflictError, Finding, ValidationError
 from sdgcities.store.models import City, Hub, HubCity, HubMember, User
 
 HUB_KINDS = ("regional", "global")
@@ -31,18 +31,11 @@ class HubSummary:
 
 def get_hub(session: Session, key: str | int) -> Hub:
     """A hub by id or slug (NotFoundError naming the known hubs otherwise)."""
-    hub: Hub | None = None
-    if isinstance(key, int) or str(key).isdigit():
-        hub = session.get(Hub, int(key))
-    if hub is None:
-        hub = session.scalar(select(Hub).where(Hub.slug == str(key).strip().lower()))
-    if hub is None:
-        known = ", ".join(session.scalars(select(Hub.slug).order_by(Hub.slug).limit(20)))
-        raise NotFoundError(
-            f"no hub {key!r}; known hubs: {known or 'none'} (create one with `sdgcities hubs "
-            "create`)"
-        )
-    return hub
+    from sdgcities.store.lookup import by_id_or_slug
+
+    return by_id_or_slug(
+        session, Hub, key, what="hub", hint="create one with `sdgcities hubs create`"
+    )
 
 
 def create_hub(

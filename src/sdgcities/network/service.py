@@ -258,18 +258,11 @@ def _split(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
 
 
 def get_lab(session: Session, key: str | int) -> UrbanLab:
-    lab: UrbanLab | None = None
-    if isinstance(key, int) or str(key).isdigit():
-        lab = session.get(UrbanLab, int(key))
-    if lab is None:
-        lab = session.scalar(select(UrbanLab).where(UrbanLab.slug == str(key).strip().lower()))
-    if lab is None:
-        known = ", ".join(session.scalars(select(UrbanLab.slug).order_by(UrbanLab.slug).limit(20)))
-        raise NotFoundError(
-            f"no urban lab {key!r}; known labs: {known or 'none'} (add one with "
-            "`sdgcities network labs add`)"
-        )
-    return lab
+    from sdgcities.store.lookup import by_id_or_slug
+
+    return by_id_or_slug(
+        session, UrbanLab, key, what="urban lab", hint="add one with `sdgcities network labs add`"
+    )
 
 
 def add_lab(
