@@ -77,7 +77,8 @@ def test_cities_import_bad_shows_findings(settings: Settings, tmp_path: Path) ->
 def test_indicators_commands(settings: Settings, tmp_path: Path) -> None:
     result = runner.invoke(app, ["indicators", "list", "--framework", "SDG"])
     assert result.exit_code == 0, result.output
-    assert "16 indicators" in result.output  # 15 SDG 11 + the 11.7.1b companion
+    # 15 SDG 11 + the 11.7.1b companion + 9.c.1, 17.6.1 and 17.8.1 (digital inclusion)
+    assert "19 indicators" in result.output
     assert "11.b.2" in result.output
 
     result = runner.invoke(app, ["indicators", "show", "11.3.1"])

@@ -287,7 +287,8 @@ def engagement_add(
     from sdgcities.store.db import transaction
 
     day = _day(on, "--on")
-    assert day is not None
+    if day is None:
+        raise typer.BadParameter("give the day as YYYY-MM-DD", param_hint="--on")
     with transaction(engine()) as s:
         e = add_engagement(
             s,
@@ -579,7 +580,8 @@ def champions_benefit(
     from sdgcities.store.db import transaction
 
     day = _day(on, "--on")
-    assert day is not None
+    if day is None:
+        raise typer.BadParameter("give the day as YYYY-MM-DD", param_hint="--on")
     with transaction(engine()) as s:
         b = add_benefit(
             s,
