@@ -127,3 +127,14 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
     s = load_settings()
     yield s
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Each test starts and ends with no cached settings, so an environment a test set
+    (``DATABASE_URL``, ``SDGCITIES_DATA_DIR``) never leaks into the next one."""
+    from sdgcities.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -108,6 +108,7 @@ def _files(tmp: Path) -> dict[str, str]:
         "x.json": tmp / "exposure.json",
         "board.html": tmp / "board.html",
         "markers.csv": tmp / "markers.csv",
+        "porto-alegre-vlr.pdf": tmp / "porto-alegre-vlr.pdf",
         "cities.yaml": batch,
         "store-backup.db": tmp / "store-backup.db",
     }

@@ -364,8 +364,14 @@ def test_all_achieved_says_so_on_page_api_and_cli(
     assert api["challenges"] == []
     assert api["achieved"] == ["11.1.1", "11.2.1", "11.6.2"]
 
+    from sdgcities.config import get_settings
+
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    result = CliRunner().invoke(app, ["challenges", made.achiever])
+    get_settings.cache_clear()  # settings another test cached must not point elsewhere
+    try:
+        result = CliRunner().invoke(app, ["challenges", made.achiever])
+    finally:
+        get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "has reached the targets of all 3 scored indicators" in result.output
     assert "greatest challenges" not in result.output
