@@ -31,7 +31,7 @@ def import_cmd(
 
     Examples:
 
-      sdgcities programmes import ../shared/seeds/000_59eea5afa8450ec4.txt
+      sdgcities programmes import flagship-programmes-report.txt  # the report as plain text
     """
     from sdgcities.programmes.service import (
         bundled_initiatives,

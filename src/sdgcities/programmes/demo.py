@@ -2,7 +2,7 @@
 
 Loads ``data/portfolio.yaml`` and ``data/initiatives.yaml`` (read from the Executive
 Board report on the flagship programmes, reviewed; see ``data/README.md``), so the demo
-does not need ``../shared``. Idempotent: a second run changes nothing it loaded.
+does not need the report itself. Idempotent: a second run changes nothing it loaded.
 """
 
 from __future__ import annotations
