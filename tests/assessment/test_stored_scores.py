@@ -154,3 +154,44 @@ def test_refresh_scores_for_some_cities(hand_store: Store) -> None:
         report = refresh_scores(s, [ids["Alpha"]], benchmark_set="hand")
     assert report.sets == {"hand": 1}
     assert report.bounds_moved == ()
+
+
+def test_city_view_agrees_with_the_frames_and_pandas_medians(hand_store: Store) -> None:
+    """The city page's plain read (stored_city_view) against the DataFrame path and pandas.
+
+    The peers' medians are checked against ``pandas`` over ``stored_scores`` (an
+    independent computation of the same medians), the city's own fields against the
+    stored frames.
+    """
+    from sdgcities.assessment.stored import stored_city_view
+
+    engine, ids = hand_store
+    alpha = ids["Alpha"]
+    peers = [i for name, i in ids.items() if name != "Alpha"]
+    with transaction(engine) as s:
+        view = stored_city_view(s, alpha, peers, benchmark_set="hand")
+        frames = stored_scores(s, benchmark_set="hand")
+    assert view is not None
+    assert frames is not None
+    idx = frames.index.set_index("city_id").loc[alpha]
+    assert view.index is not None
+    assert view.index["score"] == pytest.approx(float(idx["score"]))
+    goals = frames.goals[frames.goals["city_id"] == alpha].set_index("goal")
+    assert {g["goal"]: g["colour"] for g in view.goals} == goals["colour"].to_dict()
+    ind = frames.indicators[frames.indicators["city_id"] == alpha].set_index("indicator")
+    for code, row in view.by_indicator.items():
+        assert row["colour"] == ind.loc[code, "colour"]
+        if row["score"] is None:
+            assert ind.loc[code, "score"] != ind.loc[code, "score"]  # NaN
+        else:
+            assert row["score"] == pytest.approx(float(ind.loc[code, "score"]))
+    p = frames.indicators[frames.indicators["city_id"].isin(peers)]
+    expected = p[p["value"].notna()].groupby("indicator")["value"].median().to_dict()
+    assert view.peer_medians == pytest.approx(expected)
+    assert expected  # the hand store's peers have values
+    # Zeta has no values: no stored row, no index (blank, never 0)
+    with transaction(engine) as s:
+        zeta = stored_city_view(s, ids["Zeta"], [alpha], benchmark_set="hand")
+    assert zeta is not None
+    assert zeta.index is None
+    assert zeta.by_indicator == {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,17 +42,30 @@ def current_observations(
     )
 
 
-def visible_observations(
+#: the columns of :func:`visible_observation_rows` and :func:`visible_observations`
+VISIBLE_COLUMNS = (
+    "city_id",
+    "indicator",
+    "year",
+    "value",
+    "unit",
+    "source",
+    "status",
+    "observation_id",
+)
+
+
+def visible_observation_rows(
     session: Session,
     *,
     city_ids: Iterable[int],
     draft_cities: Collection[int] | None = (),
     indicator_codes: Iterable[str] | None = None,
-) -> pd.DataFrame:
-    """Totals a reader sees (:func:`sdgcities.observations.visibility.visible`).
+) -> list[tuple[Any, ...]]:
+    """:func:`visible_observations` as plain tuples (``VISIBLE_COLUMNS``), value a float.
 
-    Columns ``city_id, indicator, year, value, unit, source, status, observation_id``,
-    sorted by indicator and year. ``draft_cities=()`` (the default) is the public view.
+    Sorted by indicator and year. The city page reads these directly: a DataFrame of a
+    thousand rows costs more to build and walk than the query.
     """
     stmt = (
         select(
@@ -71,8 +85,28 @@ def visible_observations(
     )
     if indicator_codes is not None:
         stmt = stmt.where(Indicator.code.in_(list(indicator_codes)))
-    cols = ["city_id", "indicator", "year", "value", "unit", "source", "status", "observation_id"]
-    frame = pd.DataFrame([tuple(r) for r in session.execute(stmt).all()], columns=cols)
+    return [
+        (r[0], r[1], r[2], None if r[3] is None else float(r[3]), *r[4:])
+        for r in session.execute(stmt).all()
+    ]
+
+
+def visible_observations(
+    session: Session,
+    *,
+    city_ids: Iterable[int],
+    draft_cities: Collection[int] | None = (),
+    indicator_codes: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Totals a reader sees (:func:`sdgcities.observations.visibility.visible`).
+
+    Columns ``city_id, indicator, year, value, unit, source, status, observation_id``,
+    sorted by indicator and year. ``draft_cities=()`` (the default) is the public view.
+    """
+    rows = visible_observation_rows(
+        session, city_ids=city_ids, draft_cities=draft_cities, indicator_codes=indicator_codes
+    )
+    frame = pd.DataFrame(rows, columns=list(VISIBLE_COLUMNS))
     frame["value"] = frame["value"].astype("float64")
     return frame
 
@@ -106,12 +140,8 @@ def scoring_observations(
         stmt = stmt.where(Observation.city_id.in_(list(city_ids)))
     if codes is not None:
         stmt = stmt.where(Observation.indicator_id.in_(list(ind_ids)))
-    result = session.connection().execute(stmt)
-    try:
-        # the DB-API cursor directly: SQLAlchemy Row objects would cost ~3× the time here
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-    finally:
-        result.close()
+    # the DB-API cursor directly: SQLAlchemy Row objects would cost ~3× the time here
+    rows = _raw_rows(session, stmt)
     data = np.asarray(rows, dtype=float).reshape(-1, 4)
     frame = pd.DataFrame(
         {
@@ -139,38 +169,73 @@ def get_city(session: Session, key: str | int) -> City:
 _IN_LIMIT = 200
 
 
-def typology_of(session: Session, city_ids: Sequence[int]) -> pd.DataFrame:
-    """City id → size_class, sdg_region, income_group (typology rows, then City columns)."""
-    # plain rows, no ORM objects: this runs on every city page over every city
-    ids = list(city_ids)
-    city_stmt = select(City.id, City.name, City.slug, City.population, City.sdg_region)
-    typ_stmt = select(CityTypology.city_id, CityTypology.kind, CityTypology.value).where(
-        CityTypology.kind.in_(("size_class", "sdg_region", "income_group"))
+def typology_rows(session: Session, city_ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """One dict per city: ``city_id, city, city_slug, size_class, sdg_region, income_group``.
+
+    Typology rows first, then the ``City`` columns (size class from the population).
+    ``None``: every city. Plain rows, no ORM objects and no DataFrame: this runs on
+    every city page over every city.
+    """
+
+    def kind(name: str) -> Any:
+        return (
+            select(CityTypology.value)
+            .where(CityTypology.city_id == City.id, CityTypology.kind == name)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    stmt = select(
+        City.id,
+        City.name,
+        City.slug,
+        City.population,
+        City.sdg_region,
+        kind("size_class"),
+        kind("sdg_region"),
+        kind("income_group"),
     )
-    if len(ids) <= _IN_LIMIT:  # long IN lists cost more to compile than to filter here
-        city_stmt = city_stmt.where(City.id.in_(ids))
-        typ_stmt = typ_stmt.where(CityTypology.city_id.in_(ids))
-    wanted = set(ids)
-    cities = [r for r in session.execute(city_stmt).all() if int(r[0]) in wanted]
-    rows = [r for r in session.execute(typ_stmt).all() if int(r[0]) in wanted]
-    kinds: dict[int, dict[str, str]] = {}
-    for cid, kind, value in rows:
-        kinds.setdefault(int(cid), {})[str(kind)] = str(value)
-    out = []
-    for cid, name, slug, population, region in cities:
-        k = kinds.get(int(cid), {})
+    wanted: set[int] | None = None
+    if city_ids is not None:
+        ids = list(city_ids)
+        wanted = {int(i) for i in ids}
+        if len(ids) <= _IN_LIMIT:  # long IN lists cost more to compile than to filter here
+            stmt = stmt.where(City.id.in_(ids))
+    out: list[dict[str, Any]] = []
+    for cid, name, slug, population, region, size, t_region, income in _raw_rows(session, stmt):
+        if wanted is not None and int(cid) not in wanted:
+            continue
         out.append(
             {
                 "city_id": int(cid),
                 "city": name,
                 "city_slug": slug,
-                "size_class": k.get("size_class") or _size_class(population),
-                "sdg_region": k.get("sdg_region") or region,
-                "income_group": k.get("income_group"),
+                "size_class": size or _size_class(population),
+                "sdg_region": t_region or region,
+                "income_group": income or None,
             }
         )
+    return out
+
+
+def _raw_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """The rows of a Core select of plain columns (ints, strings, numbers) as DB-API tuples.
+
+    Skips SQLAlchemy's per-row processing, which costs several times the query on a
+    thousand rows; only for columns whose driver values need no conversion.
+    """
+    result = session.connection().execute(stmt)
+    try:
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
+    finally:
+        result.close()
+
+
+def typology_of(session: Session, city_ids: Sequence[int]) -> pd.DataFrame:
+    """City id → size_class, sdg_region, income_group (typology rows, then City columns)."""
     return pd.DataFrame(
-        out, columns=["city_id", "city", "city_slug", "size_class", "sdg_region", "income_group"]
+        typology_rows(session, city_ids),
+        columns=["city_id", "city", "city_slug", "size_class", "sdg_region", "income_group"],
     )
 
 

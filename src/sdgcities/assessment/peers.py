@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,21 +71,16 @@ def peer_group(
     ``fallback=False``: when no rule yields ``min_peers`` cities, no peers (basis
     ``"none"``) instead of every other city.
     """
-    all_ids = [int(i) for i in session.scalars(select(City.id))]
-    typ = _store.typology_of(session, all_ids).set_index("city_id")
-    if city_id not in typ.index:
+    typ = {r["city_id"]: r for r in _store.typology_rows(session)}
+    if city_id not in typ:
         _store.get_city(session, city_id)  # raises NotFoundError with suggestions
-    me = typ.loc[city_id]
-    others = typ.drop(index=city_id)
-    if among is not None:
-        others = others[others.index.isin(list(among))]
+    me = typ[city_id]
+    wanted = None if among is None else {int(i) for i in among}
+    others = [r for cid, r in typ.items() if cid != city_id and (wanted is None or cid in wanted)]
     for basis, attrs in RULES:
         if any(_blank(me[a]) for a in attrs):
             continue
-        mask = pd.Series(True, index=others.index)
-        for a in attrs:
-            mask &= others[a] == me[a]
-        ids = [int(i) for i in others.index[mask]]
+        ids = [r["city_id"] for r in others if all(r[a] == me[a] for a in attrs)]
         if len(ids) >= min_peers:
             what = _(" and ").join(
                 _("{attribute} {value}").format(attribute=_(_LABELS[a]), value=_show(a, me[a]))
@@ -96,7 +90,7 @@ def peer_group(
                 "same {what} ({count} city)", "same {what} ({count} cities)", len(ids)
             ).format(what=what, count=len(ids))
             return PeerGroup(city_id, basis, desc, sorted(ids))
-    ids = sorted(int(i) for i in others.index)
+    ids = sorted(r["city_id"] for r in others)
     if not fallback:
         return PeerGroup(city_id, "none", _("no similar city"), [])
     desc = ngettext(

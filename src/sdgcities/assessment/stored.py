@@ -380,3 +380,124 @@ def _with_bounds(engine_set: EngineSet, bset: BenchmarkSet) -> EngineSet:
     table.loc[hit, "derivation"] = codes.map(bounds["derivation"]).fillna("").to_numpy()
     table.loc[hit, "derived"] = True
     return replace(engine_set, table=table)
+
+
+@dataclass(frozen=True)
+class StoredCityView:
+    """One city's stored public scores as plain values, and its peers' median values.
+
+    ``index``: the index row (``score``, ``missing_share``, ``n_goals``, ``reason``) or
+    None when the city has no stored row; ``goals``: one dict per goal
+    (``GOAL_FIELDS``); ``by_indicator``: indicator code → its stored fields
+    (``INDICATOR_FIELDS``); ``peer_medians``: indicator code → the median of the peers'
+    stored values (peers without a value for it left out).
+    """
+
+    index: dict[str, Any] | None
+    goals: list[dict[str, Any]]
+    by_indicator: dict[str, dict[str, Any]]
+    peer_medians: dict[str, float]
+
+
+def stored_city_view(
+    session: Session,
+    city_id: int,
+    peer_ids: Iterable[int] = (),
+    *,
+    benchmark_set: str | BenchmarkSet | None = None,
+) -> StoredCityView | None:
+    """The city page's read of the stored scores: no DataFrame, one query.
+
+    The same values as :func:`stored_scores` restricted to ``city_id`` (and its peers
+    for the medians, which :func:`statistics.median` takes over the peers' non-null
+    values, as ``pandas.Series.median`` does). None when the set was never refreshed.
+    """
+    import statistics
+
+    bset = (
+        benchmark_set
+        if isinstance(benchmark_set, BenchmarkSet)
+        else get_benchmark_set(session, benchmark_set)
+    )
+    peers = [int(i) for i in peer_ids if int(i) != city_id]
+    own = session.execute(
+        select(
+            CityScore.index_score,
+            CityScore.missing_share,
+            CityScore.n_goals,
+            CityScore.reason,
+            CityScore.goals,
+            CityScore.indicators,
+        ).where(CityScore.set_id == bset.id, CityScore.city_id == city_id)
+    ).first()
+    never_refreshed = (
+        own is None
+        and bset.derived_bounds is None
+        and session.execute(
+            select(CityScore.id).where(CityScore.set_id == bset.id).limit(1)
+        ).first()
+        is None
+    )
+    if never_refreshed:
+        return None  # the caller scores on the fly
+    index: dict[str, Any] | None = None
+    goals: list[dict[str, Any]] = []
+    by_indicator: dict[str, dict[str, Any]] = {}
+    if own is not None:
+        index = {
+            "city_id": city_id,
+            "score": _num(own[0]),
+            "missing_share": _num(own[1]),
+            "n_goals": own[2],
+            "reason": own[3],
+        }
+        goals = _rows_of(own[4] or {}, GOAL_FIELDS)
+        by_indicator = {str(r["indicator"]): r for r in _rows_of(own[5] or {}, INDICATOR_FIELDS)}
+    values: dict[str, list[float]] = {}
+    if peers:
+        stmt = select(CityScore.indicators["indicator"], CityScore.indicators["value"]).where(
+            CityScore.set_id == bset.id, CityScore.city_id.in_(peers)
+        )
+        for codes, vals in session.execute(stmt):
+            for code, v in zip(codes or (), vals or (), strict=False):
+                f = _num(v)
+                if f is not None:
+                    values.setdefault(str(code), []).append(f)
+    medians = {code: float(statistics.median(vs)) for code, vs in values.items()}
+    return StoredCityView(index, goals, by_indicator, medians)
+
+
+def _num(v: Any) -> float | None:
+    """A stored number as a float; None for null, NaN or anything not a number."""
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+#: stored fields read as numbers (as :func:`stored_scores` coerces them)
+_NUMERIC = frozenset(
+    {
+        "value",
+        "score",
+        "dashboard",
+        "target",
+        "target_value",
+        "progress_ratio",
+        "year",
+        "baseline_year",
+        "baseline_value",
+    }
+)
+
+
+def _rows_of(stored: dict[str, Any], fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A column-oriented stored table as one dict per row (missing columns: None)."""
+    n = len(next(iter(stored.values()))) if stored else 0
+    cols = {f: (stored.get(f) or [None] * n) for f in fields}
+    return [
+        {f: (_num(cols[f][i]) if f in _NUMERIC else cols[f][i]) for f in fields} for i in range(n)
+    ]

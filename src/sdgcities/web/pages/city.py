@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import groupby
 from typing import Any
 
-import pandas as pd
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from sdgcities._i18n import N_
 from sdgcities.accounts.permissions import can_see_drafts, draft_city_ids
+from sdgcities.assessment._store import visible_observation_rows
 from sdgcities.assessment.challenges import challenge_summary
 from sdgcities.assessment.peers import peer_group
-from sdgcities.assessment.scores import city_scores, city_values
-from sdgcities.assessment.stored import stored_scores
+from sdgcities.assessment.scores import city_scores
+from sdgcities.assessment.stored import stored_city_view, stored_scores
 from sdgcities.cities.service import city_typology, get_city
 from sdgcities.errors import NotFoundError
 from sdgcities.exports.opensdg import export_open_sdg_bytes
@@ -126,14 +127,34 @@ def _peer_medians(scores: Scores | None, peer_ids: list[int]) -> dict[str, float
     return {str(k): float(v) for k, v in med.items()}
 
 
+def _scored_and_medians(
+    env: PageEnv, city: City, drafts: set[int] | None, peer_ids: list[int]
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """The city's scores (index, goals, by indicator) and its peers' median values.
+
+    The public view of the city reads its stored row and its peers' stored values
+    directly (:func:`~sdgcities.assessment.stored.stored_city_view`, no DataFrame); a
+    reader with draft rights for the city gets it scored on the fly.
+    """
+    if drafts is not None and city.id not in drafts:
+        try:
+            view = stored_city_view(env.session, city.id, peer_ids)
+        except NotFoundError:
+            return _scores_of(None, city.id), {}
+        if view is not None:
+            scored = {"index": view.index, "goals": view.goals, "by_indicator": view.by_indicator}
+            return scored, view.peer_medians
+    scores = _city_and_peer_scores(env, city, drafts, peer_ids)
+    return _scores_of(scores, city.id), _peer_medians(scores, peer_ids)
+
+
 def _city_data(env: PageEnv, city: City, *, drafts: set[int] | None) -> dict[str, Any]:
     """Everything the city page shows, from the values this reader may see."""
     group = peer_group(env.session, city.id)
-    scores = _city_and_peer_scores(env, city, drafts, group.city_ids)
-    scored = _scores_of(scores, city.id)
-    peer_median = _peer_medians(scores, group.city_ids)
-    obs = city_values(env.session, city.id, draft_cities=drafts)
-    codes = sorted(set(obs["indicator"].astype(str))) if len(obs) else []
+    scored, peer_median = _scored_and_medians(env, city, drafts, group.city_ids)
+    obs = visible_observation_rows(env.session, city_ids=[city.id], draft_cities=drafts)
+    obs.sort(key=lambda r: (str(r[1]), r[2]))  # codepoint order on every database
+    codes = sorted({str(r[1]) for r in obs})
     info = {
         i.code: i
         for i in env.session.query(Indicator).filter(Indicator.code.in_(codes or [""])).all()
@@ -141,52 +162,52 @@ def _city_data(env: PageEnv, city: City, *, drafts: set[int] | None) -> dict[str
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, Any]] = {}
     areas = _spatial_areas(env, city)
-    if len(obs):
-        obs = obs.sort_values(["indicator", "year"])
-        for code, grp in obs.groupby("indicator", sort=True):
-            code = str(code)
-            last = grp.iloc[-1]
-            ind = info.get(code)
-            sc = scored["by_indicator"].get(code, {})
-            name = indicator_name(ind.name if ind else "", code)
-            source = clean(last["source"]) or ""
-            rows.append(
-                {
-                    "code": code,
-                    "name": name,
-                    "goal": (ind.goal if ind else None) or "",
-                    "value": clean(last["value"]),
-                    "unit": clean(last["unit"]) or (ind.unit if ind else ""),
-                    "year": int(last["year"]),
-                    "source": source,
-                    "status": str(last["status"]),
-                    "area": (areas.get(code) or _(OSM_EXTRACT_NOTE))
-                    if source.startswith(SPATIAL_SOURCE)
-                    else None,
-                    "observation_id": int(last["observation_id"]),
-                    "target": sc.get("target_value"),
-                    "score": sc.get("score"),
-                    "colour": sc.get("colour") or "grey",
-                    "progress": sc.get("progress") or "",
-                    "peer_median": peer_median.get(code),
-                    "n_years": len(grp),
-                }
-            )
-            years = [int(y) for y in grp["year"]]
-            values = [None if pd.isna(v) else float(v) for v in grp["value"]]
-            seen = [(y, v) for y, v in zip(years, values, strict=True) if v is not None]
-            entry: dict[str, Any] = {
+    # rows come sorted by indicator code and year (visible_observation_rows)
+    for code_key, grouped in groupby(obs, key=lambda r: str(r[1])):
+        grp = list(grouped)
+        code = code_key
+        _cid, _code, year, value, unit, src, status, obs_id = grp[-1]
+        ind = info.get(code)
+        sc = scored["by_indicator"].get(code, {})
+        name = indicator_name(ind.name if ind else "", code)
+        source = clean(src) or ""
+        rows.append(
+            {
+                "code": code,
                 "name": name,
-                "unit": rows[-1]["unit"] or "",
-                "years": years,
-                "values": values,
+                "goal": (ind.goal if ind else None) or "",
+                "value": clean(value),
+                "unit": clean(unit) or (ind.unit if ind else ""),
+                "year": int(year),
+                "source": source,
+                "status": str(status),
+                "area": (areas.get(code) or _(OSM_EXTRACT_NOTE))
+                if source.startswith(SPATIAL_SOURCE)
+                else None,
+                "observation_id": int(obs_id),
+                "target": sc.get("target_value"),
+                "score": sc.get("score"),
+                "colour": sc.get("colour") or "grey",
+                "progress": sc.get("progress") or "",
+                "peer_median": peer_median.get(code),
+                "n_years": len(grp),
             }
-            if len(seen) == 1:  # one observation is a value, not a chart
-                shown = fmt_number(seen[0][1], 2)
-                if entry["unit"]:
-                    shown += " " + str(entry["unit"])
-                entry["single"] = _("%(value)s in %(year)s", value=shown, year=seen[0][0])
-            series[code] = entry
+        )
+        years = [int(r[2]) for r in grp]
+        values = [None if r[3] is None or math.isnan(r[3]) else float(r[3]) for r in grp]
+        seen = [(y, v) for y, v in zip(years, values, strict=True) if v is not None]
+        entry: dict[str, Any] = {
+            "name": name,
+            "unit": rows[-1]["unit"] or "",
+            "years": years,
+            "values": values,
+        }
+        if len(seen) == 1:  # one observation is a value, not a chart
+            shown = fmt_number(seen[0][1], 2)
+            if entry["unit"]:
+                shown += " " + str(entry["unit"])
+            entry["single"] = _("%(value)s in %(year)s", value=shown, year=seen[0][0])
+        series[code] = entry
     all_years = sorted({y for v in series.values() for y in v["years"]})
     return {
         "scores": scored,
