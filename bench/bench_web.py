@@ -234,9 +234,14 @@ def import_one_city(url: str, root: Path, k: int) -> float:
 
 
 async def load(
-    base: str, paths: list[str], clients: int, per_client: int
+    base: str, paths: list[str], clients: int, per_client: int, think: float = 0.0
 ) -> tuple[list[float], int]:
     """``clients`` concurrent clients, each GETting ``per_client`` random paths in turn.
+
+    ``think=0`` (default): back to back, each client sends its next request as soon as
+    the last answer arrived — a saturation test, where latency is clients ÷ throughput.
+    ``think > 0``: each client pauses a random 0.5–1.5 × ``think`` seconds after each
+    answer, as a person reading a page does (a closed model with think time).
 
     Each client has its own keep-alive connection (one ``httpx.AsyncClient`` each, as 50
     browsers would), which also keeps the load generator's own CPU cost low. The first
@@ -257,9 +262,19 @@ async def load(
                 latencies.append((time.perf_counter() - t) * 1000)
                 if r.status_code != 200:
                     errors += 1
+                if think > 0:
+                    await asyncio.sleep(rnd.uniform(0.5 * think, 1.5 * think))
 
     await asyncio.gather(*(one(i) for i in range(clients)))
     return latencies, errors
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the server process and its workers so far."""
+    import psutil
+
+    root = psutil.Process(pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
 
 
 def pct(values: list[float], q: float) -> float:
@@ -382,23 +397,26 @@ def main() -> int:
                 c.get(f"/cities/{hex_slug}/hexes/1.geojson")
             print(f"  warm-up done in {time.perf_counter() - t0:.1f} s")
             rows = []
-            targets = {
-                "city page /cities/{slug}": (sample, 150),
+            targets: dict[str, tuple[list[str], int, float]] = {
+                "city page /cities/{slug}": (sample, 150, 0.0),
+                "city page, users 1 s think": (sample, 150, 1.0),
                 "API /api/v1/cities": (
                     ["/api/v1/cities?limit=50", "/api/v1/cities?limit=50&offset=500"],
                     100,
+                    0.0,
                 ),
-                "API /api/v1/indicators": (["/api/v1/indicators"], 100),
+                "API /api/v1/indicators": (["/api/v1/indicators"], 100, 0.0),
                 "API /api/v1/observations": (
                     [
                         f"/api/v1/observations?city=generated-city-{k:04d}&limit=100"
                         for k in (2, 50, 99)
                     ],
                     100,
+                    0.0,
                 ),
             }
             ok = True
-            for name, (paths, limit) in targets.items():
+            for name, (paths, limit, think) in targets.items():
                 misses = []
                 with httpx.Client(base_url=base, timeout=300) as c:  # warm: one request a path
                     for path in paths:
@@ -406,8 +424,10 @@ def main() -> int:
                         c.get(path).raise_for_status()
                         misses.append((time.perf_counter() - t1) * 1000)
                 t0 = time.perf_counter()
-                lat, err = asyncio.run(load(base, paths, args.clients, args.requests))
+                cpu0 = server_cpu(proc.pid)
+                lat, err = asyncio.run(load(base, paths, args.clients, args.requests, think))
                 wall = time.perf_counter() - t0
+                cpu_ms = (server_cpu(proc.pid) - cpu0) / max(len(lat), 1) * 1000
                 p95 = pct(lat, 95)
                 passed = p95 <= limit and err == 0
                 ok &= passed
@@ -423,6 +443,7 @@ def main() -> int:
                         limit,
                         "yes" if passed else "NO",
                         max(misses),
+                        cpu_ms,
                     )
                 )
             render = hex_render(base, hex_slug) if Path(CHROMIUM).exists() else {}
@@ -431,17 +452,20 @@ def main() -> int:
     print()
     print(
         f"{'endpoint (50 clients)':34} {'reqs':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'req/s':>7} {'target':>7} {'met':>4} {'miss ms':>8}"
+        f"{'p99 ms':>8} {'req/s':>7} {'target':>7} {'met':>4} {'miss ms':>8} {'cpu ms':>7}"
     )
     for r in rows:
         print(
             f"{r[0]:34} {r[1]:6d} {r[2]:6d} {r[3]:8.1f} {r[4]:8.1f} {r[5]:8.1f} {r[6]:7.0f} "
-            f"{r[7]:7d} {r[8]:>4} {r[9]:8.0f}"
+            f"{r[7]:7d} {r[8]:>4} {r[9]:8.0f} {r[10]:7.1f}"
         )
     print(
         f"(page caches {args.page_cache}: with 'on', pages and anonymous API answers are served\n"
         " from the page cache once computed for the current data version; 'miss ms' is the\n"
-        " slowest first request of a path)"
+        " slowest first request of a path. Rows without 'think' send requests back to\n"
+        " back: latency there is clients ÷ throughput. 'users 1 s think': each client\n"
+        " pauses 0.5–1.5 s after each page, as a reader does. 'cpu ms': the server's CPU\n"
+        " time per request)"
     )
     print()
     if render:
