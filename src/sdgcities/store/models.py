@@ -161,6 +161,8 @@ class Observation(Base):
         UniqueConstraint("city_id", "indicator_id", "year", "disaggregation", "version"),
         Index("ix_observations_current", "city_id", "indicator_id", "is_current"),
         Index("ix_observations_indicator_current", "indicator_id", "is_current"),
+        # the store's coverage (count, first and last year of current values) by index
+        Index("ix_observations_current_year", "is_current", "year"),
         Index("ix_observations_public", "city_id", "indicator_id", "is_public"),
         Index("ix_observations_indicator_public", "indicator_id", "is_public"),
     )
