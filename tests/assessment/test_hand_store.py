@@ -105,6 +105,30 @@ def test_peer_groups_and_fallbacks(hand_store: Store) -> None:
     assert "fewer than 10" in lonely.description
 
 
+def test_peer_groups_in_sql_agree_with_the_rules_over_plain_rows(hand_store: Store) -> None:
+    """The SQL peer filter against the rules applied by hand to every city's typology."""
+    from sdgcities.assessment import _store
+    from sdgcities.assessment.peers import RULES
+
+    engine, _ids = hand_store
+    with transaction(engine) as s:
+        typ = {r["city_id"]: r for r in _store.typology_rows(s)}
+        for cid, me in typ.items():
+            for min_peers in (1, 3, 4, 10):
+                expected = ("all", sorted(i for i in typ if i != cid))
+                for basis, attrs in RULES:
+                    if any(me[a] in (None, "") for a in attrs):
+                        continue
+                    match = sorted(
+                        i for i, r in typ.items() if i != cid and all(r[a] == me[a] for a in attrs)
+                    )
+                    if len(match) >= min_peers:
+                        expected = (basis, match)
+                        break
+                got = peer_group(s, cid, min_peers=min_peers)
+                assert (got.basis, got.city_ids) == expected, (me["city"], min_peers)
+
+
 def test_challenges_ranked_and_explained(hand_store: Store) -> None:
     engine, _ids = hand_store
     with transaction(engine) as s:

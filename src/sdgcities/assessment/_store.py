@@ -218,6 +218,31 @@ def typology_rows(session: Session, city_ids: Sequence[int] | None = None) -> li
     return out
 
 
+def typology_columns() -> dict[str, Any]:
+    """SQL expressions of the attributes :func:`typology_rows` reads, per city row.
+
+    ``size_class``, ``sdg_region``, ``income_group``: the typology row's value when it
+    is not blank, else the ``City`` column (size class from the population by
+    :func:`sdgcities.cities.typology.size_class_sql`). For filters such as the peer rules.
+    """
+    from sqlalchemy import func
+
+    def kind(name: str) -> Any:
+        return func.nullif(
+            select(CityTypology.value)
+            .where(CityTypology.city_id == City.id, CityTypology.kind == name)
+            .limit(1)
+            .scalar_subquery(),
+            "",
+        )
+
+    return {
+        "size_class": func.coalesce(kind("size_class"), typology.size_class_sql(City.population)),
+        "sdg_region": func.coalesce(kind("sdg_region"), func.nullif(City.sdg_region, "")),
+        "income_group": kind("income_group"),
+    }
+
+
 def _raw_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
     """The rows of a Core select of plain columns (ints, strings, numbers) as DB-API tuples.
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,16 +72,22 @@ def peer_group(
     ``fallback=False``: when no rule yields ``min_peers`` cities, no peers (basis
     ``"none"``) instead of every other city.
     """
-    typ = {r["city_id"]: r for r in _store.typology_rows(session)}
-    if city_id not in typ:
+    found = _store.typology_rows(session, [city_id])
+    if not found:
         _store.get_city(session, city_id)  # raises NotFoundError with suggestions
-    me = typ[city_id]
+    me = found[0]
     wanted = None if among is None else {int(i) for i in among}
-    others = [r for cid, r in typ.items() if cid != city_id and (wanted is None or cid in wanted)]
+    cols = _store.typology_columns()
+
+    def candidates(*where: Any) -> list[int]:
+        """Other cities matching ``where`` (in SQL), restricted to ``among``."""
+        ids = session.scalars(select(City.id).where(City.id != city_id, *where))
+        return [int(i) for i in ids if wanted is None or int(i) in wanted]
+
     for basis, attrs in RULES:
         if any(_blank(me[a]) for a in attrs):
             continue
-        ids = [r["city_id"] for r in others if all(r[a] == me[a] for a in attrs)]
+        ids = candidates(*(cols[a] == me[a] for a in attrs))
         if len(ids) >= min_peers:
             what = _(" and ").join(
                 _("{attribute} {value}").format(attribute=_(_LABELS[a]), value=_show(a, me[a]))
@@ -90,7 +97,7 @@ def peer_group(
                 "same {what} ({count} city)", "same {what} ({count} cities)", len(ids)
             ).format(what=what, count=len(ids))
             return PeerGroup(city_id, basis, desc, sorted(ids))
-    ids = sorted(r["city_id"] for r in others)
+    ids = sorted(candidates())
     if not fallback:
         return PeerGroup(city_id, "none", _("no similar city"), [])
     desc = ngettext(

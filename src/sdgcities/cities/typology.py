@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from sdgcities.errors import NotFoundError
 
@@ -53,6 +54,22 @@ def size_class(population: float | None) -> str | None:
         if low <= population < high:
             return code
     return None
+
+
+def size_class_sql(population: Any) -> Any:
+    """:func:`size_class` as a SQL ``CASE`` over a population column (same classes).
+
+    NULL for a NULL or negative population, as :func:`size_class` gives ``None``.
+    """
+    from sqlalchemy import case
+
+    whens = []
+    for code, _label, low, high in SIZE_CLASSES:
+        cond = population >= low
+        if high != float("inf"):
+            cond = cond & (population < high)
+        whens.append((cond, code))
+    return case(*whens, else_=None)
 
 
 def size_class_label(code: str) -> str:

@@ -264,6 +264,23 @@ def _pipeline(city_id: int, dates: dict[str, dict[int, date]]) -> Pipeline:
     )
 
 
+def has_stage(session: Session, city_id: int) -> bool:
+    """Whether the city has reached any stage, reading steps in order only until it knows.
+
+    The first step's source answers for almost every city: the stage rule
+    (:func:`stage_of`) gives no stage when the first required step is missing, and a
+    city page asks this on every view. Same answer as ``pipelines(...).stage is not None``.
+    """
+    _links()
+    for s in steps():
+        source = _SOURCES.get(s.key)
+        if source is not None and source(session, [city_id]).get(city_id) is not None:
+            return True
+        if s.required:
+            return False
+    return False
+
+
 def all_pipelines(session: Session) -> dict[int, Pipeline]:
     """The pipeline of every city in the store (one query per step)."""
     from sdgcities.store.models import City

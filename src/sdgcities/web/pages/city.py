@@ -155,9 +155,13 @@ def _city_data(env: PageEnv, city: City, *, drafts: set[int] | None) -> dict[str
     obs = visible_observation_rows(env.session, city_ids=[city.id], draft_cities=drafts)
     obs.sort(key=lambda r: (str(r[1]), r[2]))  # codepoint order on every database
     codes = sorted({str(r[1]) for r in obs})
-    info = {
-        i.code: i
-        for i in env.session.query(Indicator).filter(Indicator.code.in_(codes or [""])).all()
+    info = {  # plain rows: a hundred ORM objects per view cost more than the query
+        str(r.code): r
+        for r in env.session.execute(
+            select(Indicator.code, Indicator.name, Indicator.goal, Indicator.unit).where(
+                Indicator.code.in_(codes or [""])
+            )
+        )
     }
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, Any]] = {}

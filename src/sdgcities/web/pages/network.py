@@ -478,6 +478,8 @@ def record_step(
 
 @city_panel("network", order=80)
 def onboarding_panel(env: PageEnv, city: City) -> Markup | None:
+    if not ob.has_stage(env.session, city.id):
+        return None  # one query for a city never onboarded
     pipeline = ob.pipelines(env.session, [city.id])[city.id]
     if pipeline.stage is None:
         return None
