@@ -48,6 +48,34 @@ def _write_layer(gdf: Any, path: Path) -> None:
     console.print(f"[green]✓[/] layer written to {path}")
 
 
+#: what :func:`_write_layer` writes, by suffix
+_LAYER_SUFFIXES = {".gpkg": "GeoPackage", ".parquet": "GeoParquet", ".geoparquet": "GeoParquet",
+                   ".geojson": "GeoJSON", ".json": "GeoJSON"}  # fmt: skip
+
+
+def _check_paths(**outputs: Path | None) -> None:
+    """Refuse output paths that cannot be written, before any work (exit 2).
+
+    Local to profiling so that the command does not import the store's models (which
+    :mod:`sdgcities.spatial.layers` does) before it needs them. ``outputs`` maps an option
+    name (``json``, ``layer``, ``report``) to its path."""
+    suffixes = {"json": {".json": "JSON"}, "report": {".html": "HTML", ".pdf": "PDF"}}
+    for flag, path in outputs.items():
+        if path is None:
+            continue
+        known = suffixes.get(flag, _LAYER_SUFFIXES)
+        problem = None
+        if path.suffix.lower() not in known:
+            suffix = path.suffix or "(no suffix)"
+            problem = f"unknown output format {suffix!r}; use {', '.join(known)}"
+        elif path.is_dir():
+            problem = "is a folder; name a file to write"
+        elif not path.parent.is_dir():
+            problem = f"folder {path.parent} does not exist; create it first"
+        if problem:
+            raise typer.BadParameter(f"{path}: {problem}", param_hint=f"'--{flag}'")
+
+
 _CITY_HELP = "Also keep the result in the store as a DRAFT layer of this city (name or slug)."
 
 
@@ -250,10 +278,9 @@ def neighbourhoods(
 
       sdgcities spatial neighbourhoods --kit kits/las_palmas --h3 7 --targets targets.csv
     """
-    from sdgcities.cli.spatial import _check_outputs
     from sdgcities.profiling.profile import neighbourhood_profiles, read_targets
 
-    _check_outputs(layer, json_out)
+    _check_paths(layer=layer, json=json_out)
     _check_city(city)
     if sum(x is not None for x in (neighbourhoods_file, h3, admin_level)) > 1:
         raise typer.BadParameter(
@@ -388,11 +415,9 @@ def exposure(
       sdgcities spatial exposure --hazard flood_rp100.tif --above 0.5 --classes 1,2
       --population pop.tif --settlements informal.gpkg --return-period 100
     """
-
-    from sdgcities.cli.spatial import _check_outputs
     from sdgcities.profiling import exposure as ex_
 
-    _check_outputs(layer, json_out)
+    _check_paths(layer=layer, json=json_out)
     _check_city(city)
     if (below is None) == (above is None):
         raise typer.BadParameter(
@@ -514,21 +539,10 @@ def group_profile(
       sdgcities spatial group-profile --osm city.osm.pbf --population pop_h3.csv
       --groups groups.csv --areas camps.gpkg --json groups.json --report profile.pdf
     """
-    from sdgcities.cli.spatial import _check_outputs
     from sdgcities.profiling.groups import group_profile as _group_profile
     from sdgcities.profiling.groups import read_groups
 
-    _check_outputs(None, json_out)
-    if report is not None:
-        from sdgcities.errors import InputFileError
-        from sdgcities.spatial.layers import check_output_path
-
-        try:
-            check_output_path(report, formats={".html": "HTML", ".pdf": "PDF"})
-        except InputFileError as err:
-            raise typer.BadParameter(
-                f"{err.path}: {err.problem}; {err.fix}", param_hint="'--report'"
-            ) from None
+    _check_paths(json=json_out, report=report)
     cols = [c.strip() for c in group_columns.split(",")] if group_columns else None
     city_kit = _kit(None, osm, population, gtfs, boundary, None, None)
     with progress("group profile", total=2) as advance:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,6 +282,31 @@ def _count_columns(path: Path | None) -> gpd.GeoDataFrame | None:
     return pop.points.rename(columns={f"pop_{c}": c for c in cols})
 
 
+@contextmanager
+def _snaps_once(graph: Any) -> Iterator[None]:
+    """Within the block, ``graph.snap_points`` snaps a given set of points once.
+
+    11.2.1, 11.7.1 b and the service reach each snap the same population points to the
+    same walk graph (an STRtree nearest query, the costliest step after parsing); the
+    result depends only on the coordinates and the rule, so the later calls reuse the
+    first one's. The graph is left as it was after the block."""
+    plain = graph.snap_points
+    memo: dict[tuple[Any, ...], Any] = {}
+
+    def snap_points(x: np.ndarray, y: np.ndarray, **kw: Any) -> Any:
+        xa, ya = np.ascontiguousarray(x), np.ascontiguousarray(y)
+        key = (xa.shape, xa.tobytes(), ya.tobytes(), tuple(sorted(kw.items())))
+        if key not in memo:
+            memo[key] = plain(x, y, **kw)
+        return memo[key]
+
+    graph.snap_points = snap_points
+    try:
+        yield
+    finally:
+        del graph.snap_points
+
+
 def points_from_kit(
     kit: Any,
     params: dict[str, Any],
@@ -292,14 +319,30 @@ def points_from_kit(
     """Run the kit's access indicators and service reach once; per-point data for profiles.
 
     Returns (points, engine context, provenance, warnings, timings)."""
-    from sdgcities.profiling.reach import service_reach, services_from_counts
-    from sdgcities.spatial._access import snap_population
-    from sdgcities.spatial.builtin import _context, open_space, transit_access
+    from sdgcities.spatial.builtin import _context
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ctx, _ = _context(kit, params)
     timings["parse_and_graph"] = round(time.perf_counter() - t0, 3)
+    with _snaps_once(ctx.graph):
+        return _points(kit, params, ctx, services, extras, minutes, speed_kmh, timings)
+
+
+def _points(
+    kit: Any,
+    params: dict[str, Any],
+    ctx: Any,
+    services: bool,
+    extras: Any,
+    minutes: tuple[int, ...],
+    speed_kmh: float,
+    timings: dict[str, float],
+) -> tuple[PointData, Any, dict[str, Any], list[str], dict[str, float]]:
+    from sdgcities.profiling.reach import service_reach, services_from_counts
+    from sdgcities.spatial._access import snap_population
+    from sdgcities.spatial.builtin import open_space, transit_access
+
     pop = ctx.population.clip(ctx.boundary)
     pts = pop.points
     lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
