@@ -356,7 +356,15 @@ def neighbourhoods(
 
 def exposure(
     hazard: Path = typer.Option(
-        ..., exists=True, dir_okay=False, help="Hazard raster (GeoTIFF) with a CRS."
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="Hazard raster (GeoTIFF) or hazard polygons (.gpkg/.geojson/.shp), with a CRS.",
+    ),
+    hazard_field: str | None = typer.Option(
+        None,
+        help="Polygons: the attribute holding the hazard value (e.g. depth) that "
+        "--below/--above read; without it everything inside the polygons is exposed.",
     ),
     below: float | None = typer.Option(
         None, help="Exposed where the value is below this level, in metres (e.g. elevation)."
@@ -414,23 +422,39 @@ def exposure(
 
       sdgcities spatial exposure --hazard flood_rp100.tif --above 0.5 --classes 1,2
       --population pop.tif --settlements informal.gpkg --return-period 100
+
+      sdgcities spatial exposure --hazard flood_zones.gpkg --hazard-field depth
+      --above 0.5 --units m --population grid.gpkg --scenario "SSP2-4.5 2050"
+
+      sdgcities spatial exposure --hazard landslide_zones.geojson --population pop.tif
     """
     from sdgcities.profiling import exposure as ex_
 
     _check_paths(layer=layer, json=json_out)
     _check_city(city)
-    if (below is None) == (above is None):
+    polygons = ex_.is_polygon_hazard(hazard)
+    both, neither = below is not None and above is not None, below is None and above is None
+    if both or (neither and not polygons):
         raise typer.BadParameter(
-            "give exactly one of --below METRES and --above VALUE", param_hint="'--below'"
+            "give exactly one of --below METRES and --above VALUE (hazard polygons: at most "
+            "one, with --hazard-field)",
+            param_hint="'--below'",
+        )
+    if hazard_field is not None and not polygons:
+        raise typer.BadParameter(
+            "--hazard-field is for hazard polygons (.gpkg/.geojson/.shp)",
+            param_hint="'--hazard-field'",
         )
     if population is None and buildings is None:
         raise typer.BadParameter(
             "give --population and/or --buildings", param_hint="'--population'"
         )
     with progress("hazard exposure", total=3) as advance:
-        rule = ex_.rule_for(
-            hazard, below=below, above=above, units=units, classes=_floats(classes, "--classes")
-        )
+        cls = _floats(classes, "--classes")
+        if polygons:
+            rule = ex_.polygon_rule(below=below, above=above, units=units, classes=cls)
+        else:
+            rule = ex_.rule_for(hazard, below=below, above=above, units=units, classes=cls)
         pop = ex_.population_polygons(population, population_column) if population else None
         blds = zones = None
         if buildings is not None:
@@ -456,7 +480,15 @@ def exposure(
 
             n = from_file(neighbourhoods_file)
             nb = ex_.zones_from(n.areas.rename(columns={"area_id": "zone"}))
-        res = ex_.exposure(hazard, rule, pop, buildings=blds, settlements=zones, neighbourhoods=nb)
+        res = ex_.exposure(
+            hazard,
+            rule,
+            pop,
+            buildings=blds,
+            settlements=zones,
+            neighbourhoods=nb,
+            hazard_field=hazard_field,
+        )
         advance(2)
     res.provenance.update(
         {
