@@ -92,6 +92,12 @@ def test_inside_the_polygons_and_settlements(tmp_path: Path) -> None:
     assert r.informal["inside"]["population_exposed"] == pytest.approx(50.0)
     assert r.informal["outside"]["population_exposed"] == pytest.approx(80.0)
     assert r.settlements[0]["name"] == "Kibera"
+    # 11.1.1 from mapped settlements: 50 of 150 people live inside → 33.33 %
+    assert r.slum_proxy is not None
+    assert r.slum_proxy["value"] == pytest.approx(100 * 50 / 150, abs=1e-4)
+    assert "from mapped settlements" in r.slum_proxy["label"]
+    assert r.provenance["sdg_11_1_1_proxy"]["kind"] == "proxy from mapped settlements"
+    assert r.to_json_dict()["sdg_11_1_1_from_mapped_settlements"]["indicator"] == "11.1.1"
 
 
 def test_bad_hazard_polygons_name_the_file_and_feature(tmp_path: Path) -> None:

@@ -258,6 +258,13 @@ def neighbourhoods(
     strict: bool = typer.Option(
         False, help="Treat boundary gaps between neighbourhoods as errors."
     ),
+    settlements: Path | None = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="Informal settlement polygons; default: OSM residential=informal areas "
+        "(when mapped). Adds people inside/outside them and the 11.1.1 proxy.",
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the profiles as JSON here."),
     layer: Path | None = typer.Option(
         None, help="Write the profile layer (.gpkg/.geojson/.parquet)."
@@ -313,6 +320,7 @@ def neighbourhoods(
             k=k,
             strict=strict,
             progress=lambda _m: advance(1),
+            settlements=settlements,
         )
     t = prof.table.sort_values(
         "af_score" if "af_score" in prof.table else "population", ascending=False
@@ -335,6 +343,12 @@ def neighbourhoods(
         console.print(
             f"Alkire–Foster (k = {d.k:.2f}): H = {d.H:.3f}, A = {d.A:.3f}, "
             f"M0 = {d.M0:.3f}; dimensions: " + ", ".join(x["rule"] for x in d.dimensions_used)
+        )
+    if prof.slum_proxy is not None and prof.slum_proxy["value"] is not None:
+        console.print(
+            f"11.1.1 from mapped settlements ({prof.slum_proxy['settlements_from']}): "
+            f"{prof.slum_proxy['value']:.1f} % of the population — a proxy, not the "
+            "household-survey value"
         )
     for w in prof.warnings:
         err_console.print(f"[yellow]⚠[/] {w}")
@@ -456,24 +470,21 @@ def exposure(
         else:
             rule = ex_.rule_for(hazard, below=below, above=above, units=units, classes=cls)
         pop = ex_.population_polygons(population, population_column) if population else None
-        blds = zones = None
+        from sdgcities.profiling.settlements import load_settlements
+
+        blds = ex = None
         if buildings is not None:
             if buildings.name.endswith(".pbf"):
                 from sdgcities.profiling.osmextra import read_osm_extras
 
                 ex = read_osm_extras(buildings, buildings=True)
                 blds = ex.buildings
-                if settlements is None and not ex.informal.empty:
-                    zones = ex_.zones_from(ex.informal.rename(columns={"osm_id": "id"}), prefix="w")
             else:
                 from sdgcities.spatial._vector import read_vector
 
                 blds = read_vector(buildings, what="buildings")
         advance(1)
-        if settlements is not None:
-            from sdgcities.spatial._vector import read_polygons
-
-            zones = ex_.zones_from(read_polygons(settlements, what="settlements"))
+        zones, zones_from = load_settlements(settlements, ex)
         nb = None
         if neighbourhoods_file is not None:
             from sdgcities.profiling.areas import from_file
@@ -488,6 +499,7 @@ def exposure(
             settlements=zones,
             neighbourhoods=nb,
             hazard_field=hazard_field,
+            settlements_from=zones_from,
         )
         advance(2)
     res.provenance.update(
@@ -522,6 +534,11 @@ def exposure(
         )
     for r in res.settlements[:5]:
         console.print(f"  #{r['rank']} {r['name']}: {r['population_exposed']:,.0f} people exposed")
+    if res.slum_proxy is not None and res.slum_proxy["value"] is not None:
+        console.print(
+            f"11.1.1 from mapped settlements ({zones_from}): {res.slum_proxy['value']:.1f} % "
+            "of the population lives inside them — a proxy, not the household-survey value"
+        )
     for w in res.warnings:
         err_console.print(f"[yellow]⚠[/] {w}")
     if layer is not None and res.cells is not None:

@@ -268,6 +268,7 @@ class ExposureResult:
     timings: dict[str, float] = field(default_factory=dict)
     buildings: gpd.GeoDataFrame | None = None  # per building: value, class (for layers)
     cells: gpd.GeoDataFrame | None = None  # per population feature: exposed
+    slum_proxy: dict[str, Any] | None = None  # 11.1.1 from mapped settlements
 
     def to_json_dict(self) -> dict[str, Any]:
         tot = self.population_total
@@ -288,6 +289,7 @@ class ExposureResult:
             "buildings_exposed": self.buildings_exposed,
             "by_class": self.by_class,
             "informal": self.informal,
+            "sdg_11_1_1_from_mapped_settlements": self.slum_proxy,
             "settlements_ranked": self.settlements,
             "neighbourhoods": self.neighbourhoods,
             "provenance": self.provenance,
@@ -647,6 +649,7 @@ def exposure(
     neighbourhoods: gpd.GeoDataFrame | None = None,
     keep_layers: bool = True,
     hazard_field: str | None = None,
+    settlements_from: str = "settlement polygons",
 ) -> ExposureResult:
     """People and buildings exposed (see the module docstring).
 
@@ -726,6 +729,7 @@ def exposure(
         for k in range(n_classes)
     ]
     informal = None
+    proxy = None
     ranked: list[dict[str, Any]] = []
     nbh: list[dict[str, Any]] = []
     if settlements is not None and len(settlements) and population is not None:
@@ -738,6 +742,13 @@ def exposure(
             return {c: float(d[c].sum()) for c in d.columns if c != "zone"}
 
         informal = {"inside": _sum(inside), "outside": _sum(outside)}
+        from sdgcities.profiling.settlements import slum_proxy
+
+        proxy = slum_proxy(
+            informal["inside"].get("population", 0.0),
+            pop_tot,
+            settlements_from=settlements_from,
+        )
         rows: list[dict[str, Any]] = [
             {str(k): v for k, v in r.items()}
             for r in inside.assign(name=inside["zone"].map(names)).to_dict("records")
@@ -766,6 +777,9 @@ def exposure(
         "evenly spread inside each feature",
         "building_rule": "hazard value at a point inside the footprint (point_on_surface)",
     }
+    if proxy is not None:
+        prov["sdg_11_1_1_proxy"] = {k: proxy[k] for k in ("kind", "method", "source")}
+        prov["settlements"] = settlements_from
     if isinstance(hz, PolygonHazard):
         prov.update(
             {
@@ -804,6 +818,7 @@ def exposure(
         timings,
         blayer,
         cells,
+        proxy,
     )
 
 
