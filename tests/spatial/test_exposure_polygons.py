@@ -178,3 +178,37 @@ def test_helsinki_dem_as_polygons_agrees_with_the_raster(shared_data: Path, tmp_
     assert poly.population_exposed == pytest.approx(raster.population_exposed, rel=1e-3)
     assert poly.buildings_exposed == raster.buildings_exposed
     assert poly.population_total == raster.population_total
+
+
+def test_cli_draft_layer_listed_then_published(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    """``--city`` keeps a draft; ``profiles list`` shows it; ``profiles publish`` makes it
+    public; an unknown id is exit 1 naming the stored ones."""
+    from sdgcities.cities.service import create_city
+    from sdgcities.profiling.models import ProfileLayer
+    from sdgcities.store.db import init_store, transaction
+
+    engine = init_store()
+    with transaction(engine) as s:
+        create_city(s, name="Testville", country="FIN")
+    pop = tmp_path / "pop.gpkg"
+    _pop().iloc[:2].to_file(pop)
+    args = ["spatial", "exposure", "--hazard", str(_zones(tmp_path)), "--population", str(pop)]
+    res = runner.invoke(app, [*args, "--city", "Testville"])
+    assert res.exit_code == 0, res.output
+    with transaction(engine) as s:
+        layer = s.query(ProfileLayer).one()
+        lid = layer.id
+        assert not layer.is_published
+    listed = runner.invoke(app, ["profiles", "list", "--city", "Testville"])
+    assert listed.exit_code == 0, listed.output
+    assert "draft" in listed.output
+    assert "exposure" in listed.output
+    pub = runner.invoke(app, ["profiles", "publish", str(lid)])
+    assert pub.exit_code == 0, pub.output
+    with transaction(engine) as s:
+        assert s.get(ProfileLayer, lid).is_published  # type: ignore[union-attr]
+    missing = runner.invoke(app, ["profiles", "publish", "999"])
+    assert missing.exit_code == 1
+    assert "no profile layer 999" in missing.output
+    assert f"stored: {lid}" in missing.output
+    assert "Traceback" not in missing.output
