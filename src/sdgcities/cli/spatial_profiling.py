@@ -577,6 +577,7 @@ def group_profile(
     ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the profile as JSON here."),
     report: Path | None = typer.Option(None, help="Write the report (.html or .pdf)."),
+    city: str | None = typer.Option(None, help=_CITY_HELP),
 ) -> None:
     """Urban profile by population group: access, gaps between groups, density.
 
@@ -587,11 +588,15 @@ def group_profile(
 
       sdgcities spatial group-profile --osm city.osm.pbf --population pop_h3.csv
       --groups groups.csv --areas camps.gpkg --json groups.json --report profile.pdf
+
+      sdgcities spatial group-profile --osm city.osm.pbf --population pop_h3.csv
+      --groups groups.csv --areas camps.gpkg --city porto-alegre-bra
     """
     from sdgcities.profiling.groups import group_profile as _group_profile
     from sdgcities.profiling.groups import read_groups
 
     _check_paths(json=json_out, report=report)
+    _check_city(city)
     cols = [c.strip() for c in group_columns.split(",")] if group_columns else None
     city_kit = _kit(None, osm, population, gtfs, boundary, None, None)
     with progress("group profile", total=2) as advance:
@@ -628,6 +633,11 @@ def group_profile(
         console.print(f"[green]✓[/] report written to {report}")
     if json_out is not None:
         _write_json(json_out, gp.to_json_dict())
+    if city is not None:
+        from sdgcities.profiling.groups import group_layer_features
+        from sdgcities.profiling.service import feature_collection
+
+        _store(city, "groups", feature_collection(group_layer_features(gp)), gp.to_json_dict())
 
 
 def register_profiling(app: typer.Typer) -> None:
