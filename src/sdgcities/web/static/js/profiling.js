@@ -53,7 +53,8 @@
       var bounds = [v[0]].concat(edges).concat([v[v.length - 1]]);
       for (var i = 0; i < bounds.length - 1; i++) {
         if (i > 0 && bounds[i + 1] <= bounds[i]) continue; /* an empty class */
-        var text = i === 0 ? fmt(bounds[0]) + " – " + fmt(bounds[1]) : "> " + fmt(bounds[i]) + " – " + fmt(bounds[i + 1]);
+        var text = i === 0 ? (bounds[1] > bounds[0] ? fmt(bounds[0]) + " – " + fmt(bounds[1]) : fmt(bounds[0]))
+          : "> " + fmt(bounds[i]) + " – " + fmt(bounds[i + 1]);
         items.push(swatch(classColour(i, prop), text));
         n++;
       }
