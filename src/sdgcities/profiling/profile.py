@@ -195,14 +195,19 @@ def footprint_area_by_area(footprints: np.ndarray, polygons: np.ndarray) -> np.n
     out = np.zeros(len(polygons))
     if len(footprints) == 0:
         return out
-    fp = shapely.make_valid(footprints)
-    tree = shapely.STRtree(polygons)
-    bi, ai = tree.query(fp, predicate="intersects")
-    whole = shapely.within(fp[bi], polygons[ai])
+    fp = np.asarray(footprints, dtype=object).copy()
+    bad = ~shapely.is_valid(fp)
+    if bad.any():  # make_valid returns a valid geometry unchanged: repair only the others
+        fp[bad] = shapely.make_valid(fp[bad])
+    polys = np.asarray(polygons, dtype=object).copy()
+    shapely.prepare(polys)  # the predicates below test many footprints against each polygon
+    bi, ai = shapely.STRtree(polys).query(fp)  # envelopes; exact tests next
+    whole = shapely.contains(polys[ai], fp[bi])  # = footprint within polygon
     part = np.where(whole, shapely.area(fp[bi]), 0.0)
-    cut = ~whole
-    if cut.any():
-        part[cut] = shapely.area(shapely.intersection(fp[bi[cut]], polygons[ai[cut]]))
+    cut = np.flatnonzero(~whole)
+    cut = cut[shapely.intersects(polys[ai[cut]], fp[bi[cut]])]
+    if len(cut):
+        part[cut] = shapely.area(shapely.intersection(fp[bi[cut]], polys[ai[cut]]))
     np.add.at(out, ai, part)
     return out
 
