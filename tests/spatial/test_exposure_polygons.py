@@ -212,3 +212,32 @@ def test_cli_draft_layer_listed_then_published(tmp_path: Path, settings) -> None
     assert "no profile layer 999" in missing.output
     assert f"stored: {lid}" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_spatial_run_with_a_polygon_hazard_in_the_kit(tmp_path: Path, sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    """kit.yaml names hazard polygons and ``options.hazard_field``: `spatial run` keeps the
+    exposure (A 50 + B 20 people above 1 m) as a draft layer."""
+    import yaml
+
+    from sdgcities.cities.service import create_city
+    from sdgcities.profiling.models import ProfileLayer
+    from sdgcities.spatial.kit import discover_kit
+    from sdgcities.spatial.runs import run_city
+    from sdgcities.store.db import transaction
+
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    zones = _zones(kit)
+    _pop().iloc[:2].to_file(kit / "population.geojson")
+    options = {"hazard_field": "depth", "hazard_above": 1, "hazard_units": "m"}
+    (kit / "kit.yaml").write_text(yaml.safe_dump({"hazard": zones.name, "options": options}))
+    with transaction(sqlite_engine) as s:
+        create_city(s, name="Testville", country="FIN")
+    report = run_city(
+        sqlite_engine, "Testville", discover_kit(kit), indicators=["hazard-exposure"], year=2024
+    )
+    assert report.computed == ["profile:exposure"], report.failed
+    with transaction(sqlite_engine) as s:
+        layer = s.query(ProfileLayer).one()
+        assert layer.summary["population_exposed"] == pytest.approx(70.0)
+        assert layer.provenance["hazard_kind"] == "polygons"
