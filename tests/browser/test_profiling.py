@@ -1,8 +1,9 @@
-"""Chromium opens a neighbourhood profile and an exposure map: features drawn, no errors.
+"""Chromium opens a neighbourhood profile, an exposure map and a group profile: features
+drawn, a legend with class breaks, no errors.
 
 The layers are computed here by the real functions: neighbourhood profiles of two
-hand-made neighbourhoods in Nairobi, and exposure of three population squares to a tiny
-elevation raster written for the test.
+hand-made neighbourhoods in Nairobi, exposure of three population squares to a tiny
+elevation raster written for the test, and the map layer of a hand-made group profile.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def _layers(engine: Any, root: Path) -> None:
     cells = res.cells
     assert cells is not None
     share = 100 * cells["population_exposed"] / cells["population"]
+    from sdgcities.profiling.groups import group_layer_features
+    from tests.spatial.test_groups_web import group_profile_by_hand
+
+    gp = group_profile_by_hand()
     with transaction(engine) as session:
         city = session.scalars(select(City).where(City.slug == "nairobi-ken")).one()
         summary = {"city": city_v, "deprivation": dep.summary()}
@@ -86,6 +91,15 @@ def _layers(engine: Any, root: Path) -> None:
             feature_collection(cells.assign(exposed_share=share)),
             res.to_json_dict(),
             {},
+            published=True,
+        )
+        store_layer(
+            session,
+            city,
+            "groups",
+            feature_collection(group_layer_features(gp)),
+            gp.to_json_dict(),
+            gp.provenance,
             published=True,
         )
 
@@ -111,6 +125,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     [
         ("/cities/nairobi-ken/neighbourhoods", "nb-map", 2),
         ("/cities/nairobi-ken/exposure", "ex-map", 2),
+        ("/cities/nairobi-ken/groups", "gp-map", 2),
     ],
 )
 def test_profile_maps_draw_their_features(
@@ -139,6 +154,15 @@ def test_profile_maps_draw_their_features(
         assert page.get_attribute(f"#{map_id}", "data-features") == str(features)
         drawn = page.locator(f"#{map_id} path.leaflet-interactive").count()
         assert drawn == features
+        # the legend: a title, at least one class with its colour swatch
+        legend = page.locator(f"#{map_id}-legend")
+        assert int(legend.get_attribute("data-classes") or 0) >= 1
+        assert legend.locator(".swatch").count() >= 1
+        if map_id == "nb-map":
+            assert "%" in legend.inner_text() or "score" in legend.inner_text().lower()
+        if map_id == "gp-map":  # the group shares 25 % and 75 %, and the table of gaps
+            assert "refugees" in legend.inner_text()
+            assert "-40" in page.inner_text("#gp-gaps") or "−40" in page.inner_text("#gp-gaps")
         if map_id == "nb-map":  # the column chooser repaints the same features
             page.select_option("#nb-column", "transit_access")
             assert page.locator(f"#{map_id} path.leaflet-interactive").count() == features

@@ -124,6 +124,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "notifications",
         "Notifications: send the queued e-mails, list a person's messages, mute e-mail by kind.",
     ),
+    "profiles": (
+        "profiles",
+        "Stored profile layers (neighbourhoods, exposure, groups): list, publish.",
+    ),
 }
 
 _ROOT_SETTINGS: dict[str, Any] = {"rich_markup_mode": "rich"}

@@ -48,6 +48,34 @@ def _write_layer(gdf: Any, path: Path) -> None:
     console.print(f"[green]✓[/] layer written to {path}")
 
 
+#: what :func:`_write_layer` writes, by suffix
+_LAYER_SUFFIXES = {".gpkg": "GeoPackage", ".parquet": "GeoParquet", ".geoparquet": "GeoParquet",
+                   ".geojson": "GeoJSON", ".json": "GeoJSON"}  # fmt: skip
+
+
+def _check_paths(**outputs: Path | None) -> None:
+    """Refuse output paths that cannot be written, before any work (exit 2).
+
+    Local to profiling so that the command does not import the store's models (which
+    :mod:`sdgcities.spatial.layers` does) before it needs them. ``outputs`` maps an option
+    name (``json``, ``layer``, ``report``) to its path."""
+    suffixes = {"json": {".json": "JSON"}, "report": {".html": "HTML", ".pdf": "PDF"}}
+    for flag, path in outputs.items():
+        if path is None:
+            continue
+        known = suffixes.get(flag, _LAYER_SUFFIXES)
+        problem = None
+        if path.suffix.lower() not in known:
+            suffix = path.suffix or "(no suffix)"
+            problem = f"unknown output format {suffix!r}; use {', '.join(known)}"
+        elif path.is_dir():
+            problem = "is a folder; name a file to write"
+        elif not path.parent.is_dir():
+            problem = f"folder {path.parent} does not exist; create it first"
+        if problem:
+            raise typer.BadParameter(f"{path}: {problem}", param_hint=f"'--{flag}'")
+
+
 _CITY_HELP = "Also keep the result in the store as a DRAFT layer of this city (name or slug)."
 
 
@@ -230,6 +258,13 @@ def neighbourhoods(
     strict: bool = typer.Option(
         False, help="Treat boundary gaps between neighbourhoods as errors."
     ),
+    settlements: Path | None = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="Informal settlement polygons; default: OSM residential=informal areas "
+        "(when mapped). Adds people inside/outside them and the 11.1.1 proxy.",
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the profiles as JSON here."),
     layer: Path | None = typer.Option(
         None, help="Write the profile layer (.gpkg/.geojson/.parquet)."
@@ -250,10 +285,9 @@ def neighbourhoods(
 
       sdgcities spatial neighbourhoods --kit kits/las_palmas --h3 7 --targets targets.csv
     """
-    from sdgcities.cli.spatial import _check_outputs
     from sdgcities.profiling.profile import neighbourhood_profiles, read_targets
 
-    _check_outputs(layer, json_out)
+    _check_paths(layer=layer, json=json_out)
     _check_city(city)
     if sum(x is not None for x in (neighbourhoods_file, h3, admin_level)) > 1:
         raise typer.BadParameter(
@@ -286,6 +320,7 @@ def neighbourhoods(
             k=k,
             strict=strict,
             progress=lambda _m: advance(1),
+            settlements=settlements,
         )
     t = prof.table.sort_values(
         "af_score" if "af_score" in prof.table else "population", ascending=False
@@ -309,6 +344,12 @@ def neighbourhoods(
             f"Alkire–Foster (k = {d.k:.2f}): H = {d.H:.3f}, A = {d.A:.3f}, "
             f"M0 = {d.M0:.3f}; dimensions: " + ", ".join(x["rule"] for x in d.dimensions_used)
         )
+    if prof.slum_proxy is not None and prof.slum_proxy["value"] is not None:
+        console.print(
+            f"11.1.1 from mapped settlements ({prof.slum_proxy['settlements_from']}): "
+            f"{prof.slum_proxy['value']:.1f} % of the population — a proxy, not the "
+            "household-survey value"
+        )
     for w in prof.warnings:
         err_console.print(f"[yellow]⚠[/] {w}")
     console.print(
@@ -329,7 +370,15 @@ def neighbourhoods(
 
 def exposure(
     hazard: Path = typer.Option(
-        ..., exists=True, dir_okay=False, help="Hazard raster (GeoTIFF) with a CRS."
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="Hazard raster (GeoTIFF) or hazard polygons (.gpkg/.geojson/.shp), with a CRS.",
+    ),
+    hazard_field: str | None = typer.Option(
+        None,
+        help="Polygons: the attribute holding the hazard value (e.g. depth) that "
+        "--below/--above read; without it everything inside the polygons is exposed.",
     ),
     below: float | None = typer.Option(
         None, help="Exposed where the value is below this level, in metres (e.g. elevation)."
@@ -387,51 +436,71 @@ def exposure(
 
       sdgcities spatial exposure --hazard flood_rp100.tif --above 0.5 --classes 1,2
       --population pop.tif --settlements informal.gpkg --return-period 100
-    """
 
-    from sdgcities.cli.spatial import _check_outputs
+      sdgcities spatial exposure --hazard flood_zones.gpkg --hazard-field depth
+      --above 0.5 --units m --population grid.gpkg --scenario "SSP2-4.5 2050"
+
+      sdgcities spatial exposure --hazard landslide_zones.geojson --population pop.tif
+    """
     from sdgcities.profiling import exposure as ex_
 
-    _check_outputs(layer, json_out)
+    _check_paths(layer=layer, json=json_out)
     _check_city(city)
-    if (below is None) == (above is None):
+    polygons = ex_.is_polygon_hazard(hazard)
+    both, neither = below is not None and above is not None, below is None and above is None
+    if both or (neither and not polygons):
         raise typer.BadParameter(
-            "give exactly one of --below METRES and --above VALUE", param_hint="'--below'"
+            "give exactly one of --below METRES and --above VALUE (hazard polygons: at most "
+            "one, with --hazard-field)",
+            param_hint="'--below'",
+        )
+    if hazard_field is not None and not polygons:
+        raise typer.BadParameter(
+            "--hazard-field is for hazard polygons (.gpkg/.geojson/.shp)",
+            param_hint="'--hazard-field'",
         )
     if population is None and buildings is None:
         raise typer.BadParameter(
             "give --population and/or --buildings", param_hint="'--population'"
         )
     with progress("hazard exposure", total=3) as advance:
-        rule = ex_.rule_for(
-            hazard, below=below, above=above, units=units, classes=_floats(classes, "--classes")
-        )
+        cls = _floats(classes, "--classes")
+        if polygons:
+            rule = ex_.polygon_rule(below=below, above=above, units=units, classes=cls)
+        else:
+            rule = ex_.rule_for(hazard, below=below, above=above, units=units, classes=cls)
         pop = ex_.population_polygons(population, population_column) if population else None
-        blds = zones = None
+        from sdgcities.profiling.settlements import load_settlements
+
+        blds = ex = None
         if buildings is not None:
             if buildings.name.endswith(".pbf"):
                 from sdgcities.profiling.osmextra import read_osm_extras
 
                 ex = read_osm_extras(buildings, buildings=True)
                 blds = ex.buildings
-                if settlements is None and not ex.informal.empty:
-                    zones = ex_.zones_from(ex.informal.rename(columns={"osm_id": "id"}), prefix="w")
             else:
                 from sdgcities.spatial._vector import read_vector
 
                 blds = read_vector(buildings, what="buildings")
         advance(1)
-        if settlements is not None:
-            from sdgcities.spatial._vector import read_polygons
-
-            zones = ex_.zones_from(read_polygons(settlements, what="settlements"))
+        zones, zones_from = load_settlements(settlements, ex)
         nb = None
         if neighbourhoods_file is not None:
             from sdgcities.profiling.areas import from_file
 
             n = from_file(neighbourhoods_file)
             nb = ex_.zones_from(n.areas.rename(columns={"area_id": "zone"}))
-        res = ex_.exposure(hazard, rule, pop, buildings=blds, settlements=zones, neighbourhoods=nb)
+        res = ex_.exposure(
+            hazard,
+            rule,
+            pop,
+            buildings=blds,
+            settlements=zones,
+            neighbourhoods=nb,
+            hazard_field=hazard_field,
+            settlements_from=zones_from,
+        )
         advance(2)
     res.provenance.update(
         {
@@ -465,6 +534,11 @@ def exposure(
         )
     for r in res.settlements[:5]:
         console.print(f"  #{r['rank']} {r['name']}: {r['population_exposed']:,.0f} people exposed")
+    if res.slum_proxy is not None and res.slum_proxy["value"] is not None:
+        console.print(
+            f"11.1.1 from mapped settlements ({zones_from}): {res.slum_proxy['value']:.1f} % "
+            "of the population lives inside them — a proxy, not the household-survey value"
+        )
     for w in res.warnings:
         err_console.print(f"[yellow]⚠[/] {w}")
     if layer is not None and res.cells is not None:
@@ -503,6 +577,7 @@ def group_profile(
     ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the profile as JSON here."),
     report: Path | None = typer.Option(None, help="Write the report (.html or .pdf)."),
+    city: str | None = typer.Option(None, help=_CITY_HELP),
 ) -> None:
     """Urban profile by population group: access, gaps between groups, density.
 
@@ -513,22 +588,15 @@ def group_profile(
 
       sdgcities spatial group-profile --osm city.osm.pbf --population pop_h3.csv
       --groups groups.csv --areas camps.gpkg --json groups.json --report profile.pdf
+
+      sdgcities spatial group-profile --osm city.osm.pbf --population pop_h3.csv
+      --groups groups.csv --areas camps.gpkg --city porto-alegre-bra
     """
-    from sdgcities.cli.spatial import _check_outputs
     from sdgcities.profiling.groups import group_profile as _group_profile
     from sdgcities.profiling.groups import read_groups
 
-    _check_outputs(None, json_out)
-    if report is not None:
-        from sdgcities.errors import InputFileError
-        from sdgcities.spatial.layers import check_output_path
-
-        try:
-            check_output_path(report, formats={".html": "HTML", ".pdf": "PDF"})
-        except InputFileError as err:
-            raise typer.BadParameter(
-                f"{err.path}: {err.problem}; {err.fix}", param_hint="'--report'"
-            ) from None
+    _check_paths(json=json_out, report=report)
+    _check_city(city)
     cols = [c.strip() for c in group_columns.split(",")] if group_columns else None
     city_kit = _kit(None, osm, population, gtfs, boundary, None, None)
     with progress("group profile", total=2) as advance:
@@ -565,6 +633,11 @@ def group_profile(
         console.print(f"[green]✓[/] report written to {report}")
     if json_out is not None:
         _write_json(json_out, gp.to_json_dict())
+    if city is not None:
+        from sdgcities.profiling.groups import group_layer_features
+        from sdgcities.profiling.service import feature_collection
+
+        _store(city, "groups", feature_collection(group_layer_features(gp)), gp.to_json_dict())
 
 
 def register_profiling(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""Exposure of people and buildings to a hazard raster (programme 3, RISE-UP).
+"""Exposure of people and buildings to a hazard raster or hazard polygons (programme 3, RISE-UP).
 
 Rule: a hazard cell is *exposed* when its value is **below** a level (``--below``, e.g.
 land less than 2 m above sea level on an elevation model: ``v < L``) or **above** a
@@ -17,6 +17,19 @@ area has no hazard data (outside the raster or nodata).
 Buildings — a building is exposed when the hazard value at a point inside its footprint
 (``shapely.point_on_surface``, which, unlike the centroid, never falls outside an
 L-shaped building) meets the rule.
+
+Hazard polygons (a flood-extent or hazard-zone layer: .gpkg, .geojson, .shp …): with a
+class/depth attribute (``--hazard-field depth``) the same below/above rule and classes
+apply to each polygon's value; without one every polygon is hazard ("inside the
+polygon"). Where polygons of different classes overlap, the more severe class wins (the
+deeper for ``above``, the lower for ``below``), so no area counts twice. People: the
+exposed share of a population polygon (a grid cell, a census area, a population-raster
+cell) is the area of its intersection with the class's polygons over its own area —
+exact areal weighting, computed in a metric CRS; this equals the exactextract coverage
+fraction a raster cell would get. Population points and buildings (their
+``point_on_surface``) are exposed when they lie in a hazard polygon (point in polygon).
+Outside every polygon is not exposed (a polygon layer maps where the hazard is), so
+``population_unknown`` is 0.
 
 Zones (informal settlements, neighbourhoods): the population features are split by the
 zones (areal weighting) before the zonal statistics; buildings go by their point.
@@ -78,8 +91,16 @@ class HazardRule:
     classes: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.mode not in ("below", "above"):
+        if self.mode not in ("below", "above", "inside"):
             raise SpatialInputError("<parameters>", f"rule {self.mode!r}", "use below or above")
+        if self.mode == "inside":
+            if self.classes:
+                raise SpatialInputError(
+                    "<parameters>",
+                    "class breakpoints need a hazard value",
+                    "give --hazard-field with --below or --above",
+                )
+            return
         if not math.isfinite(self.threshold):
             raise SpatialInputError(
                 "<parameters>",
@@ -98,11 +119,15 @@ class HazardRule:
 
     @property
     def text(self) -> str:
+        if self.mode == "inside":
+            return "inside a hazard polygon"
         op = "<" if self.mode == "below" else ">"
         return f"hazard value {op} {self.threshold:g} {self.units}"
 
     def labels(self) -> list[str]:
         """One label per exposed class (1-based codes in :meth:`classify`)."""
+        if self.mode == "inside":
+            return ["inside a hazard polygon"]
         edges = sorted(self.classes)
         if self.mode == "below":
             lo = [-math.inf, *edges]
@@ -124,6 +149,8 @@ class HazardRule:
         """uint8 codes: 0 not exposed, 1..n exposed class, 255 unknown (NaN)."""
         v = np.asarray(values)
         finite = np.isfinite(v)
+        if self.mode == "inside":
+            return np.ones(v.shape, dtype=np.uint8)
         exposed = (v < self.threshold) if self.mode == "below" else (v > self.threshold)
         exposed &= finite
         codes = np.zeros(v.shape, dtype=np.uint8)
@@ -190,6 +217,40 @@ def rule_for(
     return HazardRule("above", float(above), unit, classes)  # type: ignore[arg-type]
 
 
+def polygon_rule(
+    *,
+    below: float | None,
+    above: float | None,
+    units: str | None,
+    classes: tuple[float, ...] = (),
+) -> HazardRule:
+    """The rule for hazard polygons: "inside" without --below/--above; else the rule on
+    the attribute, in ``units`` (metres by default for --below, as for rasters)."""
+    if below is not None and above is not None:
+        raise SpatialInputError(
+            "<parameters>", "give at most one of --below and --above", "e.g. --above 0.5"
+        )
+    if below is None and above is None:
+        return HazardRule("inside", 0.0, "", classes)
+    unit = (units or ("m" if below is not None else "")).strip()
+    if unit and unit.lower() not in LENGTH_UNITS and unit.lower() not in OTHER_UNITS:
+        raise SpatialInputError(
+            "<parameters>",
+            f"unknown hazard units {unit!r}",
+            f"use one of {', '.join([*LENGTH_UNITS, 'degC', 'K', 'index', 'probability'])}",
+        )
+    if below is not None:
+        per = LENGTH_UNITS.get(unit.lower())
+        if per is None:
+            raise SpatialInputError(
+                "<parameters>",
+                f"--below takes metres but --units is {unit!r}",
+                "use --above for values that are not heights",
+            )
+        return HazardRule("below", float(below) / per, unit, tuple(c / per for c in classes))
+    return HazardRule("above", float(above), unit, classes)  # type: ignore[arg-type]
+
+
 @dataclass
 class ExposureResult:
     population_total: float
@@ -207,6 +268,7 @@ class ExposureResult:
     timings: dict[str, float] = field(default_factory=dict)
     buildings: gpd.GeoDataFrame | None = None  # per building: value, class (for layers)
     cells: gpd.GeoDataFrame | None = None  # per population feature: exposed
+    slum_proxy: dict[str, Any] | None = None  # 11.1.1 from mapped settlements
 
     def to_json_dict(self) -> dict[str, Any]:
         tot = self.population_total
@@ -227,6 +289,7 @@ class ExposureResult:
             "buildings_exposed": self.buildings_exposed,
             "by_class": self.by_class,
             "informal": self.informal,
+            "sdg_11_1_1_from_mapped_settlements": self.slum_proxy,
             "settlements_ranked": self.settlements,
             "neighbourhoods": self.neighbourhoods,
             "provenance": self.provenance,
@@ -324,6 +387,150 @@ def population_polygons(path: str | Path, column: str | None = None) -> gpd.GeoD
     return pop.points[["population", "geometry"]]
 
 
+# ---------------------------------------------------------------------------- hazards
+
+#: suffixes read as hazard polygons (anything else is a raster)
+POLYGON_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet", ".geoparquet")
+
+
+def is_polygon_hazard(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in POLYGON_SUFFIXES
+
+
+@dataclass
+class RasterHazard:
+    """The class raster (uint8 codes, see :meth:`HazardRule.classify`) of a hazard file."""
+
+    codes: np.ndarray
+    transform: Any
+    crs: Any
+
+    def classify_points(self, points: gpd.GeoDataFrame) -> np.ndarray:
+        return classify_points(self.codes, self.transform, self.crs, points)
+
+    def people(self, pop: gpd.GeoDataFrame, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+        return _people_exposed(self.codes, self.transform, self.crs, pop, n_classes)
+
+
+@dataclass
+class PolygonHazard:
+    """Disjoint hazard polygons (``pieces``) with their exposed class code, metric CRS,
+    the most severe first (see the module docstring)."""
+
+    pieces: np.ndarray
+    codes: np.ndarray
+    crs: Any
+    n_features: int
+    n_exposed_features: int
+
+    def classify_points(self, points: gpd.GeoDataFrame) -> np.ndarray:
+        """Class code of the hazard polygon holding each point (0 outside every one)."""
+        out = np.zeros(len(points), dtype=np.uint8)
+        if not len(self.pieces) or not len(points):
+            return out
+        pts = points.to_crs(self.crs).geometry.values
+        pi, qi = shapely.STRtree(self.pieces).query(pts, predicate="intersects")
+        order = np.lexsort((qi, pi))  # on a shared border the more severe piece wins
+        pi, qi = pi[order], qi[order]
+        first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
+        out[pi[first]] = self.codes[qi[first]]
+        return out
+
+    def people(self, pop: gpd.GeoDataFrame, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per feature: people per exposed class (area share in the class's polygons)."""
+        feats = pop.to_crs(self.crs)
+        people = feats["population"].to_numpy(dtype=float)
+        by_class = np.zeros((len(feats), n_classes))
+        is_pt = (feats.geometry.geom_type == "Point").to_numpy()
+        if is_pt.any():
+            c = self.classify_points(feats.loc[is_pt])
+            idx = np.flatnonzero(is_pt)
+            for k in range(1, n_classes + 1):
+                by_class[idx, k - 1] = np.where(c == k, people[idx], 0.0)
+        poly = np.flatnonzero(~is_pt)
+        if len(poly) and len(self.pieces):
+            geoms = shapely.make_valid(feats.geometry.values[poly])
+            fi, qi = shapely.STRtree(self.pieces).query(geoms, predicate="intersects")
+            inter = shapely.area(shapely.intersection(geoms[fi], self.pieces[qi]))
+            acc = np.zeros((len(poly), n_classes))
+            np.add.at(acc, (fi, self.codes[qi].astype(np.int64) - 1), inter)
+            area = shapely.area(geoms)
+            frac = np.divide(acc, area[:, None], out=np.zeros_like(acc), where=area[:, None] > 0)
+            by_class[poly] = people[poly, None] * np.minimum(frac, 1.0)
+        return by_class, np.zeros(len(feats))
+
+
+def read_hazard_polygons(
+    path: str | Path, rule: HazardRule, hazard_field: str | None
+) -> PolygonHazard:
+    """Hazard polygons classified by ``rule`` on ``hazard_field`` (or all of them, rule
+    "inside"); errors name the file, the feature and the attribute."""
+    from sdgcities.spatial._vector import read_polygons
+
+    gdf = read_polygons(path, what="hazard layer")  # no CRS → an error naming the file
+    if hazard_field is None:
+        if rule.mode != "inside":
+            raise SpatialInputError(
+                path,
+                "--below/--above on hazard polygons need the attribute holding the value",
+                "pass --hazard-field (e.g. depth), or leave out --below/--above to count "
+                "everything inside the polygons",
+            )
+        values = np.zeros(len(gdf))
+    else:
+        if hazard_field not in gdf.columns:
+            have = ", ".join(str(c) for c in gdf.columns if c != "geometry") or "none"
+            raise SpatialInputError(
+                path,
+                f"the hazard layer has no attribute {hazard_field!r} (it has: {have})",
+                "pass --hazard-field with one of its attributes",
+            )
+        if rule.mode == "inside":
+            raise SpatialInputError(
+                "<parameters>",
+                f"--hazard-field {hazard_field} needs a rule",
+                "add --below METRES or --above VALUE",
+            )
+        raw = gdf[hazard_field]
+        values_s = pd.to_numeric(raw, errors="coerce")
+        bad = np.flatnonzero(values_s.isna().to_numpy())
+        if len(bad):
+            i = int(bad[0])
+            raise SpatialInputError(
+                path,
+                f"feature {i + 1} has {hazard_field} = {raw.iloc[i]!r}, not a number "
+                f"({len(bad)} feature(s) in all)",
+                f"give every polygon a numeric {hazard_field}, or drop those without one",
+            )
+        values = values_s.to_numpy(dtype=float)
+    codes = rule.classify(values)
+    crs = gdf.crs if gdf.crs.is_projected else _metric(gdf)
+    geoms = shapely.make_valid(gdf.to_crs(crs).geometry.values)
+    n_classes = max(1, len(rule.classes) + 1)
+    order = range(n_classes, 0, -1) if rule.mode == "above" else range(1, n_classes + 1)
+    pieces: list[Any] = []
+    piece_codes: list[int] = []
+    taken = None
+    for k in order:
+        sel = geoms[codes == k]
+        if not len(sel):
+            continue
+        part = shapely.union_all(sel)
+        if taken is not None:
+            part = shapely.difference(part, taken)
+        taken = part if taken is None else shapely.union(taken, part)
+        polys = [g for g in shapely.get_parts(part) if g.geom_type in ("Polygon", "MultiPolygon")]
+        pieces += polys
+        piece_codes += [k] * len(polys)
+    return PolygonHazard(
+        np.array(pieces, dtype=object),
+        np.array(piece_codes, dtype=np.uint8),
+        crs,
+        len(gdf),
+        int(((codes >= 1) & (codes != _NODATA_CLASS)).sum()),
+    )
+
+
 # ---------------------------------------------------------------------------- computing
 
 
@@ -397,9 +604,7 @@ def _metric(gdf: gpd.GeoDataFrame) -> Any:
 
 
 def _zone_table(
-    codes: np.ndarray,
-    transform: Any,
-    crs: Any,
+    hz: RasterHazard | PolygonHazard,
     pop: gpd.GeoDataFrame,
     bcodes: np.ndarray | None,
     bpts: gpd.GeoDataFrame | None,
@@ -407,7 +612,7 @@ def _zone_table(
     n_classes: int,
 ) -> pd.DataFrame:
     pieces = _split_by_zones(pop, zones)
-    byc, _unk = _people_exposed(codes, transform, crs, pieces, n_classes)
+    byc, _unk = hz.people(pieces, n_classes)
     df = pd.DataFrame(
         {
             "zone": pieces["zone"].to_numpy(),
@@ -443,26 +648,43 @@ def exposure(
     settlements: gpd.GeoDataFrame | None = None,
     neighbourhoods: gpd.GeoDataFrame | None = None,
     keep_layers: bool = True,
+    hazard_field: str | None = None,
+    settlements_from: str = "settlement polygons",
 ) -> ExposureResult:
     """People and buildings exposed (see the module docstring).
 
-    ``settlements`` and ``neighbourhoods`` need columns ``zone`` (id) and ``name``.
+    ``hazard`` is a raster, or a polygon layer (:data:`POLYGON_SUFFIXES`) whose
+    ``hazard_field`` the rule reads (rule "inside" without one). ``settlements`` and
+    ``neighbourhoods`` need columns ``zone`` (id) and ``name``.
     """
     t0 = time.perf_counter()
-    codes, transform, crs = _read_codes(hazard, rule)
+    warnings: list[str] = []
+    hz: RasterHazard | PolygonHazard
+    if is_polygon_hazard(hazard):
+        hz = read_hazard_polygons(hazard, rule, hazard_field)
+        if not len(hz.pieces):
+            warnings.append(f"no hazard polygon meets the rule ({rule.text}): nothing is exposed")
+    else:
+        if rule.mode == "inside":
+            raise SpatialInputError(
+                hazard,
+                "a hazard raster needs a rule",
+                "give --below METRES or --above VALUE",
+            )
+        hz = RasterHazard(*_read_codes(hazard, rule))
+        if not (hz.codes != _NODATA_CLASS).any():
+            raise SpatialInputError(
+                hazard, "every cell of the hazard raster is nodata", "check its nodata value"
+            )
+    crs = hz.crs
     t_read = time.perf_counter() - t0
     n_classes = max(1, len(rule.classes) + 1)
     labels = rule.labels()
-    warnings: list[str] = []
-    if not (codes != _NODATA_CLASS).any():
-        raise SpatialInputError(
-            hazard, "every cell of the hazard raster is nodata", "check its nodata value"
-        )
     pop_tot = pop_exp = pop_unk = 0.0
     pop_by_class = np.zeros(n_classes)
     cells = None
     if population is not None and len(population):
-        byc, unk = _people_exposed(codes, transform, crs, population, n_classes)
+        byc, unk = hz.people(population, n_classes)
         pop_tot = float(population["population"].sum())
         pop_by_class = byc.sum(axis=0)
         pop_exp = float(pop_by_class.sum())
@@ -480,7 +702,7 @@ def exposure(
     bcodes = bpts = blayer = None
     if buildings is not None and len(buildings):
         bpts = building_points(buildings)
-        bcodes = classify_points(codes, transform, crs, bpts)
+        bcodes = hz.classify_points(bpts)
         b_tot = len(bpts)
         for k in range(1, n_classes + 1):
             b_by_class[k - 1] = int((bcodes == k).sum())
@@ -507,10 +729,11 @@ def exposure(
         for k in range(n_classes)
     ]
     informal = None
+    proxy = None
     ranked: list[dict[str, Any]] = []
     nbh: list[dict[str, Any]] = []
     if settlements is not None and len(settlements) and population is not None:
-        st = _zone_table(codes, transform, crs, population, bcodes, bpts, settlements, n_classes)
+        st = _zone_table(hz, population, bcodes, bpts, settlements, n_classes)
         names = dict(zip(settlements["zone"], settlements["name"], strict=True))
         inside = st.loc[st["zone"].notna()]
         outside = st.loc[st["zone"].isna()]
@@ -519,6 +742,13 @@ def exposure(
             return {c: float(d[c].sum()) for c in d.columns if c != "zone"}
 
         informal = {"inside": _sum(inside), "outside": _sum(outside)}
+        from sdgcities.profiling.settlements import slum_proxy
+
+        proxy = slum_proxy(
+            informal["inside"].get("population", 0.0),
+            pop_tot,
+            settlements_from=settlements_from,
+        )
         rows: list[dict[str, Any]] = [
             {str(k): v for k, v in r.items()}
             for r in inside.assign(name=inside["zone"].map(names)).to_dict("records")
@@ -533,13 +763,13 @@ def exposure(
         for i, r in enumerate(ranked, 1):
             r["rank"] = i
     if neighbourhoods is not None and len(neighbourhoods) and population is not None:
-        nt = _zone_table(codes, transform, crs, population, bcodes, bpts, neighbourhoods, n_classes)
+        nt = _zone_table(hz, population, bcodes, bpts, neighbourhoods, n_classes)
         names = dict(zip(neighbourhoods["zone"], neighbourhoods["name"], strict=True))
         nbh = [
             {str(k): v for k, v in r.items()}
             for r in nt.assign(name=nt["zone"].map(names)).to_dict("records")
         ]
-    prov = {
+    prov: dict[str, Any] = {
         "hazard": Path(hazard).name,
         "crs": str(crs),
         "rule": rule.text,
@@ -547,6 +777,25 @@ def exposure(
         "evenly spread inside each feature",
         "building_rule": "hazard value at a point inside the footprint (point_on_surface)",
     }
+    if proxy is not None:
+        prov["sdg_11_1_1_proxy"] = {k: proxy[k] for k in ("kind", "method", "source")}
+        prov["settlements"] = settlements_from
+    if isinstance(hz, PolygonHazard):
+        prov.update(
+            {
+                "hazard_kind": "polygons",
+                "hazard_field": hazard_field,
+                "hazard_features": hz.n_features,
+                "hazard_features_exposed": hz.n_exposed_features,
+                "population_weighting": "area of each population feature inside the hazard "
+                "polygons over its area (exact areal weighting, metric CRS); points by "
+                "point in polygon; overlaps go to the more severe class",
+                "building_rule": "a point inside the footprint (point_on_surface) lies in a "
+                "hazard polygon",
+            }
+        )
+    else:
+        prov["hazard_kind"] = "raster"
     timings = {
         "read_hazard": round(t_read, 3),
         "population": round(t_pop, 3),
@@ -569,6 +818,7 @@ def exposure(
         timings,
         blayer,
         cells,
+        proxy,
     )
 
 

@@ -381,3 +381,32 @@ def group_profile(
 
 def _finite(v: Any) -> bool:
     return isinstance(v, int | float) and math.isfinite(v)
+
+
+def group_layer_features(gp: GroupProfile, *, max_points: int = 5000) -> gpd.GeoDataFrame:
+    """The map layer of a group profile: the camps/settlements (areas) when given, each
+    with, per group ``g``, its people (``g``), its share of the area's people
+    (``g_share``, %) and its indicators (``g__<indicator>``); else the population points
+    with their group counts and shares (the first ``max_points``)."""
+    if gp.area_layer is not None and len(gp.area_layer) and gp.areas:
+        rows = []
+        for r in gp.areas:
+            total = sum(float(v.get("population") or 0) for g, v in r["groups"].items()
+                        if g in gp.groups)  # fmt: skip
+            row: dict[str, Any] = {"name": r["name"], "population": total}
+            for g, vals in r["groups"].items():
+                row[g] = vals.get("population")
+                row[f"{g}_share"] = 100 * (vals.get("population") or 0) / total if total else None
+                for k, v in vals.items():
+                    if k != "population" and _finite(v):
+                        row[f"{g}__{k}"] = v
+            rows.append(row)
+        return gpd.GeoDataFrame(
+            pd.DataFrame(rows), geometry=gp.area_layer.geometry.values, crs=gp.area_layer.crs
+        )
+    pts = gp.points if gp.points is not None else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    pts = pts.head(max_points).copy()
+    for g in gp.groups:
+        if g in pts:
+            pts[f"{g}_share"] = (100 * pts[g] / pts["population"]).where(pts["population"] > 0)
+    return pts

@@ -5,7 +5,8 @@ Dask batch compute them where a kit has the inputs, and store them as draft laye
   the kit; ``options.neighbourhoods_h3`` is not used here, that is a CLI choice);
 * ``hazard-exposure`` — needs ``hazard`` and ``population``; the rule from
   ``options``: ``hazard_below`` (metres) or ``hazard_above``, ``hazard_units``,
-  ``hazard_classes`` (list), ``hazard_return_period``, ``hazard_scenario``; buildings
+  ``hazard_classes`` (list), ``hazard_return_period``, ``hazard_scenario``, and for a
+  polygon hazard ``hazard_field`` (without a rule: inside the polygons); buildings
   from the kit's ``osm``, settlements from ``settlements`` (else OSM informal areas).
 
 Their results carry no SDG value (``value`` None): the layer and its summary are kept in
@@ -53,33 +54,40 @@ def hazard_exposure(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResul
     assert kit.hazard is not None
     assert kit.population is not None
     below, above = params.get("hazard_below"), params.get("hazard_above")
-    if below is None and above is None:
+    polygons = ex_.is_polygon_hazard(kit.hazard)
+    if below is None and above is None and not polygons:
         raise SpatialInputError(
             kit.root or kit.hazard,
             "the kit has a hazard raster but no rule",
             "set `options: {hazard_below: 2, hazard_units: m}` (or hazard_above) in kit.yaml",
         )
-    rule = ex_.rule_for(
-        kit.hazard,
-        below=None if below is None else float(below),
-        above=None if above is None else float(above),
-        units=params.get("hazard_units"),
-        classes=tuple(float(c) for c in params.get("hazard_classes") or ()),
-    )
+    classes = tuple(float(c) for c in params.get("hazard_classes") or ())
+    lo = None if below is None else float(below)
+    hi = None if above is None else float(above)
+    units = params.get("hazard_units")
+    if polygons:  # hazard zones: options.hazard_field names the value, else "inside"
+        rule = ex_.polygon_rule(below=lo, above=hi, units=units, classes=classes)
+    else:
+        rule = ex_.rule_for(kit.hazard, below=lo, above=hi, units=units, classes=classes)
     pop = ex_.population_polygons(kit.population, kit.population_column)
-    blds = zones = None
+    blds = extras = None
     if kit.osm is not None:
         from sdgcities.profiling.osmextra import read_osm_extras
 
         extras = read_osm_extras(kit.osm, buildings=True)
         blds = extras.buildings
-        if kit.settlements is None and not extras.informal.empty:
-            zones = ex_.zones_from(extras.informal.rename(columns={"osm_id": "id"}), prefix="w")
-    if kit.settlements is not None:
-        from sdgcities.spatial._vector import read_polygons
+    from sdgcities.profiling.settlements import load_settlements
 
-        zones = ex_.zones_from(read_polygons(kit.settlements, what="settlements"))
-    res = ex_.exposure(kit.hazard, rule, pop, buildings=blds, settlements=zones)
+    zones, zones_from = load_settlements(kit.settlements, extras)
+    res = ex_.exposure(
+        kit.hazard,
+        rule,
+        pop,
+        buildings=blds,
+        settlements=zones,
+        hazard_field=params.get("hazard_field"),
+        settlements_from=zones_from,
+    )
     res.provenance.update(
         {
             "return_period": params.get("hazard_return_period"),

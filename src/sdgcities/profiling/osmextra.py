@@ -39,6 +39,15 @@ SERVICE_TAGS: dict[str, dict[str, frozenset[str]]] = {
     },
 }
 PLACE_VALUES = frozenset({"neighbourhood", "suburb", "quarter"})
+#: every key=value pair that makes an object a service, a place, an administrative area or
+#: an informal settlement (:func:`_services_of`, :func:`_is_informal`)
+_WANTED_TAGS: tuple[tuple[str, str], ...] = (
+    *((k, v) for rule in SERVICE_TAGS.values() for k, vals in rule.items() for v in sorted(vals)),
+    *(("place", v) for v in sorted(PLACE_VALUES)),
+    ("boundary", "administrative"),
+    ("residential", "informal"),
+    ("informal", "yes"),
+)
 
 
 @dataclass
@@ -80,11 +89,14 @@ def read_osm_extras(path: str | Path, *, buildings: bool = True) -> OsmExtras:
         k: [] for k in ("services", "places", "admin", "informal", "b")
     }
     fab = osmium.geom.WKBFactory()
+    # without buildings every wanted object carries one of a known list of key=value
+    # pairs: libosmium drops the others before Python sees them (the same objects pass)
+    wanted = osmium.filter.KeyFilter(*keys) if buildings else osmium.filter.TagFilter(*_WANTED_TAGS)
     fp = (
         osmium.FileProcessor(str(p))
-        .with_areas(osmium.filter.KeyFilter(*keys))
+        .with_areas(wanted)
         .with_filter(osmium.filter.EmptyTagFilter())
-        .with_filter(osmium.filter.KeyFilter(*keys))
+        .with_filter(wanted)
     )
     try:
         for obj in fp:

@@ -13,7 +13,12 @@ Per neighbourhood ``n`` with population points ``i ∈ n`` of weight ``P_i``:
   ``Σ P_i · PM_i / Σ P_i`` (11.6.2's weighting), when the kit has one;
 * ``built_up_density`` — percent of the land area under OSM building footprints;
 * ``<service>_15min`` / ``_30min`` — percent of the population within 15 / 30 minutes'
-  walk (4.8 km/h) of the service (:mod:`.reach`).
+  walk (4.8 km/h) of the service (:mod:`.reach`);
+* with informal settlements (a file, or OSM ``residential=informal`` areas):
+  ``population_in_settlements = Σ P_i`` over the points inside a settlement polygon,
+  ``population_outside_settlements`` the rest, and ``settlement_share`` their percent —
+  per neighbourhood and for the city, where it is the proxy of SDG 11.1.1 *from mapped
+  settlements* (:mod:`.settlements`), not the household-survey value.
 
 Gaps: ``gap_city_<x> = x_n − x_city`` (the city value over all points, same formula) and,
 with targets, ``gap_target_<x> = x_n − target_x``; negative means worse for "higher is
@@ -24,6 +29,8 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,12 +81,14 @@ class Profile:
     provenance: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    slum_proxy: dict[str, Any] | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         rows = pd.DataFrame(self.table.drop(columns="geometry")).to_dict("records")
         return {
             "kind": "neighbourhood_profile",
             "city": self.city,
+            "sdg_11_1_1_from_mapped_settlements": self.slum_proxy,
             "population_total": self.city.get("population"),
             "neighbourhoods": rows,
             "deprivation": None if self.deprivation is None else self.deprivation.summary(),
@@ -186,14 +195,19 @@ def footprint_area_by_area(footprints: np.ndarray, polygons: np.ndarray) -> np.n
     out = np.zeros(len(polygons))
     if len(footprints) == 0:
         return out
-    fp = shapely.make_valid(footprints)
-    tree = shapely.STRtree(polygons)
-    bi, ai = tree.query(fp, predicate="intersects")
-    whole = shapely.within(fp[bi], polygons[ai])
+    fp = np.asarray(footprints, dtype=object).copy()
+    bad = ~shapely.is_valid(fp)
+    if bad.any():  # make_valid returns a valid geometry unchanged: repair only the others
+        fp[bad] = shapely.make_valid(fp[bad])
+    polys = np.asarray(polygons, dtype=object).copy()
+    shapely.prepare(polys)  # the predicates below test many footprints against each polygon
+    bi, ai = shapely.STRtree(polys).query(fp)  # envelopes; exact tests next
+    whole = shapely.contains(polys[ai], fp[bi])  # = footprint within polygon
     part = np.where(whole, shapely.area(fp[bi]), 0.0)
-    cut = ~whole
-    if cut.any():
-        part[cut] = shapely.area(shapely.intersection(fp[bi[cut]], polygons[ai[cut]]))
+    cut = np.flatnonzero(~whole)
+    cut = cut[shapely.intersects(polys[ai[cut]], fp[bi[cut]])]
+    if len(cut):
+        part[cut] = shapely.area(shapely.intersection(fp[bi[cut]], polys[ai[cut]]))
     np.add.at(out, ai, part)
     return out
 
@@ -280,6 +294,31 @@ def _count_columns(path: Path | None) -> gpd.GeoDataFrame | None:
     return pop.points.rename(columns={f"pop_{c}": c for c in cols})
 
 
+@contextmanager
+def _snaps_once(graph: Any) -> Iterator[None]:
+    """Within the block, ``graph.snap_points`` snaps a given set of points once.
+
+    11.2.1, 11.7.1 b and the service reach each snap the same population points to the
+    same walk graph (an STRtree nearest query, the costliest step after parsing); the
+    result depends only on the coordinates and the rule, so the later calls reuse the
+    first one's. The graph is left as it was after the block."""
+    plain = graph.snap_points
+    memo: dict[tuple[Any, ...], Any] = {}
+
+    def snap_points(x: np.ndarray, y: np.ndarray, **kw: Any) -> Any:
+        xa, ya = np.ascontiguousarray(x), np.ascontiguousarray(y)
+        key = (xa.shape, xa.tobytes(), ya.tobytes(), tuple(sorted(kw.items())))
+        if key not in memo:
+            memo[key] = plain(x, y, **kw)
+        return memo[key]
+
+    graph.snap_points = snap_points
+    try:
+        yield
+    finally:
+        del graph.snap_points
+
+
 def points_from_kit(
     kit: Any,
     params: dict[str, Any],
@@ -292,14 +331,30 @@ def points_from_kit(
     """Run the kit's access indicators and service reach once; per-point data for profiles.
 
     Returns (points, engine context, provenance, warnings, timings)."""
-    from sdgcities.profiling.reach import service_reach, services_from_counts
-    from sdgcities.spatial._access import snap_population
-    from sdgcities.spatial.builtin import _context, open_space, transit_access
+    from sdgcities.spatial.builtin import _context
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ctx, _ = _context(kit, params)
     timings["parse_and_graph"] = round(time.perf_counter() - t0, 3)
+    with _snaps_once(ctx.graph):
+        return _points(kit, params, ctx, services, extras, minutes, speed_kmh, timings)
+
+
+def _points(
+    kit: Any,
+    params: dict[str, Any],
+    ctx: Any,
+    services: bool,
+    extras: Any,
+    minutes: tuple[int, ...],
+    speed_kmh: float,
+    timings: dict[str, float],
+) -> tuple[PointData, Any, dict[str, Any], list[str], dict[str, float]]:
+    from sdgcities.profiling.reach import service_reach, services_from_counts
+    from sdgcities.spatial._access import snap_population
+    from sdgcities.spatial.builtin import open_space, transit_access
+
     pop = ctx.population.clip(ctx.boundary)
     pts = pop.points
     lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
@@ -376,8 +431,10 @@ def neighbourhood_profiles(
     strict: bool = False,
     params: dict[str, Any] | None = None,
     progress: Any = None,
+    settlements: str | Path | None = None,
 ) -> Profile:
-    """Profiles of a kit's neighbourhoods (file, OSM places/admin areas, or H3 cells)."""
+    """Profiles of a kit's neighbourhoods (file, OSM places/admin areas, or H3 cells);
+    ``settlements`` a polygon file of informal settlements (default: OSM's, if mapped)."""
     from sdgcities.profiling import areas as ar
     from sdgcities.profiling.osmextra import read_osm_extras
 
@@ -436,6 +493,10 @@ def neighbourhood_profiles(
         dimensions=dimensions or DEFAULT_DIMENSIONS,
         k=k,
     )
+    proxy = _settlement_columns(table, city, nb, pts, settlements, extras)
+    if proxy is not None:
+        prov["sdg_11_1_1_proxy"] = {k: proxy[k] for k in ("kind", "method", "source")}
+        prov["settlements"] = proxy["settlements_from"]
     prov = {
         **prov,
         "neighbourhoods": nb.provenance,
@@ -444,4 +505,35 @@ def neighbourhood_profiles(
     }
     timings["profiles"] = round(time.perf_counter() - t3, 3)
     timings["total"] = round(time.perf_counter() - t0, 3)
-    return Profile(table, city, dep, prov, nb.warnings + warnings + more, timings)
+    return Profile(table, city, dep, prov, nb.warnings + warnings + more, timings, proxy)
+
+
+def _settlement_columns(
+    table: gpd.GeoDataFrame,
+    city: dict[str, Any],
+    nb: Neighbourhoods,
+    pts: PointData,
+    settlements: str | Path | None,
+    extras: Any,
+) -> dict[str, Any] | None:
+    """Add the population inside/outside settlements to ``table`` and ``city`` (in place);
+    the 11.1.1 proxy, or None without settlements (see the module docstring)."""
+    from sdgcities.profiling.settlements import load_settlements, points_inside, slum_proxy
+
+    zones, source = load_settlements(settlements, extras)
+    if zones is None:
+        return None
+    inside = points_inside(zones, pts.lon, pts.lat)
+    w = pts.weights["population"]
+    where = assign_points(nb.areas.reset_index(drop=True), pts.lon, pts.lat)
+    n = len(table)
+    tot = np.bincount(where[where >= 0], weights=w[where >= 0], minlength=n)
+    ins = np.bincount(where[inside & (where >= 0)], weights=w[inside & (where >= 0)], minlength=n)
+    table["population_in_settlements"] = ins
+    table["population_outside_settlements"] = tot - ins
+    table["settlement_share"] = np.where(tot > 0, 100 * ins / np.maximum(tot, 1e-12), np.nan)
+    city_in, city_tot = float(w[inside].sum()), float(w.sum())
+    city["population_in_settlements"] = city_in
+    city["population_outside_settlements"] = city_tot - city_in
+    city["settlement_share"] = round(100 * city_in / city_tot, 4) if city_tot > 0 else None
+    return slum_proxy(city_in, city_tot, settlements_from=source)

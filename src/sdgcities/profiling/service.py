@@ -67,9 +67,24 @@ def store_layer(
 def publish_layer(session: Session, layer_id: int) -> ProfileLayer:
     layer = session.get(ProfileLayer, layer_id)
     if layer is None:
-        raise NotFoundError(f"no profile layer {layer_id}")
+        known = ", ".join(str(i) for i in session.scalars(select(ProfileLayer.id)).all()[-20:])
+        raise NotFoundError(
+            f"no profile layer {layer_id}"
+            + (f" (stored: {known}; `sdgcities profiles list`)" if known else " (none stored)")
+        )
     layer.is_published = True
     return layer
+
+
+def list_layers(session: Session, city: str | None = None) -> list[tuple[ProfileLayer, str]]:
+    """Every stored layer (drafts too: the CLI runs as the store's operator), with its
+    city's slug, newest first; only ``city``'s (name, slug or id) when given."""
+    stmt = select(ProfileLayer, City.slug).join(City, City.id == ProfileLayer.city_id)
+    if city is not None:
+        from sdgcities.cities.service import get_city
+
+        stmt = stmt.where(ProfileLayer.city_id == get_city(session, city).id)
+    return [(layer, slug) for layer, slug in session.execute(stmt.order_by(ProfileLayer.id.desc()))]
 
 
 def latest_layer(session: Session, city_id: int, kind: str, *, drafts: bool) -> ProfileLayer | None:

@@ -1,7 +1,8 @@
-"""Access matrix part of profiling (issue 12): neighbourhood profiles and exposure layers.
+"""Access matrix part of profiling (issue 12): neighbourhood profiles, exposure and group
+profiles.
 
-City A gets a DRAFT neighbourhood profile (only A's staff see it; 404 for the rest) and a
-PUBLISHED exposure layer (everyone).
+City A gets a DRAFT neighbourhood profile and a DRAFT group profile (only A's staff see
+them; 404 for the rest) and a PUBLISHED exposure layer (everyone).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from tests.web._matrix import A_STAFF, PUBLIC, World, case
 ROUTES = {
     "/cities/{slug}/neighbourhoods": [case("/cities/{a_slug}/neighbourhoods", A_STAFF)],
     "/cities/{slug}/exposure": [case("/cities/{a_slug}/exposure", PUBLIC)],
+    "/cities/{slug}/groups": [case("/cities/{a_slug}/groups", A_STAFF)],
     "/api/v1/profiles/{city}/{kind}": [
         case("/api/v1/profiles/{a_slug}/neighbourhoods", A_STAFF),
         case("/api/v1/profiles/{a_slug}/exposure", PUBLIC),
-        case("/api/v1/profiles/{a_slug}/groups", (404,) * 6),
+        case("/api/v1/profiles/{a_slug}/groups", A_STAFF),
     ],
 }
 
@@ -72,5 +74,25 @@ def seed(engine: Engine, world: World) -> None:
             {},
             published=True,
         )
+        groups = store_layer(
+            session,
+            city,
+            "groups",
+            {"type": "FeatureCollection", "features": []},
+            {
+                "groups": ["host", "refugees"],
+                "reference": "host",
+                "by_group": {
+                    "_all": {"population": 120.0, "transit_access": 50.0},
+                    "host": {"population": 100.0, "transit_access": 55.0},
+                    "refugees": {"population": 20.0, "transit_access": 25.0},
+                },
+                "gaps_to_reference": {"refugees": {"transit_access": -30.0}},
+                "provenance": {},
+                "warnings": [],
+            },
+            {},
+        )
         world.extra["profile_draft_a"] = draft.id
+        world.extra["profile_groups_a"] = groups.id
         world.extra["profile_exposure_a"] = ex.id

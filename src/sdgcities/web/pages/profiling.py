@@ -27,6 +27,7 @@ PROFILE_COLUMNS = (
     "population", "density_per_km2", "transit_access", "open_space_access", "pm25",
     "built_up_density", "schools_15min", "schools_30min", "healthcare_15min",
     "healthcare_30min", "jobs_15min", "jobs_30min", "food_15min", "food_30min",
+    "settlement_share",
 )  # fmt: skip
 
 
@@ -35,7 +36,7 @@ def profiling_panel(env: PageEnv, city: City) -> Markup | None:
     drafts = can_see_drafts(env.user, city.id, env.session)
     links = {
         kind: latest_layer(env.session, city.id, kind, drafts=drafts)
-        for kind in ("neighbourhoods", "exposure")
+        for kind in ("neighbourhoods", "exposure", "groups")
     }
     if not any(links.values()):
         return None
@@ -71,5 +72,32 @@ def exposure_page(slug: str, env: PageEnv = Depends(page_env)) -> Response:
         env.request,
         "profiling/exposure.html",
         {"city": city, "layer": layer, "s": layer.summary if layer else {}},
+        status_code=200 if layer else 404,
+    )
+
+
+@router.get("/cities/{slug}/groups", response_class=HTMLResponse)
+def groups_page(slug: str, env: PageEnv = Depends(page_env)) -> Response:
+    """Profile by population group: access per group, gaps to the reference group, map."""
+    city = get_city(env.session, slug)
+    drafts = can_see_drafts(env.user, city.id, env.session)
+    layer = latest_layer(env.session, city.id, "groups", drafts=drafts)
+    s: dict[str, Any] = layer.summary if layer else {}
+    by_group = s.get("by_group") or {}
+    groups = [str(g) for g in s.get("groups") or []]
+    indicators = [k for k in by_group.get("_all", {}) if k != "population"]
+    others = [g for g in groups if g != s.get("reference")]
+    return render(
+        env.request,
+        "profiling/groups.html",
+        {
+            "city": city,
+            "layer": layer,
+            "s": s,
+            "groups": groups,
+            "indicators": indicators,
+            "by_group": by_group,
+            "default_property": f"{(others or groups or ['population'])[0]}_share",
+        },
         status_code=200 if layer else 404,
     )

@@ -18,11 +18,51 @@
   /* red = worse: high values are worse for these, low values for access shares */
   var HIGH_IS_WORSE = /^(af_score|pm25|exposed_share|population_exposed)$/;
 
+  var NO_DATA = "#cccccc";
+
+  function classColour(i, prop) {
+    return PALETTE[HIGH_IS_WORSE.test(prop) || !/(_access|min)$/.test(prop) ? i : PALETTE.length - 1 - i];
+  }
+
   function colour(value, edges, prop) {
-    if (value == null || !isFinite(value)) return "#cccccc";
+    if (value == null || !isFinite(value)) return NO_DATA;
     var i = 0;
     while (i < edges.length && value > edges[i]) i++;
-    return PALETTE[HIGH_IS_WORSE.test(prop) || !/(_access|min)$/.test(prop) ? i : PALETTE.length - 1 - i];
+    return classColour(i, prop);
+  }
+
+  function fmt(v) {
+    return Number(v).toLocaleString(document.documentElement.lang || undefined, { maximumFractionDigits: 1 });
+  }
+
+  function swatch(fill, text, extra) {
+    return "<li><span class=\"swatch" + (extra || "") + "\" style=\"background:" + fill + "\" aria-hidden=\"true\"></span>" + esc(text) + "</li>";
+  }
+
+  /* the legend under a map (<ul id="MAP-legend">): the class breaks with their colours
+     and the column's label and unit, "no data", and exposed buildings when drawn */
+  function legend(el, prop, edges, values, buildings) {
+    var box = document.getElementById(el.id + "-legend");
+    if (!box) return;
+    var select = document.querySelector("[data-map-select='" + el.id + "']");
+    var title = select ? select.options[select.selectedIndex].text : (el.dataset.labelName || prop);
+    var v = values.filter(function (x) { return x != null && isFinite(x); }).sort(function (a, b) { return a - b; });
+    var items = ["<li class=\"legend-title\"><strong>" + esc(title) + "</strong></li>"];
+    var n = 0;
+    if (v.length) {
+      var bounds = [v[0]].concat(edges).concat([v[v.length - 1]]);
+      for (var i = 0; i < bounds.length - 1; i++) {
+        if (i > 0 && bounds[i + 1] <= bounds[i]) continue; /* an empty class */
+        var text = i === 0 ? (bounds[1] > bounds[0] ? fmt(bounds[0]) + " – " + fmt(bounds[1]) : fmt(bounds[0]))
+          : "> " + fmt(bounds[i]) + " – " + fmt(bounds[i + 1]);
+        items.push(swatch(classColour(i, prop), text));
+        n++;
+      }
+    }
+    if (values.length > v.length) items.push(swatch(NO_DATA, el.dataset.legendNodata || "no data"));
+    if (buildings) items.push(swatch("#2171b5", el.dataset.legendBuildings || "buildings", " swatch-dot"));
+    box.innerHTML = items.join("");
+    box.dataset.classes = String(n);
   }
 
   function draw(el) {
@@ -31,7 +71,9 @@
     function paint(prop) {
       if (layer) map.removeLayer(layer);
       var polys = data.features.filter(function (f) { return f.properties.kind !== "building"; });
-      var edges = breaks(polys.map(function (f) { return f.properties[prop]; }));
+      var values = polys.map(function (f) { return f.properties[prop]; });
+      var edges = breaks(values);
+      legend(el, prop, edges, values, polys.length < data.features.length);
       layer = L.geoJSON(data, {
         style: function (f) {
           return { color: "#14213d", weight: 0.6, fillOpacity: 0.75, fillColor: colour(f.properties[prop], edges, prop) };
@@ -41,7 +83,7 @@
         },
         onEachFeature: function (f, l) {
           var p = f.properties, v = p[prop];
-          l.bindTooltip(esc(p.name || p.hazard_class || p.kind || "") + ": " + (v == null ? "—" : esc(Number(v).toLocaleString(undefined, { maximumFractionDigits: 1 }))));
+          l.bindTooltip(esc(p.name || p.hazard_class || p.kind || "") + ": " + (v == null ? "—" : esc(fmt(v))));
         }
       }).addTo(map);
       el.dataset.features = String(data.features.length);
