@@ -360,7 +360,7 @@ def list_projects(
         for p, key, slug, cname in session.execute(q)
     ]
     if country:
-        rows = [r for r in rows if country.upper() in r["countries"]]
+        rows = [r for r in rows if country.upper() in list(r["countries"] or [])]
     return rows
 
 

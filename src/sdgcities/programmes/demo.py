@@ -1,7 +1,8 @@
 """The demo's programme portfolio: the five flagship programmes from the bundled data.
 
-Loads ``data/portfolio.yaml``, ``data/initiatives.yaml`` and ``data/adaptation.yaml`` (read from the Executive
-Board report on the flagship programmes, reviewed; see ``data/README.md``), so the demo
+Loads ``data/portfolio.yaml``, ``data/initiatives.yaml`` and ``data/adaptation.yaml``
+(read from the Executive Board report on the flagship programmes, reviewed; see
+``data/README.md``), so the demo
 does not need the report itself. Idempotent: a second run changes nothing it loaded.
 """
 
