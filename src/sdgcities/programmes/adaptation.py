@@ -336,7 +336,7 @@ def list_projects(
         q = q.where(Programme.key == programme)
     if city_id is not None:
         q = q.where(AdaptationProject.city_id == city_id)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": p.id,
             "programme": key,

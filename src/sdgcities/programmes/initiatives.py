@@ -318,25 +318,9 @@ def read_geometry(path: Path, *, name: str | None = None) -> tuple[dict[str, Any
     for i, geom in enumerate(frame.geometry, start=1):
         if geom is None or geom.is_empty:
             continue
-        if geom.geom_type not in GEOMETRY_TYPES:
-            raise InputFileError(
-                label,
-                f"feature {i} is a {geom.geom_type}",
-                "give points or polygons (a line has no area to touch neighbourhoods with)",
-            )
-        if not geom.is_valid:
-            raise InputFileError(
-                label,
-                f"feature {i} is not a valid geometry ({shapely.is_valid_reason(geom)})",
-                "repair it, e.g. with QGIS's Fix geometries",
-            )
-        minx, miny, maxx, maxy = geom.bounds
-        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-            raise InputFileError(
-                label,
-                f"feature {i} lies outside longitude −180…180, latitude −90…90",
-                "give coordinates in EPSG:4326 or a file that states its CRS",
-            )
+        problem = _problem(geom)
+        if problem:
+            raise InputFileError(label, f"feature {i} {problem[0]}", problem[1])
         geoms.append(geom)
     if not geoms:
         raise InputFileError(label, "every feature is empty", "draw a point or polygon")
@@ -351,6 +335,59 @@ def read_geometry(path: Path, *, name: str | None = None) -> tuple[dict[str, Any
         layer = f", layer {layers[0][0]}" if len(layers) else ""
     out: dict[str, Any] = json.loads(json.dumps(mapping(merged)))  # tuples → lists
     return out, f"{label}{layer} ({len(geoms)} feature{'s' if len(geoms) > 1 else ''})"
+
+
+def _problem(geom: Any) -> tuple[str, str] | None:
+    """What is wrong with a shapely geometry for an initiative (message, fix), if anything."""
+    import shapely
+
+    if geom.geom_type not in GEOMETRY_TYPES:
+        return (
+            f"is a {geom.geom_type}",
+            "give points or polygons (a line has no area to touch neighbourhoods with)",
+        )
+    if not geom.is_valid:
+        return (
+            f"is not a valid geometry ({shapely.is_valid_reason(geom)})",
+            "repair it, e.g. with QGIS's Fix geometries",
+        )
+    minx, miny, maxx, maxy = geom.bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        return (
+            "lies outside longitude −180…180, latitude −90…90",
+            "give coordinates in EPSG:4326 or a file that states its CRS",
+        )
+    if shapely.get_num_coordinates(geom) > MAX_VERTICES:
+        return f"has more than {MAX_VERTICES:,} vertices", "simplify the geometry first"
+    return None
+
+
+def check_geometry(geometry: dict[str, Any]) -> dict[str, Any]:
+    """A GeoJSON geometry object (EPSG:4326) checked by the same rules as a file's."""
+    from shapely.geometry import mapping, shape
+
+    try:
+        geom = shape(geometry)
+    except Exception as err:  # shapely raises several kinds on malformed GeoJSON
+        raise ValidationError(
+            "the geometry was not saved",
+            [
+                Finding(
+                    f"not a GeoJSON geometry ({err})",
+                    column="geometry",
+                    fix="send a GeoJSON Point or Polygon",
+                )
+            ],
+        ) from None
+    problem = None if not geom.is_empty else ("is empty", "send a point or polygon")
+    problem = problem or _problem(geom)
+    if problem:
+        raise ValidationError(
+            "the geometry was not saved",
+            [Finding(f"the geometry {problem[0]}", column="geometry", fix=problem[1])],
+        )
+    out: dict[str, Any] = json.loads(json.dumps(mapping(geom)))
+    return out
 
 
 def derive_neighbourhoods(

@@ -599,13 +599,20 @@ def totals(
 
 def portfolio_version(session: Session) -> tuple[Any, ...]:
     """A cheap fingerprint of the portfolio: largest ids and row counts of its tables and
-    the newest programme edit; it changes on every import, added line or saved block."""
+    the newest programme, initiative and adaptation-project edits; it changes on every
+    import, added line or saved block."""
     from sdgcities.reporting.models import NarrativeBlock
 
     parts: list[Any] = []
     for col in (FundingLine.id, Initiative.id, ProgrammePartner.id, NarrativeBlock.id):
         parts.extend(session.execute(select(func.max(col), func.count(col))).one())
     parts.append(session.scalar(select(func.max(Programme.updated_at))))
+    parts.append(session.scalar(select(func.max(Initiative.updated_at))))
+    parts.extend(
+        session.execute(
+            select(func.max(AdaptationProject.updated_at), func.count(AdaptationProject.id))
+        ).one()
+    )
     parts.append(session.scalar(select(func.count(Programme.id).filter(Programme.published))))
     return tuple(parts)
 
