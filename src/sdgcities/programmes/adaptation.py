@@ -40,7 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from sdgcities.errors import Finding, InputFileError, NotFoundError, ValidationError
@@ -111,9 +111,11 @@ def _check(
     city_key = str(fields.get("city") or "").strip()
     city: City | None = None
     if city_key:
-        city = session.scalar(select(City).where(City.slug == city_key))
+        city = session.scalars(
+            select(City).where(or_(City.slug == city_key, City.name == city_key))
+        ).first()
         if city is None:
-            bad("city", "not one of the platform's cities", city_key, "give a city's slug")
+            bad("city", "not one of the platform's cities", city_key, "give a city's slug or name")
         elif not countries:
             countries = [city.country_iso3] if city.country_iso3 else []
         elif city.country_iso3 and city.country_iso3 not in countries:
