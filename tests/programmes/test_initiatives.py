@@ -380,3 +380,35 @@ def test_api_adds_edits_and_places_initiatives(client: TestClient, store: Engine
     assert "geometry" in r.text
     assert client.get("/api/v1/programmes/sdg-cities/initiatives/999999").status_code == 404
     assert client.get(f"/api/v1/programmes/rise-up/initiatives/{iid}").status_code == 404
+
+
+def test_city_panel_costs_two_indexed_queries(store: Engine) -> None:
+    from sqlalchemy import event, text
+
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    with transaction(store) as s:
+        nbo = s.scalar(select(City).where(City.name == "Nairobi"))
+        assert nbo is not None
+        s.flush()
+        event.listen(store, "before_cursor_execute", seen)
+        try:
+            data = ini_svc.city_concerns(s, nbo)
+        finally:
+            event.remove(store, "before_cursor_execute", seen)
+        assert len(statements) == 2
+        assert any("resilience of the urban poor" in i["name"] for i in data["initiatives"])
+        plan = " ".join(
+            str(r[-1])
+            for r in s.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT initiative_id FROM prog_initiative_places "
+                    "WHERE (kind = 'city' AND key = :slug) OR (kind = 'country' AND key = 'KEN')"
+                ),
+                {"slug": nbo.slug},
+            )
+        )
+        assert "ix_prog_initiative_places_kind_key" in plan
