@@ -12,6 +12,9 @@ on loopback:
   300 ms);
 * the Board report PDF, timing the whole CLI process ``sdgcities report board --out
   FILE.pdf`` (target ≤ 15 s);
+* the city page's programmes panel (:func:`sdgcities.programmes.initiatives.city_concerns`,
+  two indexed queries) against reading every initiative and filtering its JSON lists of
+  cities and countries in Python (what the panel would do without the index), as a ratio;
 * the sums by programme, status, country and year: one SQL ``GROUP BY`` each (the
   service) against what a spreadsheet user would do — export the funding lines to CSV
   and sum them with pandas (read + group-by) — as a ratio in the same run.
@@ -105,6 +108,8 @@ def build(url: str) -> list[str]:
             insert(FundingCountry),
             [{"funding_line_id": first + i, "iso3": rng.choice(COUNTRIES)} for i in range(N_LINES)],
         )
+        for ini in s.scalars(select(Initiative)):
+            service.sync_places(s, ini)
     engine.dispose()
     return [k for _, k in progs]
 
@@ -138,6 +143,37 @@ def sums_ratio(url: str, root: Path) -> tuple[float, float]:
     spreadsheet = time.perf_counter() - t0
     engine.dispose()
     return sql, spreadsheet
+
+
+def panel_ratio(url: str) -> tuple[float, float]:
+    """Seconds per city for the indexed panel queries and for a Python scan (best of 5)."""
+    from sdgcities.programmes.initiatives import city_concerns
+    from sdgcities.store.models import City
+
+    engine = make_engine(url)
+    with transaction(engine) as s:
+        city = City(slug="bench-city", name="Bench City", country_iso3=COUNTRIES[0])
+        s.add(city)
+        s.flush()
+
+        def scan() -> int:
+            rows = s.scalars(select(Initiative)).all()
+            return sum(
+                1 for i in rows if city.slug in i.city_slugs or city.country_iso3 in i.countries
+            )
+
+        best = {}
+        for label, fn in (("index", lambda: city_concerns(s, city)), ("scan", scan)):
+            times = []
+            for _ in range(5):
+                s.expire_all()
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+            best[label] = min(times)
+        s.rollback()
+    engine.dispose()
+    return best["index"], best["scan"]
 
 
 def main() -> None:
@@ -192,6 +228,11 @@ def main() -> None:
         print(
             f"Board report PDF (whole CLI process): {took:.1f} s, exit {done.returncode}, "
             f"{(root / 'board.pdf').stat().st_size // 1024} KiB (target ≤ 15 s)"
+        )
+        index, scan = panel_ratio(url)
+        print(
+            f"city panel (initiatives + funding lines of one city): indexed {index * 1000:.1f} ms, "
+            f"scan of every initiative {scan * 1000:.1f} ms — ratio {scan / index:.1f}×"
         )
         sql, sheet = sums_ratio(url, root)
         print(

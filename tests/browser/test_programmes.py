@@ -114,3 +114,55 @@ def test_board_report_pdf_downloads(chromium: Any, server: str, screenshots: Pat
     assert data.startswith(b"%PDF")
     assert pdf_page_count(data) > 0
     context.close()
+
+
+def test_officer_adds_an_initiative_with_the_form_and_puts_it_on_the_map(
+    chromium: Any, server: str, screenshots: Path, tmp_path: Path
+) -> None:
+    context = _context(chromium, server)
+    page = context.new_page()
+    page.goto(f"{server}/login?next=/programmes/vibrant-neighbourhoods")
+    page.fill("input[name=email]", OFFICER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{server}/programmes/vibrant-neighbourhoods")
+    page.click("#initiatives summary")
+    # a bad one first: the errors name the fields, nothing is saved
+    page.fill("#ini-name", "Nairobi river regeneration")
+    page.fill("#ini-countries", "KEN XX1")
+    page.fill("#ini-cities", "Atlantis")
+    page.click("#add-initiative button[type=submit]")
+    assert page.locator("#ini-countries-error").is_visible()
+    assert "XX1" in page.locator("#ini-countries-error").inner_text()
+    assert "Atlantis" in page.locator("#ini-cities-error").inner_text()
+    assert page.locator("#ini-name").input_value() == "Nairobi river regeneration"
+    # corrected: saved, and shown on its page and on the programme's
+    page.fill("#ini-countries", "KEN")
+    page.fill("#ini-cities", "Nairobi")
+    page.select_option("#ini-partners", label="Adaptation Fund")
+    page.select_option("#ini-status", "active")
+    page.fill("#ini-start", "2021-06-01")
+    page.click("#add-initiative button[type=submit]")
+    page.wait_for_url("**/programmes/vibrant-neighbourhoods/initiatives/*")
+    assert page.locator("h1").inner_text() == "Nairobi river regeneration"
+    assert page.locator("#ini-status-value").inner_text() == "active"
+    problems = axe_violations(page)
+    assert not problems, problems
+    initiative_url = page.url
+    page.goto(f"{server}/programmes/vibrant-neighbourhoods#initiatives")
+    link = page.locator("#initiatives a", has_text="Nairobi river regeneration")
+    assert link.count() == 1
+    # a point from a GeoJSON file: the initiative's map draws it
+    site = tmp_path / "site.geojson"
+    site.write_text(
+        '{"type": "Feature", "properties": {}, "geometry": '
+        '{"type": "Point", "coordinates": [36.82, -1.28]}}',
+        encoding="utf-8",
+    )
+    page.goto(initiative_url + "/edit")
+    page.set_input_files("#geo-file", str(site))
+    page.click("#initiative-geometry button[type=submit]")
+    page.wait_for_selector("#ini-map[data-ready='1']")
+    assert page.locator("#ini-map").get_attribute("data-features") == "1"
+    page.screenshot(path=str(screenshots / "programmes-initiative-map.png"))
+    context.close()

@@ -16,7 +16,12 @@ programmes_app = typer.Typer(
 funding_app = typer.Typer(help="Funding lines of the programmes.", no_args_is_help=True)
 initiatives_app = typer.Typer(help="Initiatives under the programmes.", no_args_is_help=True)
 programmes_app.add_typer(funding_app, name="funding")
+adaptation_app = typer.Typer(
+    help="RISE-UP's adaptation projects (they feed the programme's funding lines).",
+    no_args_is_help=True,
+)
 programmes_app.add_typer(initiatives_app, name="initiatives")
+programmes_app.add_typer(adaptation_app, name="adaptation")
 
 
 @programmes_app.command("import")
@@ -244,6 +249,11 @@ def initiatives_add(
     ),
     start: str | None = typer.Option(None, "--start", help="YYYY-MM-DD."),
     end: str | None = typer.Option(None, "--end", help="YYYY-MM-DD."),
+    city: list[str] = typer.Option([], "--city", help="A platform city's slug (repeat)."),
+    description: str = typer.Option("", "--description", help="What it does."),
+    geometry: Path | None = typer.Option(
+        None, "--geometry", help="A GeoJSON or GeoPackage with its point or polygon."
+    ),
 ) -> None:
     """Add an initiative; places matching the store's cities are linked to them.
 
@@ -252,9 +262,10 @@ def initiatives_add(
       sdgcities programmes initiatives add sdg-cities --name "SDG Cities in Kenya" \\
         --country KEN --place Nairobi --partner "United Nations Development Programme"
     """
-    from sdgcities.programmes.service import add_initiative
+    from sdgcities.programmes.initiatives import add_initiative, read_geometry, set_geometry
     from sdgcities.store.db import transaction
 
+    geom = read_geometry(geometry) if geometry else None
     with transaction(engine()) as session:
         ini = add_initiative(
             session,
@@ -262,14 +273,240 @@ def initiatives_add(
             name=name,
             countries=country,
             places=place,
+            cities=city,
             partners=partner,
             status=status,
             start=start,
             end=end,
+            description=description,
         )
-        iid, cities = ini.id, list(ini.city_slugs)
+        if geom:
+            set_geometry(
+                session, programme=programme, initiative_id=ini.id, geometry=geom[0], source=geom[1]
+            )
+        iid, cities, hoods = ini.id, list(ini.city_slugs), list(ini.neighbourhoods or [])
     linked = f", linked to {', '.join(cities)}" if cities else ""
     console.print(f"[green]✓[/] initiative {iid} added to {programme}{linked}")
+    if hoods:
+        console.print(f"  neighbourhoods: {', '.join(h['name'] for h in hoods)}", markup=False)
+
+
+@initiatives_app.command("edit")
+@handle_errors
+def initiatives_edit(
+    programme: str = typer.Argument(..., help="The programme's key, e.g. sdg-cities."),
+    initiative: int = typer.Argument(..., help="The initiative's id (see initiatives list)."),
+    name: str | None = typer.Option(None, "--name", help="A new name."),
+    country: list[str] = typer.Option([], "--country", help="ISO3 country (repeat; replaces)."),
+    place: list[str] = typer.Option([], "--place", help="A place (repeat; replaces)."),
+    city: list[str] = typer.Option([], "--city", help="A city slug (repeat; replaces)."),
+    partner: list[str] = typer.Option([], "--partner", help="A registry partner (replaces)."),
+    status: str | None = typer.Option(None, "--status", help="The new status."),
+    start: str | None = typer.Option(None, "--start", help="YYYY-MM-DD."),
+    end: str | None = typer.Option(None, "--end", help="YYYY-MM-DD."),
+    description: str | None = typer.Option(None, "--description", help="What it does."),
+) -> None:
+    """Change an initiative: the options given replace its values, the rest are kept.
+
+    Examples:
+
+      sdgcities programmes initiatives edit vibrant-neighbourhoods 1 --status active \\
+        --start 2021-03-01
+    """
+    from sdgcities.capacity.models import Provider
+    from sdgcities.programmes.initiatives import get_initiative, update_initiative
+    from sdgcities.store.db import transaction
+    from sdgcities.store.models import City
+
+    with transaction(engine()) as session:
+        _, ini = get_initiative(session, programme, initiative, published_only=False)
+        known = {c.slug for c in session.query(City).filter(City.slug.in_(ini.city_slugs))}
+        partners = [
+            str(p.id) for p in session.query(Provider).filter(Provider.id.in_(ini.partner_ids))
+        ]
+        update_initiative(
+            session,
+            programme=programme,
+            initiative_id=initiative,
+            name=ini.name if name is None else name,
+            countries=country or ini.countries,
+            places=place or ini.places,
+            cities=city or sorted(known),
+            partners=partner or partners,
+            status=ini.status if status is None else status,
+            start=start or (ini.start.isoformat() if ini.start else None),
+            end=end or (ini.end.isoformat() if ini.end else None),
+            description=ini.description if description is None else description,
+        )
+    console.print(f"[green]✓[/] initiative {initiative} of {programme} saved")
+
+
+@initiatives_app.command("geometry")
+@handle_errors
+def initiatives_geometry(
+    programme: str = typer.Argument(..., help="The programme's key."),
+    initiative: int = typer.Argument(..., help="The initiative's id."),
+    file: Path | None = typer.Argument(
+        None, help="A GeoJSON or GeoPackage (EPSG:4326 or a stated CRS)."
+    ),
+    remove: bool = typer.Option(False, "--remove", help="Remove the initiative's geometry."),
+) -> None:
+    """Put an initiative on the map: its point or polygon from a file; the neighbourhoods
+    it touches are read from its cities' published neighbourhood profiles.
+
+    Examples:
+
+      sdgcities programmes initiatives geometry vibrant-neighbourhoods 1 site.geojson
+
+      sdgcities programmes initiatives geometry vibrant-neighbourhoods 1 --remove
+    """
+    from sdgcities.programmes.initiatives import read_geometry, set_geometry
+    from sdgcities.store.db import transaction
+
+    if (file is None) == (not remove):
+        raise typer.BadParameter("give either a FILE or --remove", param_hint="FILE")
+    geom = read_geometry(file) if file else None
+    with transaction(engine()) as session:
+        ini = set_geometry(
+            session,
+            programme=programme,
+            initiative_id=initiative,
+            geometry=geom[0] if geom else None,
+            source=geom[1] if geom else "",
+        )
+        hoods = [h["name"] for h in ini.neighbourhoods or []]
+    if not geom:
+        console.print(f"[green]✓[/] initiative {initiative}: geometry removed")
+        return
+    console.print(f"[green]✓[/] initiative {initiative}: {geom[1]}")
+    console.print(
+        f"  neighbourhoods: {', '.join(hoods) if hoods else 'none found in its cities'}",
+        markup=False,
+    )
+
+
+@adaptation_app.command("add")
+@handle_errors
+def adaptation_add(
+    name: str = typer.Option(..., "--name", help="The project's name."),
+    fund: str = typer.Option(..., "--fund", help="adaptation_fund, green_climate_fund, …"),
+    stage: str = typer.Option(
+        ..., "--stage", help="concept_note, proposal, approved or implementation."
+    ),
+    amount: str = typer.Option(..., "--amount", help="Amount ≥ 0, e.g. 6000000."),
+    currency: str = typer.Option("USD", "--currency", help="ISO 4217 code."),
+    country: list[str] = typer.Option([], "--country", help="ISO3 country (repeat)."),
+    city: str | None = typer.Option(None, "--city", help="A platform city's slug."),
+    start: str | None = typer.Option(None, "--start", help="YYYY-MM-DD."),
+    end: str | None = typer.Option(None, "--end", help="YYYY-MM-DD."),
+    source: str = typer.Option("", "--source", help="Where the facts come from."),
+) -> None:
+    """Add an adaptation project to RISE-UP; it creates its funding line (same transaction).
+
+    Stage → funding status: concept_note, proposal → concept_note; approved → approved;
+    implementation → mobilised.
+
+    Examples:
+
+      sdgcities programmes adaptation add --name "Flood resilience in Maputo" \\
+        --fund green_climate_fund --stage approved --amount 6000000 --country MOZ
+    """
+    from sdgcities.programmes.adaptation import STAGE_STATUS, add_project
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        p = add_project(
+            session,
+            user="cli",
+            name=name,
+            fund=fund,
+            stage=stage,
+            amount=amount,
+            currency=currency,
+            countries=country,
+            city=city or "",
+            start=start,
+            end=end,
+            source=source,
+        )
+        pid, line = p.id, p.funding_line_id
+    console.print(
+        f"[green]✓[/] adaptation project AP-{pid} added; funding line FL-{line} "
+        f"({STAGE_STATUS[stage]})"
+    )
+
+
+@adaptation_app.command("list")
+@handle_errors
+def adaptation_list(
+    country: str | None = typer.Option(None, "--country", help="Only this ISO3 country."),
+    as_json: bool = typer.Option(False, "--json", help="JSON on standard output."),
+) -> None:
+    """List RISE-UP's adaptation projects and the progress toward its 100 cities.
+
+    Examples:
+
+      sdgcities programmes adaptation list
+
+      sdgcities programmes adaptation list --country PAK --json
+    """
+    from rich.table import Table
+
+    from sdgcities.programmes.adaptation import list_projects, progress
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        rows = list_projects(session, country=country)
+        prog = progress(session)
+    if as_json:
+        typer.echo(json.dumps({"items": rows, "progress": prog}, indent=2, ensure_ascii=False))
+        return
+    table = Table(header_style="bold")
+    for c in ("id", "name", "countries", "city", "fund", "stage", "amount", "line", "para"):
+        table.add_column(c)
+    for r in rows:
+        table.add_row(
+            f"AP-{r['id']}",
+            r["name"],
+            " ".join(r["countries"]),
+            r["city"] or "",
+            r["fund_name"],
+            r["stage"],
+            f"{'≈ ' if r['approximate'] else ''}{r['currency']} {r['amount']:,.0f}",
+            f"FL-{r['funding_line_id']}" if r["funding_line_id"] else "",
+            str(r["paragraph"] or ""),
+        )
+    console.print(table)
+    console.print(
+        f"{prog['cities_reached']} of {prog['target_cities']} cities with a project approved "
+        f"or in implementation; countries: {', '.join(prog['countries_reached']) or 'none'}",
+        markup=False,
+    )
+
+
+@adaptation_app.command("import")
+@handle_errors
+def adaptation_import(
+    file: Path = typer.Argument(
+        ..., help="CSV: name,countries,city,fund,stage,amount,currency,start,end"
+    ),
+) -> None:
+    """Import adaptation projects from CSV, all or nothing (every problem named by row and
+    column). Optional columns: source, paragraph, approximate.
+
+    Examples:
+
+      sdgcities programmes adaptation import projects.csv
+    """
+    from sdgcities.programmes.adaptation import import_file
+    from sdgcities.store.db import transaction
+
+    with transaction(engine()) as session:
+        r = import_file(session, file, user="cli")
+    console.print(
+        f"[green]✓[/] {r.projects} adaptation projects from {file.name}: "
+        f"{r.lines_created} funding lines added, {r.lines_adopted} adopted"
+    )
 
 
 @programmes_app.command("partner")

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -146,6 +147,32 @@ class Initiative(Base):
     end: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="discussed")
     paragraph: Mapped[int | None] = mapped_column(Integer)
+    #: a GeoJSON geometry (Point, Polygon or their Multi forms) in EPSG:4326, or none
+    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: where the geometry came from (file name and layer), for provenance
+    geometry_source: Mapped[str] = mapped_column(Text, default="")
+    #: the neighbourhoods it touches, derived from each linked city's neighbourhood
+    #: profile layer: ``[{"city": slug, "layer_id": n, "area_id": …, "name": …}]``
+    neighbourhoods: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InitiativePlace(Base):
+    """An indexed copy of where an initiative works: ``kind`` city (``key`` a city slug)
+    or country (``key`` ISO3), so that a city's page finds its initiatives in one query."""
+
+    __tablename__ = "prog_initiative_places"
+    __table_args__ = (UniqueConstraint("initiative_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(
+        ForeignKey("prog_initiatives.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(200))
+
+
+Index("ix_prog_initiative_places_kind_key", InitiativePlace.kind, InitiativePlace.key)
 
 
 class FundingLine(Base):
@@ -218,3 +245,47 @@ class ProgrammeFigure(Base):
     countries: Mapped[list[Any]] = mapped_column(JSON, default=list)
     text: Mapped[str] = mapped_column(Text, default="")
     paragraph: Mapped[int | None] = mapped_column(Integer)
+
+
+class AdaptationProject(Base):
+    """A climate-adaptation project of RISE-UP (programme 3) in a country, or a city.
+
+    ``stage`` concept_note | proposal | approved | implementation; ``fund`` a key of
+    :data:`sdgcities.programmes.adaptation.FUNDS`; ``amount`` ≥ 0 in ``currency``. Each
+    project feeds one :class:`FundingLine` of its programme (``funding_line_id``), kept in
+    step with it by :func:`sdgcities.programmes.adaptation.sync_line`.
+    """
+
+    __tablename__ = "prog_adaptation_projects"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="ck_prog_adaptation_amount"),
+        CheckConstraint(
+            "stage IN ('concept_note', 'proposal', 'approved', 'implementation')",
+            name="ck_prog_adaptation_stage",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("prog_programmes.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    #: ISO 3166-1 alpha-3 codes of the countries it serves (at least one)
+    countries: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    city_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cities.id", ondelete="SET NULL"), index=True
+    )
+    fund: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    start: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+    funding_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prog_funding_lines.id", ondelete="SET NULL"), index=True
+    )
+    paragraph: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -15,17 +15,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sdgcities.capacity.models import Provider
 from sdgcities.errors import Finding, InputFileError, NotFoundError, ValidationError
 from sdgcities.programmes import vocabulary as vocab
 from sdgcities.programmes.models import (
+    AdaptationProject,
     FundingCountry,
     FundingLine,
     GeographicPriority,
     Initiative,
+    InitiativePlace,
     OutcomeAlignment,
     Phase,
     Programme,
@@ -62,6 +64,13 @@ def bundled_initiatives() -> list[dict[str, Any]]:
     """The initiatives the report names, reviewed by hand (``data/initiatives.yaml``)."""
     text = (data_dir() / "initiatives.yaml").read_text(encoding="utf-8")
     return list(yaml.safe_load(text)["initiatives"])
+
+
+@lru_cache(maxsize=1)
+def bundled_adaptation() -> list[dict[str, Any]]:
+    """RISE-UP's adaptation projects para 50 states (``data/adaptation.yaml``)."""
+    text = (data_dir() / "adaptation.yaml").read_text(encoding="utf-8")
+    return list(yaml.safe_load(text)["projects"])
 
 
 @dataclass
@@ -159,6 +168,18 @@ def import_portfolio(
         by_number[prog.number] = prog
         for model in (OutcomeAlignment, Phase, GeographicPriority, TableRow, ProgrammeFigure):
             session.execute(delete(model).where(model.programme_id == prog.id))
+        report_lines = select(FundingLine.id).where(
+            FundingLine.programme_id == prog.id, FundingLine.source == REPORT
+        )
+        # children first: SQLite may not enforce ON DELETE, and ids may be reused
+        session.execute(
+            update(AdaptationProject)
+            .where(AdaptationProject.funding_line_id.in_(report_lines))
+            .values(funding_line_id=None)
+        )
+        session.execute(
+            delete(FundingCountry).where(FundingCountry.funding_line_id.in_(report_lines))
+        )
         session.execute(
             delete(FundingLine).where(
                 FundingLine.programme_id == prog.id, FundingLine.source == REPORT
@@ -260,10 +281,23 @@ def import_portfolio(
         found.partner_ids = [_provider(session, n, kinds).id for n in ini.get("partners", [])]
         found.status = ini.get("status", "discussed")
         found.paragraph = ini.get("paragraph")
+        session.flush()
+        sync_places(session, found)
         result.initiatives += 1
     session.flush()
     _link_report_lines(session, list(by_number.values()))
+    from sdgcities.programmes.adaptation import relink_projects
+
+    relink_projects(session)
     return result
+
+
+def sync_places(session: Session, ini: Initiative) -> None:
+    """Rewrite the indexed copy of an initiative's cities and countries."""
+    session.execute(delete(InitiativePlace).where(InitiativePlace.initiative_id == ini.id))
+    for kind, keys in (("country", ini.countries), ("city", ini.city_slugs)):
+        for key in dict.fromkeys(keys or []):
+            session.add(InitiativePlace(initiative_id=ini.id, kind=kind, key=str(key)))
 
 
 def _link_report_lines(session: Session, programmes: Sequence[Programme]) -> None:
@@ -565,13 +599,20 @@ def totals(
 
 def portfolio_version(session: Session) -> tuple[Any, ...]:
     """A cheap fingerprint of the portfolio: largest ids and row counts of its tables and
-    the newest programme edit; it changes on every import, added line or saved block."""
+    the newest programme, initiative and adaptation-project edits; it changes on every
+    import, added line or saved block."""
     from sdgcities.reporting.models import NarrativeBlock
 
     parts: list[Any] = []
     for col in (FundingLine.id, Initiative.id, ProgrammePartner.id, NarrativeBlock.id):
         parts.extend(session.execute(select(func.max(col), func.count(col))).one())
     parts.append(session.scalar(select(func.max(Programme.updated_at))))
+    parts.append(session.scalar(select(func.max(Initiative.updated_at))))
+    parts.extend(
+        session.execute(
+            select(func.max(AdaptationProject.updated_at), func.count(AdaptationProject.id))
+        ).one()
+    )
     parts.append(session.scalar(select(func.count(Programme.id).filter(Programme.published))))
     return tuple(parts)
 
@@ -647,6 +688,8 @@ def list_initiatives(
             "end": i.end.isoformat() if i.end else None,
             "status": i.status,
             "paragraph": i.paragraph,
+            "geometry": i.geometry,
+            "neighbourhoods": i.neighbourhoods or [],
         }
         for i, key in rows
     ]
@@ -687,86 +730,11 @@ def set_partner_state(session: Session, programme: str, provider_id: int, state:
     link.state = state
 
 
-def add_initiative(
-    session: Session,
-    *,
-    programme: str,
-    name: str,
-    countries: Sequence[str] = (),
-    places: Sequence[str] = (),
-    partners: Sequence[str] = (),
-    status: str = "discussed",
-    start: str | None = None,
-    end: str | None = None,
-    description: str = "",
-) -> Initiative:
-    """Add an initiative (checked: name given, ISO3 countries, status, ISO dates in order);
-    its places are linked to the store's cities of the same name (and country)."""
-    from datetime import date
+def add_initiative(session: Session, **fields: Any) -> Initiative:
+    """Add an initiative (:func:`sdgcities.programmes.initiatives.add_initiative`)."""
+    from sdgcities.programmes.initiatives import add_initiative as add
 
-    import pycountry
-
-    prog = get_programme(session, programme, published_only=False)
-    findings: list[Finding] = []
-    if not name.strip():
-        findings.append(Finding("empty", column="name", fix="name the initiative"))
-    iso3 = [c.strip().upper() for c in countries if c.strip()]
-    for c in iso3:
-        if pycountry.countries.get(alpha_3=c) is None:
-            findings.append(
-                Finding(
-                    "not an ISO 3166-1 alpha-3 code",
-                    column="countries",
-                    value=c,
-                    fix="give e.g. KEN, VNM",
-                )
-            )
-    if status not in vocab.INITIATIVE_STATUSES:
-        findings.append(
-            Finding(
-                "unknown status",
-                column="status",
-                value=status,
-                fix="use " + ", ".join(vocab.INITIATIVE_STATUSES),
-            )
-        )
-    dates: dict[str, date | None] = {}
-    for field_name, value in (("start", start), ("end", end)):
-        try:
-            dates[field_name] = date.fromisoformat(value) if value else None
-        except ValueError:
-            dates[field_name] = None
-            findings.append(
-                Finding("not a date", column=field_name, value=value, fix="give it as YYYY-MM-DD")
-            )
-    first, last = dates["start"], dates["end"]
-    if first and last and last < first:
-        findings.append(
-            Finding(
-                "ends before it starts",
-                column="end",
-                value=end,
-                fix="give an end on or after the start",
-            )
-        )
-    if findings:
-        raise ValidationError(f"the initiative for {prog.key} was not saved", findings)
-    kinds = {p["name"]: p["kind"] for p in vocab.partner_directory()}
-    ini = Initiative(
-        programme_id=prog.id,
-        name=name.strip(),
-        description=description.strip(),
-        countries=list(dict.fromkeys(iso3)),
-        places=[p.strip() for p in places if p.strip()],
-        partner_ids=[_provider(session, n.strip(), kinds).id for n in partners if n.strip()],
-        status=status,
-        start=first,
-        end=last,
-    )
-    ini.city_slugs = _city_slugs(session, ini.places, ini.countries)
-    session.add(ini)
-    session.flush()
-    return ini
+    return add(session, **fields)
 
 
 def programme_detail(session: Session, prog: Programme) -> dict[str, Any]:
@@ -848,7 +816,10 @@ def programme_detail(session: Session, prog: Programme) -> dict[str, Any]:
 
 
 def portfolio_as_dict(session: Session, *, published_only: bool = True) -> dict[str, Any]:
-    """The five programmes with outcomes, alignments, partners, initiatives, funding lines."""
+    """The five programmes with outcomes, alignments, partners, initiatives, funding lines;
+    RISE-UP's also with ``adaptation`` (its projects and the progress toward its cities)."""
+    from sdgcities.programmes import adaptation
+
     out = []
     for prog in list_programmes(session, published_only=published_only):
         d = programme_detail(session, prog)
@@ -857,5 +828,10 @@ def portfolio_as_dict(session: Session, *, published_only: bool = True) -> dict[
         d["totals_by_status"] = totals(
             session, "status", programme_id=prog.id, published_only=False
         )
+        if prog.key == adaptation.PROGRAMME:
+            d["adaptation"] = {
+                "projects": adaptation.list_projects(session),
+                "progress": adaptation.progress(session),
+            }
         out.append(d)
     return {"programmes": out}

@@ -114,3 +114,171 @@ def add_line(
         if r["id"] == line.id
     ]
     return row
+
+
+def _require_editor(user: Any, what: str) -> None:
+    if user is None:
+        raise AuthenticationError("log in first, or send an API token")
+    if not _drafts(user):
+        raise PermissionDeniedError(f"global-hub staff and admins {what}")
+
+
+class InitiativeIn(BaseModel):
+    name: str = Field(..., max_length=500)
+    description: str = Field("", max_length=10_000)
+    countries: list[str] = Field(default_factory=list, max_length=300, description="ISO3 codes")
+    places: list[str] = Field(default_factory=list, max_length=300)
+    cities: list[str] = Field(
+        default_factory=list, max_length=300, description="the platform's city slugs or names"
+    )
+    partners: list[str | int] = Field(
+        default_factory=list, max_length=300, description="partner registry ids or exact names"
+    )
+    status: str = Field("discussed", max_length=16)
+    start: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
+    end: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
+
+
+class GeometryIn(BaseModel):
+    geometry: dict[str, Any] | None = Field(
+        ..., description="a GeoJSON Point, Polygon or Multi… in EPSG:4326; null removes it"
+    )
+
+
+def _initiative(session: Any, key: str, iid: int) -> dict[str, Any]:
+    from sdgcities.programmes.initiatives import get_initiative
+
+    prog, ini = get_initiative(session, key, iid, published_only=False)
+    (row,) = [
+        r
+        for r in service.list_initiatives(session, programme_id=prog.id, published_only=False)
+        if r["id"] == ini.id
+    ]
+    row["geometry_source"] = ini.geometry_source
+    return row
+
+
+@router.get("/{key}/initiatives/{iid}", summary="One initiative with its geometry")
+def initiative(
+    key: Key, iid: Annotated[int, Path(ge=1, le=2**62)], session: DbSession, user: OptionalUser
+) -> dict[str, Any]:
+    service.get_programme(session, key, published_only=not _drafts(user))
+    return _initiative(session, key, iid)
+
+
+@router.post("/{key}/initiatives", status_code=201, summary="Add an initiative")
+def add_initiative(
+    key: Key, body: InitiativeIn, session: DbSession, user: OptionalUser
+) -> dict[str, Any]:
+    from sdgcities.programmes.initiatives import add_initiative as add
+
+    _require_editor(user, "add initiatives")
+    ini = add(session, programme=key, create_partners=False, **body.model_dump())
+    session.commit()
+    return _initiative(session, key, ini.id)
+
+
+@router.put("/{key}/initiatives/{iid}", summary="Replace an initiative's fields")
+def put_initiative(
+    key: Key,
+    iid: Annotated[int, Path(ge=1, le=2**62)],
+    body: InitiativeIn,
+    session: DbSession,
+    user: OptionalUser,
+) -> dict[str, Any]:
+    from sdgcities.programmes.initiatives import update_initiative
+
+    _require_editor(user, "edit initiatives")
+    update_initiative(session, programme=key, initiative_id=iid, **body.model_dump())
+    session.commit()
+    return _initiative(session, key, iid)
+
+
+@router.put("/{key}/initiatives/{iid}/geometry", summary="Set or remove an initiative's geometry")
+def put_geometry(
+    key: Key,
+    iid: Annotated[int, Path(ge=1, le=2**62)],
+    body: GeometryIn,
+    session: DbSession,
+    user: OptionalUser,
+) -> dict[str, Any]:
+    from sdgcities.programmes.initiatives import check_geometry, set_geometry
+
+    _require_editor(user, "edit initiatives")
+    geom = check_geometry(body.geometry) if body.geometry is not None else None
+    set_geometry(session, programme=key, initiative_id=iid, geometry=geom, source="API")
+    session.commit()
+    return _initiative(session, key, iid)
+
+
+class AdaptationIn(BaseModel):
+    name: str = Field(..., max_length=500)
+    countries: list[str] = Field(default_factory=list, max_length=300)
+    city: str | None = Field(None, max_length=200, description="a platform city's slug")
+    fund: str = Field(..., max_length=64, description="a fund key or name")
+    stage: str = Field(
+        ..., max_length=16, description="concept_note|proposal|approved|implementation"
+    )
+    amount: str = Field(..., max_length=40)
+    currency: str = Field("USD", max_length=8)
+    approximate: bool = False
+    start: str | None = Field(None, max_length=10)
+    end: str | None = Field(None, max_length=10)
+    source: str = Field("", max_length=2000)
+
+
+class AdaptationPatch(BaseModel):
+    stage: str | None = Field(None, max_length=16)
+    amount: str | None = Field(None, max_length=40)
+    currency: str | None = Field(None, max_length=8)
+    start: str | None = Field(None, max_length=10)
+    end: str | None = Field(None, max_length=10)
+
+
+@router.get("/{key}/adaptation", summary="RISE-UP's adaptation projects and progress to 100 cities")
+def adaptation_list(key: Key, session: DbSession, user: OptionalUser) -> dict[str, Any]:
+    from sdgcities.errors import NotFoundError
+    from sdgcities.programmes import adaptation
+
+    service.get_programme(session, key, published_only=not _drafts(user))
+    if key != adaptation.PROGRAMME:
+        raise NotFoundError(f"{key} has no adaptation portfolio; see {adaptation.PROGRAMME}")
+    return {
+        "items": adaptation.list_projects(session),
+        "progress": adaptation.progress(session),
+    }
+
+
+@router.post("/{key}/adaptation", status_code=201, summary="Add an adaptation project")
+def adaptation_add(
+    key: Key, body: AdaptationIn, session: DbSession, user: OptionalUser
+) -> dict[str, Any]:
+    from sdgcities.programmes import adaptation
+
+    _require_editor(user, "add adaptation projects")
+    fields = body.model_dump()
+    fields["approximate"] = "yes" if fields["approximate"] else ""
+    project = adaptation.add_project(
+        session, programme=key, user=user.email if user else "", **fields
+    )
+    session.commit()
+    (row,) = [r for r in adaptation.list_projects(session, programme=key) if r["id"] == project.id]
+    return row
+
+
+@router.patch("/{key}/adaptation/{pid}", summary="Change an adaptation project's stage or amount")
+def adaptation_patch(
+    key: Key,
+    pid: Annotated[int, Path(ge=1, le=2**62)],
+    body: AdaptationPatch,
+    session: DbSession,
+    user: OptionalUser,
+) -> dict[str, Any]:
+    from sdgcities.programmes import adaptation
+
+    _require_editor(user, "change adaptation projects")
+    fields = {k: v for k, v in body.model_dump().items() if v is not None}
+    adaptation.update_project(session, pid, user=user.email if user else "", **fields)
+    session.commit()
+    (row,) = [r for r in adaptation.list_projects(session, programme=key) if r["id"] == pid]
+    return row

@@ -12,17 +12,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Path
+from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from sdgcities.accounts.errors import AuthenticationError
 from sdgcities.errors import NotFoundError, PermissionDeniedError, ValidationError
 from sdgcities.programmes import board, service
 from sdgcities.programmes import vocabulary as vocab
+from sdgcities.store.models import City
 from sdgcities.web import auth
 from sdgcities.web._cache import page_cache_enabled
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
-from sdgcities.web.templating import render
+from sdgcities.web.pages._panels import city_panel
+from sdgcities.web.templating import render, render_fragment
 
 router = APIRouter(prefix="/programmes")
 EDITORS = ("admin", "global_hub")
@@ -182,7 +185,15 @@ def _detail_page(env: PageEnv, key: str, status_code: int = 200, **extra: Any) -
         "errors": {},
         "form": {},
         "problems": [],
+        "ini_errors": {},
+        "ini_form": {"status": "discussed", "partners": []},
+        "ini_problems": [],
+        "registry": _registry(env) if drafts else [],
+        "ad_errors": {},
+        "ad_form": {"currency": "USD"},
+        "ad_problems": [],
     }
+    ctx.update(_adaptation_ctx(env, prog.key))
     ctx.update(extra)
     return render(env.request, "programmes/programme.html", ctx, status_code=status_code)
 
@@ -240,7 +251,15 @@ def money_download(
     return _frame_download(rows, "programme-money", fmt)
 
 
-TABLES = ("funding-lines", "initiatives", "partners", "alignments", "totals", "opportunities")
+TABLES = (
+    "funding-lines",
+    "initiatives",
+    "partners",
+    "alignments",
+    "totals",
+    "opportunities",
+    "adaptation",
+)
 
 
 @router.get("/{key}/{table}.{fmt}")
@@ -255,7 +274,17 @@ def table_download(
     if table == "funding-lines":
         rows = service.funding_lines(env.session, programme_id=prog.id)
     elif table == "initiatives":
-        rows = service.list_initiatives(env.session, programme_id=prog.id, published_only=False)
+        rows = [
+            {k: v for k, v in r.items() if k not in ("geometry", "neighbourhoods")}
+            | {"neighbourhoods": [n["name"] for n in r["neighbourhoods"]]}
+            for r in service.list_initiatives(
+                env.session, programme_id=prog.id, published_only=False
+            )
+        ]
+    elif table == "adaptation":
+        from sdgcities.programmes import adaptation
+
+        rows = adaptation.list_projects(env.session, programme=prog.key)
     elif table == "partners":
         rows = service.partners_of(env.session, prog.id)
     elif table == "totals":
@@ -401,3 +430,372 @@ def save_narrative(
         env.session.rollback()
         raise
     return RedirectResponse(f"/programmes/{key}/narrative#block-{block}", status_code=303)
+
+
+# ---------------------------------------------------------------- initiatives
+
+INITIATIVE_FIELDS = (
+    "name",
+    "description",
+    "countries",
+    "places",
+    "cities",
+    "status",
+    "start",
+    "end",
+)
+
+
+def _form_errors(err: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for f in err.findings:
+        key = f.column or ""
+        errors[key] = f"{errors[key]}; {f}" if key in errors else str(f)
+    return errors
+
+
+def _registry(env: PageEnv) -> list[tuple[int, str]]:
+    """The shared partner registry (id, name), for the initiative form's partner list."""
+    from sqlalchemy import select
+
+    from sdgcities.capacity.models import Provider
+
+    return [
+        (int(i), str(n))
+        for i, n in env.session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
+    ]
+
+
+def _initiative_kwargs(form: dict[str, Any], partners: list[str]) -> dict[str, Any]:
+    from sdgcities.programmes.initiatives import _split
+
+    return {
+        "name": form["name"],
+        "description": form["description"],
+        "countries": form["countries"].replace(",", " ").split(),
+        "places": _split(form["places"]),
+        "cities": _split(form["cities"]),
+        "partners": partners,
+        "create_partners": False,
+        "status": form["status"],
+        "start": form["start"] or None,
+        "end": form["end"] or None,
+    }
+
+
+def _initiative_form(
+    name: str = Form("", max_length=500),
+    description: str = Form("", max_length=10_000),
+    countries: str = Form("", max_length=2000),
+    places: str = Form("", max_length=4000),
+    cities: str = Form("", max_length=4000),
+    status: str = Form("discussed", max_length=16),
+    start: str = Form("", max_length=10),
+    end: str = Form("", max_length=10),
+    partners: list[str] = Form([], max_length=300),
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": description,
+        "countries": countries,
+        "places": places,
+        "cities": cities,
+        "status": status,
+        "start": start,
+        "end": end,
+        "partners": [p for p in partners if p.strip()][:300],
+    }
+
+
+@router.post("/{key}/initiatives", dependencies=[auth.CsrfChecked])
+def add_initiative_page(
+    key: str = KEY,
+    env: PageEnv = Depends(form_page_env),
+    form: dict[str, Any] = Depends(_initiative_form),
+) -> Response:
+    """The programme page's form: add an initiative (all fields checked, nothing half-saved)."""
+    from sdgcities.programmes.initiatives import add_initiative
+
+    _require_editor(env)
+    try:
+        ini = add_initiative(
+            env.session, programme=key, **_initiative_kwargs(form, form["partners"])
+        )
+        iid = ini.id
+        env.session.commit()
+    except ValidationError as err:
+        env.session.rollback()
+        return _detail_page(
+            env,
+            key,
+            422,
+            ini_errors=_form_errors(err),
+            ini_form=form,
+            ini_problems=[err.summary],
+            registry=_registry(env),
+        )
+    return RedirectResponse(f"/programmes/{key}/initiatives/{iid}", status_code=303)
+
+
+def _initiative_ctx(env: PageEnv, key: str, iid: int) -> dict[str, Any]:
+    from sdgcities.programmes.initiatives import feature_collection, get_initiative
+
+    prog, ini = get_initiative(env.session, key, iid, published_only=not can_edit(env))
+    (row,) = [
+        r
+        for r in service.list_initiatives(env.session, programme_id=prog.id, published_only=False)
+        if r["id"] == ini.id
+    ]
+    return {
+        "prog": prog,
+        "i": row,
+        "ini": ini,
+        "geojson": feature_collection([row]),
+        "lines": [
+            line
+            for line in service.funding_lines(env.session, programme_id=prog.id)
+            if line["initiative_id"] == ini.id
+        ],
+        "can_edit": can_edit(env),
+        "vocab": vocab,
+    }
+
+
+@router.get("/{key}/initiatives/{iid}", response_class=HTMLResponse)
+def initiative_page(
+    key: str = KEY, iid: int = Path(..., ge=1, le=2**62), env: PageEnv = Depends(page_env)
+) -> Response:
+    """One initiative: where (countries, cities, map, neighbourhoods), with whom, when."""
+
+    def build() -> HTMLResponse:
+        return render(env.request, "programmes/initiative.html", _initiative_ctx(env, key, iid))
+
+    if can_edit(env):
+        return build()
+    return _public_cached(env, build)
+
+
+def _edit_page(
+    env: PageEnv, key: str, iid: int, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    ctx = _initiative_ctx(env, key, iid)
+    ini = ctx["ini"]
+    form = {
+        "name": ini.name,
+        "description": ini.description,
+        "countries": " ".join(ini.countries),
+        "places": ", ".join(ini.places),
+        "cities": ", ".join(ini.city_slugs),
+        "status": ini.status,
+        "start": ini.start.isoformat() if ini.start else "",
+        "end": ini.end.isoformat() if ini.end else "",
+        "partners": [str(p) for p in ini.partner_ids],
+    }
+    ctx |= {
+        "ini_form": form,
+        "ini_errors": {},
+        "ini_problems": [],
+        "geo_problems": [],
+        "registry": _registry(env),
+    }
+    ctx.update(extra)
+    return render(env.request, "programmes/initiative_edit.html", ctx, status_code=status_code)
+
+
+@router.get("/{key}/initiatives/{iid}/edit", response_class=HTMLResponse)
+def initiative_edit_page(
+    key: str = KEY, iid: int = Path(..., ge=1, le=2**62), env: PageEnv = Depends(form_page_env)
+) -> Response:
+    _require_editor(env)
+    return _edit_page(env, key, iid)
+
+
+@router.post("/{key}/initiatives/{iid}", dependencies=[auth.CsrfChecked])
+def edit_initiative(
+    key: str = KEY,
+    iid: int = Path(..., ge=1, le=2**62),
+    env: PageEnv = Depends(form_page_env),
+    form: dict[str, Any] = Depends(_initiative_form),
+) -> Response:
+    from sdgcities.programmes.initiatives import update_initiative
+
+    _require_editor(env)
+    try:
+        update_initiative(
+            env.session,
+            programme=key,
+            initiative_id=iid,
+            **_initiative_kwargs(form, form["partners"]),
+        )
+        env.session.commit()
+    except ValidationError as err:
+        env.session.rollback()
+        return _edit_page(
+            env,
+            key,
+            iid,
+            422,
+            ini_form=form,
+            ini_errors=_form_errors(err),
+            ini_problems=[err.summary],
+        )
+    return RedirectResponse(f"/programmes/{key}/initiatives/{iid}", status_code=303)
+
+
+@router.post("/{key}/initiatives/{iid}/geometry", dependencies=[auth.CsrfChecked])
+def initiative_geometry(
+    key: str = KEY,
+    iid: int = Path(..., ge=1, le=2**62),
+    env: PageEnv = Depends(form_page_env),
+    file: UploadFile | None = File(None),
+    remove: str = Form("", max_length=8),
+) -> Response:
+    """Upload a GeoJSON or GeoPackage as the initiative's geometry (or remove it)."""
+    from sdgcities.errors import InputFileError
+    from sdgcities.programmes.initiatives import read_geometry, set_geometry
+    from sdgcities.web.pages.planning import saved_upload
+
+    _require_editor(env)
+    try:
+        if remove:
+            set_geometry(env.session, programme=key, initiative_id=iid, geometry=None)
+        else:
+            if file is None or not file.filename:
+                raise ValidationError(
+                    "no file was chosen",
+                    [_finding("file", "empty", "", "choose a .geojson or .gpkg file")],
+                )
+            with saved_upload(env, file, (".geojson", ".json", ".gpkg")) as path:
+                geom, source = read_geometry(path)
+            set_geometry(
+                env.session, programme=key, initiative_id=iid, geometry=geom, source=source
+            )
+        env.session.commit()
+    except (ValidationError, InputFileError) as err:
+        env.session.rollback()
+        problems = (
+            [err.summary, *(str(f) for f in err.findings)]
+            if isinstance(err, ValidationError)
+            else [str(err)]
+        )
+        return _edit_page(env, key, iid, 422, geo_problems=problems)
+    return RedirectResponse(f"/programmes/{key}/initiatives/{iid}#map", status_code=303)
+
+
+# ---------------------------------------------------------------- adaptation (RISE-UP)
+
+
+def _adaptation_ctx(env: PageEnv, key: str) -> dict[str, Any]:
+    from sdgcities.programmes import adaptation
+
+    if key != adaptation.PROGRAMME:
+        return {}
+    return {
+        "adaptation": {
+            "projects": adaptation.list_projects(env.session),
+            "progress": adaptation.progress(env.session),
+            "stages": adaptation.STAGES,
+            "funds": adaptation.FUNDS,
+            "mapping": adaptation.STAGE_STATUS,
+        }
+    }
+
+
+@router.post("/{key}/adaptation", dependencies=[auth.CsrfChecked])
+def add_adaptation(
+    key: str = KEY,
+    env: PageEnv = Depends(form_page_env),
+    name: str = Form("", max_length=500),
+    countries: str = Form("", max_length=2000),
+    city: str = Form("", max_length=200),
+    fund: str = Form("", max_length=64),
+    stage: str = Form("", max_length=16),
+    amount: str = Form("", max_length=40),
+    currency: str = Form("USD", max_length=8),
+    start: str = Form("", max_length=10),
+    end: str = Form("", max_length=10),
+    source: str = Form("", max_length=2000),
+) -> Response:
+    """Add an adaptation project; its funding line is created in the same transaction."""
+    from sdgcities.programmes import adaptation
+
+    _require_editor(env)
+    form = {
+        "name": name,
+        "countries": countries,
+        "city": city,
+        "fund": fund,
+        "stage": stage,
+        "amount": amount,
+        "currency": currency,
+        "start": start,
+        "end": end,
+        "source": source,
+    }
+    try:
+        adaptation.add_project(
+            env.session, programme=key, user=env.user.email if env.user else "", **form
+        )
+        env.session.commit()
+    except ValidationError as err:
+        env.session.rollback()
+        return _detail_page(
+            env,
+            key,
+            422,
+            ad_errors=_form_errors(err),
+            ad_form=form,
+            ad_problems=[err.summary],
+        )
+    return RedirectResponse(f"/programmes/{key}#adaptation", status_code=303)
+
+
+@router.post("/{key}/adaptation/{pid}", dependencies=[auth.CsrfChecked])
+def adaptation_stage(
+    key: str = KEY,
+    pid: int = Path(..., ge=1, le=2**62),
+    env: PageEnv = Depends(form_page_env),
+    stage: str = Form(..., max_length=16),
+) -> Response:
+    """Move a project to another stage (its funding line's status follows)."""
+    from sdgcities.programmes import adaptation
+
+    _require_editor(env)
+    adaptation.update_project(
+        env.session, pid, user=env.user.email if env.user else "", stage=stage
+    )
+    env.session.commit()
+    return RedirectResponse(f"/programmes/{key}#adaptation", status_code=303)
+
+
+# ---------------------------------------------------------------- the city page's panel
+
+
+@city_panel("programmes", order=70)
+def programmes_panel(env: PageEnv, city: City) -> Markup | None:
+    """The initiatives and funding lines concerning the city (two indexed queries)."""
+    from sdgcities.programmes.initiatives import city_concerns
+
+    data = city_concerns(env.session, city, published_only=not can_edit(env))
+    if not data["initiatives"] and not data["funding_lines"]:
+        return None
+    features = [
+        {
+            "type": "Feature",
+            "geometry": i["geometry"],
+            "properties": {
+                "name": i["name"],
+                "href": f"/programmes/{i['programme']}/initiatives/{i['id']}",
+            },
+        }
+        for i in data["initiatives"]
+        if i["in_city"] and i["geometry"]
+    ]
+    return render_fragment(
+        "programmes/city_panel.html",
+        {
+            "city": city,
+            "data": data,
+            "geojson": {"type": "FeatureCollection", "features": features} if features else None,
+        },
+    )
