@@ -22,6 +22,7 @@ from typer.core import TyperCommand
 
 from sdgcities import __version__
 from sdgcities.cli._common import VERBOSE_HELP, CliGroup, configure_logging
+from sdgcities.cli._startup import defer_flag_coercion, import_rich_utils
 
 #: top-level name → (module under ``sdgcities.cli``, one-line help), in the order of ``--help``
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -226,4 +227,6 @@ def _root(
 
 
 def main() -> None:
+    import_rich_utils()  # help pages and error boxes without Markdown/traceback renderers
+    defer_flag_coercion()  # --help, flags and -v without importing pydantic
     app()

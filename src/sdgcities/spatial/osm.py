@@ -297,7 +297,7 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
             w_walk.append(walk)
             w_hw.append(hw)
             w_width.append(_parse_width(tags.get("width")))
-            w_street.append(street_rule(dict(tags)))
+            w_street.append(street_rule(tags))
             try:
                 pieces.append(fab.create_linestring(obj, every_node))
                 piece_way.append(way)
@@ -396,6 +396,10 @@ def _piece_coordinates(
         lines = _from_hex_wkb([str(pieces[i]) for i in wkb_at])
         flat = np.rint(shapely.get_coordinates(lines) * 1e7).astype(np.int64)
         counts = shapely.get_num_coordinates(lines)
+        if len(wkb_at) == len(pieces):  # every way whole in the extract: no split needed
+            piece_of = np.repeat(np.arange(len(pieces)), counts)
+            way_of = np.repeat(np.asarray(piece_way, dtype=np.int64), counts)
+            return flat, way_of, piece_of
         for i, part in zip(wkb_at, np.split(flat, np.cumsum(counts)[:-1]), strict=True):
             pieces[i] = part
     arrays = [np.asarray(piece, dtype=np.int64).reshape(-1, 2) for piece in pieces]
