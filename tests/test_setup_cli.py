@@ -203,7 +203,8 @@ def test_flags_and_counts_keep_their_checks() -> None:
     ok = subprocess.run(
         [*_script(), "-vv", "--version"], capture_output=True, text=True, env=_env(), timeout=60
     )
-    assert ok.returncode == 0 and ok.stdout.startswith("sdgcities "), ok.stderr
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("sdgcities ")
     bad = subprocess.run(
         [*_script(), "-v", "3", "indicators", "list"],
         capture_output=True,
@@ -211,7 +212,8 @@ def test_flags_and_counts_keep_their_checks() -> None:
         env=_env(),
         timeout=60,
     )
-    assert bad.returncode == 2 and "it counts and takes no number" in bad.stderr
+    assert bad.returncode == 2
+    assert "it counts and takes no number" in bad.stderr
 
 
 def test_unknown_command_suggests_and_exits_2() -> None:
