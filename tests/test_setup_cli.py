@@ -223,3 +223,16 @@ def test_unknown_command_suggests_and_exits_2() -> None:
     assert proc.returncode == 2
     assert "Did you mean 'indicators'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sdgcities", "--version"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("sdgcities ")

@@ -12,8 +12,7 @@ Two costs of Typer are paid by every ``sdgcities`` process, even ``--help``:
 * Typer coerces every option value through a pydantic ``TypeAdapter``, built on first use,
   even the ``None`` of an absent ``--help`` or the ``int`` of the root's ``-v`` count: so
   every command, ``sdgcities GROUP --help`` included, imported pydantic.
-  :func:`defer_flag_coercion` lets flags and counts pass values that already have the
-  declared type and builds Typer's coercion for anything else.
+  :func:`defer_flag_coercion` builds Typer's coercion only for a value that needs it.
 
 Both fall back to Typer's normal path when its internals differ from what they expect
 (a newer Typer): start-up is then slower, never wrong. ``tests/test_setup_cli.py`` checks
@@ -87,14 +86,15 @@ def import_rich_utils() -> None:
 
 
 def defer_flag_coercion() -> None:
-    """Coerce flags (``bool``) and counts (``-v``) without pydantic when already typed.
+    """Build Typer's coercion of a parameter only for a value that needs it.
 
     Typer builds a pydantic ``TypeAdapter`` for a parameter the first time a value passes
-    through it, including ``None`` for an absent ``--help``: every command would import
-    pydantic for its help flag. Here a flag's or count's coercion starts as a stand-in
-    that returns a value already of the declared type (what the parser yields) and
-    builds Typer's own coercion, once, for anything else (an environment variable's
-    text, say), so what is accepted or refused is unchanged.
+    through it, including the ``None`` of an option not given (an absent ``--help``):
+    every command imported pydantic for its help flag. Here each parameter's coercion
+    starts as a stand-in that passes ``None`` through as Typer does, returns a flag's
+    ``bool`` or a count's ``int`` as it is (what the parser yields), and builds Typer's
+    own coercion, once, for anything else (text from the command line or an environment
+    variable), so what is accepted or refused is unchanged.
     """
     try:
         from typer import core
@@ -108,10 +108,14 @@ def defer_flag_coercion() -> None:
 
     @dataclass(frozen=True)
     class DeferredRuntimeParam(RuntimeParam):
+        """``None`` handled by :class:`RuntimeParam` itself (an option not given); a flag's
+        ``bool`` or a count's ``int`` returned as it is; Typer's coercion for the rest."""
+
         descriptor: Any = None
+        typed: bool = False
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            if type(value) is self.annotation:
+            if self.typed and type(value) is self.annotation:
                 return value
             real = build_runtime_param(self.descriptor)
             param._runtime_param = real
@@ -121,10 +125,12 @@ def defer_flag_coercion() -> None:
         if self._runtime_param is None:
             d = self.type_descriptor
             counted = d.annotation is int and getattr(self, "count", False)
-            if (d.annotation is bool or counted) and d.file_annotation is None:
-                self._runtime_param = DeferredRuntimeParam(
-                    parameter_info=d.parameter_info, annotation=d.annotation, descriptor=d
-                )
+            self._runtime_param = DeferredRuntimeParam(
+                parameter_info=d.parameter_info,
+                annotation=d.annotation,
+                descriptor=d,
+                typed=(d.annotation is bool or bool(counted)) and d.file_annotation is None,
+            )
         return built(self)
 
     setattr(base, "get_runtime_param", get_runtime_param)  # noqa: B010 (a method, patched)
