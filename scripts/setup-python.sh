@@ -39,6 +39,8 @@ fi
 [ "$UV_ONLY" = 1 ] && exit 0
 
 echo "Installing exactly $LOCK ($(grep -c '^[A-Za-z]' "$LOCK") pins, hashes checked)"
-"$VENV/bin/uv" pip sync --quiet --python "$VENV/bin/python" --require-hashes "$LOCK"
+# --compile-bytecode: .pyc files written now, as pip does, so that no command compiles the
+# libraries' sources at start-up (where PYTHONDONTWRITEBYTECODE is set, on every run)
+"$VENV/bin/uv" pip sync --quiet --python "$VENV/bin/python" --require-hashes --compile-bytecode "$LOCK"
 "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps --no-build-isolation -e .
 "$VENV/bin/python" scripts/check_lock.py

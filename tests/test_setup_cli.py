@@ -35,7 +35,24 @@ BEFORE = (
     "spatial",
     "users",
 )
-HEAVY = ("geopandas", "pandas", "sqlalchemy", "dask", "numpy", "shapely", "pyproj")
+#: what no help page may load: the data stack, the store, and what only some pages need
+#: (pydantic for Typer's value coercion, Markdown/Pygments for Rich's Markdown and tracebacks)
+HEAVY = (
+    "geopandas",
+    "pandas",
+    "sqlalchemy",
+    "dask",
+    "numpy",
+    "shapely",
+    "pyproj",
+    "rasterio",
+    "scipy",
+    "pyarrow",
+    "weasyprint",
+    "pydantic",
+    "markdown_it",
+    "pygments",
+)
 
 #: runs the real entry point, then prints which heavy modules got imported
 PROBE = """
@@ -141,12 +158,62 @@ def test_root_help_shows_each_help_line() -> None:
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_each_command_help_exits_zero(name: str) -> None:
+    """``sdgcities NAME --help`` works and, like the root's, loads none of :data:`HEAVY`."""
+    out, probe = _probe(name, "--help")
+    assert probe["code"] in (0, None)
+    assert f"sdgcities {name}" in out
+    assert "Traceback" not in out
+    assert probe["heavy"] == [], f"sdgcities {name} --help imported {probe['heavy']}"
+
+
+@pytest.mark.parametrize(
+    "args", [("indicators", "list", "--help"), ("spatial", "transit-access", "--help")]
+)
+def test_subcommand_help_does_not_import_heavy_libraries(args: tuple[str, ...]) -> None:
+    out, probe = _probe(*args)
+    assert probe["code"] in (0, None)
+    assert "Usage: sdgcities " + " ".join(args[:-1]) in out
+    assert probe["heavy"] == [], f"sdgcities {' '.join(args)} imported {probe['heavy']}"
+
+
+def test_a_crash_still_prints_rich_traceback() -> None:
+    """The traceback renderer is imported on first use, not dropped (see cli/_startup.py)."""
+    code = (
+        "from sdgcities.cli._startup import import_rich_utils\n"
+        "import_rich_utils()\n"
+        "import sys, typer.rich_utils as ru\n"
+        "from typer.models import DeveloperExceptionConfig\n"
+        "assert 'rich.traceback' not in sys.modules\n"
+        "try:\n    1 / 0\n"
+        "except ZeroDivisionError as exc:\n"
+        "    cfg = DeveloperExceptionConfig(pretty_exceptions_short=True)\n"
+        "    tb = ru.get_traceback(exc, cfg, [])\n"
+        "print(type(tb).__module__, type(tb).__name__)\n"
+        "print(type(ru._make_rich_text(text='**a**', markup_mode='markdown')).__name__)\n"
+    )
     proc = subprocess.run(
-        [*_script(), name, "--help"], capture_output=True, text=True, env=_env(), timeout=120
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert f"sdgcities {name}" in proc.stdout
-    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stdout.split() == ["rich.traceback", "Traceback", "Markdown"]
+
+
+def test_flags_and_counts_keep_their_checks() -> None:
+    """Deferred coercion of flags and ``-v`` accepts and refuses what Typer did."""
+    ok = subprocess.run(
+        [*_script(), "-vv", "--version"], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("sdgcities ")
+    bad = subprocess.run(
+        [*_script(), "-v", "3", "indicators", "list"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert "it counts and takes no number" in bad.stderr
 
 
 def test_unknown_command_suggests_and_exits_2() -> None:
@@ -156,3 +223,16 @@ def test_unknown_command_suggests_and_exits_2() -> None:
     assert proc.returncode == 2
     assert "Did you mean 'indicators'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sdgcities", "--version"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("sdgcities ")

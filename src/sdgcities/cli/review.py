@@ -8,12 +8,17 @@ publishes or returns). Every action is written to the review log under that e-ma
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from sdgcities.cli._common import console, engine, handle_errors
-from sdgcities.store.models import User
+
+if TYPE_CHECKING:  # `sdgcities review --help` starts without SQLAlchemy
+    from sqlalchemy.orm import Session
+
+    from sdgcities.store.models import User
 
 review_app = typer.Typer(
     help="Review draft values: submit them, publish them or return them with comments.",

@@ -97,7 +97,7 @@ def _check_outputs(
 ) -> None:
     """Refuse output paths that cannot be written before any work is done (exit 2)."""
     from sdgcities.errors import InputFileError
-    from sdgcities.spatial.layers import check_output_path
+    from sdgcities.spatial._outputs import check_output_path
 
     for path, hint, formats in (
         (layer, layer_hint, None),

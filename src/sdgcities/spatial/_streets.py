@@ -36,6 +36,11 @@ rule                   ways                                                     
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sdgcities.spatial.osm import Tags
+
 #: weight of a way's centre-line length × width in the street area, by rule
 RULE_WEIGHTS: dict[str, float] = {
     "street": 1.0,
@@ -57,8 +62,10 @@ _PRIVATE_SERVICE = frozenset({"driveway", "parking_aisle", "drive-through", "eme
 _OPEN = frozenset({"yes", "designated", "permissive"})
 
 
-def street_rule(tags: dict[str, str]) -> str:
+def street_rule(tags: Tags) -> str:
     """The street-area rule of a highway way (a key of :data:`RULE_WEIGHTS`).
+
+    ``tags`` is a ``dict`` or pyosmium's ``TagList``, read in place (never copied).
 
     >>> street_rule({"highway": "residential"})
     'street'
@@ -76,7 +83,7 @@ def street_rule(tags: dict[str, str]) -> str:
     hw = tags.get("highway", "")
     if tags.get("tunnel", "no") != "no" or tags.get("location") == "underground":
         return "tunnel"
-    layer = tags.get("layer", "0").strip()
+    layer = (tags.get("layer") or "0").strip()
     if tags.get("covered") == "yes" and layer.startswith("-") and layer[1:].isdigit():
         return "tunnel"
     for key in ("footway", "path", "cycleway"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -12,8 +11,18 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sdgcities.errors import InputFileError, NotFoundError
+from sdgcities.errors import NotFoundError
+from sdgcities.spatial._outputs import LAYER_FORMATS, check_output_path
 from sdgcities.store.models import City, HexCell, HexLayer
+
+__all__ = [
+    "LAYER_FORMATS",
+    "check_output_path",
+    "city_layers",
+    "hex_layer_geojson",
+    "hex_polygon",
+    "load_hex_layer",
+]
 
 
 def hex_polygon(cell: str) -> shapely.Polygon:
@@ -103,35 +112,3 @@ def hex_layer_geojson(session: Session, city: str | int, indicator: str) -> dict
         "attribution": layer.attribution,
         "features": features,
     }
-
-
-#: the output formats a layer can be written in, by file suffix
-LAYER_FORMATS: dict[str, str] = {
-    ".gpkg": "GeoPackage",
-    ".parquet": "GeoParquet",
-    ".geoparquet": "GeoParquet",
-    ".geojson": "GeoJSON",
-    ".json": "GeoJSON",
-}
-
-
-def check_output_path(path: str | Path, *, formats: dict[str, str] | None = None) -> str:
-    """The format ``path`` will be written in; raise before any work when it cannot be.
-
-    Refuses an unknown suffix (it would otherwise write a Shapefile folder of that name),
-    an existing folder, and a missing parent folder.
-    """
-    p = Path(path)
-    known = LAYER_FORMATS if formats is None else formats
-    fmt = known.get(p.suffix.lower())
-    if fmt is None:
-        raise InputFileError(
-            p,
-            f"unknown output format {p.suffix or '(no suffix)'!r}",
-            f"name the file with one of {', '.join(known)}",
-        )
-    if p.is_dir():
-        raise InputFileError(p, "is a folder", "name a file to write")
-    if not p.parent.is_dir():
-        raise InputFileError(p, f"folder {p.parent} does not exist", "create it first")
-    return fmt

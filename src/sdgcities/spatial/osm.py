@@ -4,7 +4,9 @@ One pass with pyosmium (``osmium.FileProcessor``) fills numpy arrays; C++ filter
 untagged objects before they reach Python, tags are read from pyosmium's tag list
 without copying them into dicts, and each way's coordinates come from libosmium in one
 call (WKB), so Python never walks a way node by node (unless one is missing from the
-extract); node numbering and edges are built with numpy afterwards.
+extract); node numbering and edges are built with numpy afterwards. Open spaces and
+buildings, when asked for, come from libosmium's areas in that same pass (libosmium reads
+the relations first), not from a second read of the file.
 ``bench/bench_transit_cli.py`` times this read against a bare pyosmium pass.
 pyrosm would give the same ways but builds GeoDataFrames of every tag first, which is
 several times slower for what the indicators need.
@@ -271,14 +273,17 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
     stop_rows: list[tuple[int, float, float, str, str]] = []
     n_ways = n_walk_ways = n_missing = 0
 
-    fp = (
-        osmium.FileProcessor(str(p))
-        .with_locations()
-        .with_filter(osmium.filter.EmptyTagFilter())
-        .with_filter(osmium.filter.KeyFilter("highway", "public_transport", "railway", "amenity"))
+    areas = _AreaRows(want_buildings=want_buildings, want_open_spaces=want_open_spaces)
+    fp = osmium.FileProcessor(str(p)).with_locations()
+    if areas.keys:  # areas come in the same pass over the file, not a second one
+        fp = fp.with_areas(osmium.filter.KeyFilter(*areas.keys))
+    fp = fp.with_filter(osmium.filter.EmptyTagFilter()).with_filter(
+        osmium.filter.KeyFilter("highway", "public_transport", "railway", "amenity", *areas.keys)
     )
     for obj in fp:
-        if isinstance(obj, osmium.osm.Node):
+        if isinstance(obj, osmium.osm.Area):
+            areas.add(obj)
+        elif isinstance(obj, osmium.osm.Node):
             tags = obj.tags  # a TagList: .get() without copying every tag into a dict
             cap = _stop_capacity(tags)
             if cap is not None and obj.location.valid():
@@ -297,7 +302,7 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
             w_walk.append(walk)
             w_hw.append(hw)
             w_width.append(_parse_width(tags.get("width")))
-            w_street.append(street_rule(dict(tags)))
+            w_street.append(street_rule(tags))
             try:
                 pieces.append(fab.create_linestring(obj, every_node))
                 piece_way.append(way)
@@ -352,7 +357,7 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
         ),
         crs="EPSG:4326",
     )
-    opens, blds = _read_areas(p, want_buildings=want_buildings, want_open_spaces=want_open_spaces)
+    opens, blds = areas.frames()
     data = OsmData(
         path=str(p),
         node_lon=lons,
@@ -396,6 +401,10 @@ def _piece_coordinates(
         lines = _from_hex_wkb([str(pieces[i]) for i in wkb_at])
         flat = np.rint(shapely.get_coordinates(lines) * 1e7).astype(np.int64)
         counts = shapely.get_num_coordinates(lines)
+        if len(wkb_at) == len(pieces):  # every way whole in the extract: no split needed
+            piece_of = np.repeat(np.arange(len(pieces)), counts)
+            way_of = np.repeat(np.asarray(piece_way, dtype=np.int64), counts)
+            return flat, way_of, piece_of
         for i, part in zip(wkb_at, np.split(flat, np.cumsum(counts)[:-1]), strict=True):
             pieces[i] = part
     arrays = [np.asarray(piece, dtype=np.int64).reshape(-1, 2) for piece in pieces]
@@ -406,76 +415,80 @@ def _piece_coordinates(
     return xy, way_of, piece_of
 
 
-def _read_areas(
-    p: Path, *, want_buildings: bool, want_open_spaces: bool
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    empty_os = gpd.GeoDataFrame(
-        {"osm_id": np.array([], dtype=np.int64), "kind": []}, geometry=[], crs="EPSG:4326"
-    )
-    empty_b = gpd.GeoDataFrame(
-        {"osm_id": np.array([], dtype=np.int64), "building": [], "levels": []},
-        geometry=[],
-        crs="EPSG:4326",
-    )
-    keys = []
-    if want_open_spaces:
-        keys += list(OPEN_SPACE_TAGS)
-    if want_buildings:
-        keys.append("building")
-    if not keys:
-        return empty_os, empty_b
-    fab = osmium.geom.WKBFactory()
-    os_ids: list[int] = []
-    os_kind: list[str] = []
-    os_wkb: list[str] = []
-    b_ids: list[int] = []
-    b_kind: list[str] = []
-    b_levels: list[float] = []
-    b_wkb: list[str] = []
-    fp = (
-        osmium.FileProcessor(str(p))
-        .with_areas(osmium.filter.KeyFilter(*keys))
-        .with_filter(osmium.filter.EmptyTagFilter())
-        .with_filter(osmium.filter.KeyFilter(*keys))
-    )
-    for obj in fp:
-        if not isinstance(obj, osmium.osm.Area):
-            continue
+class _AreaRows:
+    """Open spaces and buildings collected from the ``Area`` objects of the one pass.
+
+    libosmium assembles areas from every closed way and multipolygon relation (candidates
+    chosen by :attr:`keys`); an area is kept when it is an open public space
+    (:func:`_open_space_kind`) or a building, and only then is its geometry built.
+    """
+
+    def __init__(self, *, want_buildings: bool, want_open_spaces: bool) -> None:
+        self.want_buildings = want_buildings
+        self.want_open_spaces = want_open_spaces
+        self.keys: list[str] = []
+        if want_open_spaces:
+            self.keys += list(OPEN_SPACE_TAGS)
+        if want_buildings:
+            self.keys.append("building")
+        self._fab = osmium.geom.WKBFactory()
+        self.os_ids: list[int] = []
+        self.os_kind: list[str] = []
+        self.os_wkb: list[str] = []
+        self.b_ids: list[int] = []
+        self.b_kind: list[str] = []
+        self.b_levels: list[float] = []
+        self.b_wkb: list[str] = []
+
+    def add(self, obj: osmium.osm.Area) -> None:
         tags = obj.tags  # read in place, never copied into a dict
+        kind = _open_space_kind(tags) if self.want_open_spaces else None
+        building = tags.get("building") if self.want_buildings else None
+        is_building = building is not None and building != "no"
+        if kind is None and not is_building:
+            return
         try:
-            wkb = fab.create_multipolygon(obj)
+            wkb = self._fab.create_multipolygon(obj)
         except RuntimeError:  # invalid ring / missing nodes at the extract's edge
-            continue
-        kind = _open_space_kind(tags) if want_open_spaces else None
+            return
         if kind is not None:
-            os_ids.append(obj.orig_id())
-            os_kind.append(kind)
-            os_wkb.append(wkb)
-        building = tags.get("building") if want_buildings else None
-        if building is not None and building != "no":
-            b_ids.append(obj.orig_id())
-            b_kind.append(building)
-            b_levels.append(_parse_levels(tags.get("building:levels")))
-            b_wkb.append(wkb)
-    opens = empty_os
-    if os_wkb:
+            self.os_ids.append(obj.orig_id())
+            self.os_kind.append(kind)
+            self.os_wkb.append(wkb)
+        if is_building:
+            assert building is not None
+            self.b_ids.append(obj.orig_id())
+            self.b_kind.append(building)
+            self.b_levels.append(_parse_levels(tags.get("building:levels")))
+            self.b_wkb.append(wkb)
+
+    def frames(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """(open spaces, buildings), EPSG:4326; empty frames of the same columns if none."""
         opens = gpd.GeoDataFrame(
-            {"osm_id": np.asarray(os_ids, dtype=np.int64), "kind": os_kind},
-            geometry=shapely.make_valid(_from_hex_wkb(os_wkb)),
-            crs="EPSG:4326",
+            {"osm_id": np.array([], dtype=np.int64), "kind": []}, geometry=[], crs="EPSG:4326"
         )
-    blds = empty_b
-    if b_wkb:
+        if self.os_wkb:
+            opens = gpd.GeoDataFrame(
+                {"osm_id": np.asarray(self.os_ids, dtype=np.int64), "kind": self.os_kind},
+                geometry=shapely.make_valid(_from_hex_wkb(self.os_wkb)),
+                crs="EPSG:4326",
+            )
         blds = gpd.GeoDataFrame(
-            {
-                "osm_id": np.asarray(b_ids, dtype=np.int64),
-                "building": b_kind,
-                "levels": np.asarray(b_levels, dtype=float),
-            },
-            geometry=_from_hex_wkb(b_wkb),
+            {"osm_id": np.array([], dtype=np.int64), "building": [], "levels": []},
+            geometry=[],
             crs="EPSG:4326",
         )
-    return opens, blds
+        if self.b_wkb:
+            blds = gpd.GeoDataFrame(
+                {
+                    "osm_id": np.asarray(self.b_ids, dtype=np.int64),
+                    "building": self.b_kind,
+                    "levels": np.asarray(self.b_levels, dtype=float),
+                },
+                geometry=_from_hex_wkb(self.b_wkb),
+                crs="EPSG:4326",
+            )
+        return opens, blds
 
 
 def _parse_levels(value: str | None) -> float:
