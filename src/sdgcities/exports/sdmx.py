@@ -123,7 +123,9 @@ def _messages(
     city_ids: Iterable[int] | None,
     indicator_codes: Iterable[str] | None,
     published_only: bool,
+    with_data: bool = True,
 ) -> tuple[message.DataMessage, message.StructureMessage, int]:
+    """The data and structure messages (``with_data=False``: the data message is empty)."""
     obs = _store.current_observations(
         session,
         city_ids=city_ids,
@@ -147,7 +149,7 @@ def _messages(
         parts,
         strict=True,
     )
-    for slug, code, year, value, unit, part in columns:
+    for slug, code, year, value, unit, part in columns if with_data else ():
         values = {
             "REF_AREA": sdmx_id(slug),
             "INDICATOR": sdmx_id(code),
@@ -204,7 +206,11 @@ def sdmx_structure_bytes(
 ) -> bytes:
     """The SDMX-ML structure message (DSD and codelists) for the same selection."""
     _, structure, _ = _messages(
-        session, city_ids=city_ids, indicator_codes=indicator_codes, published_only=published_only
+        session,
+        city_ids=city_ids,
+        indicator_codes=indicator_codes,
+        published_only=published_only,
+        with_data=False,
     )
     return bytes(sdmx.to_xml(structure, pretty_print=True))
 

@@ -50,6 +50,8 @@ FORMATS = ("json", "sdmx")
 PAGE_SIZE = 5000
 MAX_PAGE_SIZE = 10_000
 TIMEOUT_S = 30.0
+#: the SDMX export is written whole before its first byte: 100,000 values take a while
+SDMX_TIMEOUT_S = 600.0
 
 
 class PullError(SdgCitiesError, RuntimeError):
@@ -256,12 +258,14 @@ def _get(
     where: str,
     path: str = FEED_PATH,
     headers: dict[str, str] | None = None,
+    timeout: float | None = None,
 ) -> Any:
     """The partner's 200 answer to ``GET url`` (else PullError saying what went wrong)."""
     import httpx
 
+    extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     try:
-        response = client.get(url, params=params, headers=headers)
+        response = client.get(url, params=params, headers=headers, **extra)
     except httpx.HTTPError as err:
         cause = str(err) or type(err).__name__
         raise PullError(f"cannot reach the partner instance at {url}: {cause}") from None
@@ -405,17 +409,18 @@ def _pull_sdmx(
 
     url = base + SDMX_PATH
     accept = {"Accept": ACCEPT}
-    data = _get(http, url, {"part": "data"}, f"{url} (data)", SDMX_PATH, accept)
+    # the structure first (small), then the data; an SDMX-JSON source carries its own
+    # structure, so its answer to ?part=structure is not needed
+    first = _get(
+        http, url, {"part": "structure"}, f"{url} (structure)", SDMX_PATH, accept, SDMX_TIMEOUT_S
+    )
+    data = _get(http, url, {"part": "data"}, f"{url} (data)", SDMX_PATH, accept, SDMX_TIMEOUT_S)
     ctype = data.headers.get("content-type", "")
     try:
         dsd: Any = None
         names: dict[str, tuple[str, str]] = {}
         if "json" not in ctype and not data.content.lstrip().startswith(b"{"):
-            where = f"{url} (structure)"
-            structure = _get(http, url, {"part": "structure"}, where, SDMX_PATH, accept)
-            dsd, names = read_structure(
-                structure.content, structure.headers.get("content-type", "")
-            )
+            dsd, names = read_structure(first.content, first.headers.get("content-type", ""))
         with transaction(engine) as s:
             msg = read_data(data.content, s, content_type=ctype, dsd=dsd, cities=names, where=url)
             # everything is checked before anything is stored: a wrong value or an
