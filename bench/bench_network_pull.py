@@ -10,7 +10,12 @@ The partner is served by uvicorn on loopback; the hub is a fresh store. Timed:
   (``GET /api/v1/observations/{id}``) and one ``record_value`` per value into another
   fresh hub store — what a script over the public API does.
 
-Run: ``.venv/bin/python bench/bench_network_pull.py [n_cities]``
+``--format sdmx`` times ``sdgcities network pull URL --token T --format sdmx`` instead:
+the partner writes its SDMX-ML 2.1 data and structure messages (``sdmx1``), the hub
+reads them with ``sdmx1`` and stores them through the same path. The JSON feed's pull is
+timed in the same run for the ratio.
+
+Run: ``.venv/bin/python bench/bench_network_pull.py [n_cities] [--format sdmx]``
 """
 
 from __future__ import annotations
@@ -90,8 +95,61 @@ def naive(base: str, hub_url: str, ids: list[int]) -> float:
     return time.perf_counter() - t0
 
 
+def run_pull(base: str, token: str, hub_url: str, data_dir: Path, fmt: str) -> tuple[float, str]:
+    """One whole ``sdgcities network pull`` process: (wall seconds, its output)."""
+    env = dict(os.environ, DATABASE_URL=hub_url, SDGCITIES_DATA_DIR=str(data_dir))
+    cli = str(Path(sys.executable).parent / "sdgcities")
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [cli, "network", "pull", base, "--token", token, "--format", fmt],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    took = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"the {fmt} pull failed: {done.stdout.strip() or done.stderr.strip()}")
+    return took, done.stdout.strip()
+
+
+def count(url: str) -> int:
+    engine = make_engine(url)
+    with transaction(engine) as s:
+        n = int(s.scalar(select(func.count()).select_from(Observation)) or 0)
+    engine.dispose()
+    return n
+
+
+def main_sdmx(n_cities: int) -> int:
+    root = Path(tempfile.mkdtemp(prefix="bench-network-pull-sdmx-"))
+    (root / "partner").mkdir()
+    print(f"building the partner store: {n_cities} cities × 10 indicators × 10 years …")
+    partner_url, _slug = build_store(root / "partner" / "store.db", n_cities, 10, 10, 7)
+    token = token_for(partner_url)
+    sdmx_hub, json_hub = fresh_hub(root / "sdmx.db"), fresh_hub(root / "json.db")
+    proc, base = start_server(partner_url, root / "partner")
+    try:
+        sdmx_s, out = run_pull(base, token, sdmx_hub, root / "d1", "sdmx")
+        print(out)
+        json_s, _ = run_pull(base, token, json_hub, root / "d2", "json")
+    finally:
+        stop_server(proc)
+    n, n_json = count(sdmx_hub), count(json_hub)
+    print(
+        f"network pull --format sdmx (whole CLI process, partner export included): {n:,} "
+        f"values in {sdmx_s:.1f} s ({n / sdmx_s:,.0f} values/s; target ≤ 30 s for 100,000)"
+    )
+    print(f"network pull (JSON feed), same run: {n_json:,} values in {json_s:.1f} s")
+    print(f"ratio sdmx / json: {sdmx_s / json_s:.1f}× (a shared machine: wall times)")
+    return 0 if n == n_json else 1
+
+
 def main() -> int:
-    n_cities = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    args = [a for a in sys.argv[1:] if a not in ("--format", "sdmx", "json")]
+    n_cities = int(args[0]) if args else 1000
+    if "--format" in sys.argv and "sdmx" in sys.argv:
+        return main_sdmx(n_cities)
     root = Path(tempfile.mkdtemp(prefix="bench-network-pull-"))
     (root / "partner").mkdir()
     print(f"building the partner store: {n_cities} cities × 10 indicators × 10 years …")

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from sdgcities.cli import app
 from sdgcities.config import Settings
-from sdgcities.errors import ValidationError
+from sdgcities.errors import NotFoundError, ValidationError
 from sdgcities.investment.models import InvestmentProject
 from sdgcities.investment.service import export_iati, import_projects
-from sdgcities.store.db import transaction
+from sdgcities.store.db import get_engine, transaction
 from tests.conftest import SHARED_DATA
 
 IATI = SHARED_DATA.parent / "reference" / "iati-2.03"
@@ -52,6 +52,58 @@ def _city(engine: Engine) -> None:
         create_city(s, name="Nairobi", country="KEN")
 
 
+def _consent(engine: Engine, *titles: str) -> None:
+    """The city's consent to publish these projects (as the CLI gives it)."""
+    from sdgcities.investment.service import CLI, set_consent
+
+    with transaction(engine) as s:
+        for title in titles:
+            project = s.scalars(
+                select(InvestmentProject).where(InvestmentProject.title == title)
+            ).one()
+            set_consent(s, project, True, CLI)
+
+
+@needs_iati
+def test_only_consented_projects_leave(
+    engine: Engine, tmp_path: Path, schema: etree.XMLSchema
+) -> None:
+    """A project whose city has not consented to publication is not in the IATI file."""
+    _city(engine)
+    path = tmp_path / "p.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    with transaction(engine) as s:
+        brt, market = import_projects(s, path)
+        ids = {brt.title: brt.id, market.title: market.id}
+    out = tmp_path / "none.xml"
+    with pytest.raises(NotFoundError, match="not consented") as err, transaction(engine) as s:
+        export_iati(s, out)  # an empty iati-activities is not valid IATI: no file at all
+    assert "2 project(s)" in str(err.value)
+    assert not out.exists()
+    assert list(tmp_path.glob("*.part")) == []
+
+    _consent(engine, "Green market")
+    out = tmp_path / "one.xml"
+    with transaction(engine) as s:
+        assert export_iati(s, out) == 1
+        assert export_iati(s, tmp_path / "city.xml", city="nairobi-ken") == 1
+    doc = etree.parse(str(out))
+    assert schema.validate(doc), schema.error_log
+    (act,) = doc.findall("iati-activity")
+    assert act.findtext("iati-identifier", "").endswith(f"-nairobi-ken-{ids['Green market']}")
+    text = out.read_text(encoding="utf-8")
+    assert "BRT line 2" not in text
+    assert f"-{ids['BRT line 2']}<" not in text
+
+    from sdgcities.investment.service import CLI, set_consent
+
+    with transaction(engine) as s:  # withdrawn consent: the project stays home again
+        set_consent(s, s.get(InvestmentProject, ids["Green market"]), False, CLI)
+    with pytest.raises(NotFoundError), transaction(engine) as s:
+        export_iati(s, tmp_path / "again.xml")
+    assert not (tmp_path / "again.xml").exists()
+
+
 @needs_iati
 def test_the_validator_validates(schema: etree.XMLSchema) -> None:
     passing = sorted((IATI / "tests" / "should-pass").glob("*.xml"))
@@ -78,6 +130,7 @@ def test_import_and_export_valid_iati(
     with transaction(engine) as s:
         assert len(import_projects(s, path)) == 2
     out = tmp_path / "pipeline.xml"
+    _consent(engine, "BRT line 2", "Green market")
     with transaction(engine) as s:
         assert export_iati(s, out) == 2
     doc = etree.parse(str(out))
@@ -119,8 +172,17 @@ def test_cli(settings: Settings, tmp_path: Path) -> None:
     r = runner.invoke(
         app, ["investment", "export-iati", "--city", "nairobi-ken", "--out", str(out)]
     )
+    assert r.exit_code == 1, r.output
+    assert "has not consented" in " ".join(r.output.split())
+    assert "Traceback" not in r.output
+    assert not out.exists()
+    _consent(get_engine(settings), "BRT line 2", "Green market")
+    r = runner.invoke(
+        app, ["investment", "export-iati", "--city", "nairobi-ken", "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     assert "wrote 2 IATI activities" in r.output
+    assert "left out" not in r.output
     bad = tmp_path / "bad.csv"
     bad.write_text(BAD, encoding="utf-8")
     r = runner.invoke(app, ["investment", "import", str(bad)])

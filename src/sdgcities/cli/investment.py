@@ -76,18 +76,27 @@ def export_iati_cmd(
 ) -> None:
     """Write the pipeline as IATI 2.03 activities (SDG targets as sector vocabulary 8).
 
+    Only projects whose city consented to publication are written (give it with
+    `sdgcities investment project consent ID --by EDITOR`); the others stay here.
+
     Examples:
 
       sdgcities investment export-iati --out pipeline.xml
 
       sdgcities investment export-iati --city nairobi --out nairobi.xml
     """
-    from sdgcities.investment.service import export_iati
+    from sdgcities.investment.service import export_iati, unconsented_count
     from sdgcities.store.db import transaction
 
     with transaction(engine()) as session:
         n = export_iati(session, out, city=city)
+        held = unconsented_count(session, city=city)
     console.print(f"[green]✓[/] wrote {n} IATI activities to {out}")
+    if held:
+        console.print(
+            f"{held} project(s) left out: their city has not consented to publication "
+            "(`sdgcities investment project consent ID --by EDITOR`)"
+        )
 
 
 def _date(text: str | None, field: str) -> date | None:

@@ -255,6 +255,11 @@ def pull_cmd(
     resume: bool = typer.Option(False, "--resume", help="Continue a pull that stopped half-way."),
     name: str | None = typer.Option(None, "--name", help="The partner's name (default: its host)."),
     page_size: int = typer.Option(5000, "--page-size", min=1, max=10_000, help="Values per page."),
+    fmt: str = typer.Option(
+        "json",
+        "--format",
+        help="json: the platform's feed; sdmx: its SDMX export (SDMX-ML 2.1 or SDMX-JSON 1.0).",
+    ),
 ) -> None:
     """Pull a partner instance's published values into this store (the global hub).
 
@@ -268,9 +273,26 @@ def pull_cmd(
       sdgcities network pull https://partner.example.org --token T
 
       sdgcities network pull https://partner.example.org --token T --resume
+
+      sdgcities network pull https://partner.example.org --token T --format sdmx
+
+    With --format sdmx the partner's SDMX data message is read whole and checked before
+    anything is stored (series keys REF_AREA.INDICATOR[.disaggregations], TIME_PERIOD =
+    the year); values pulled before are skipped.
     """
-    from sdgcities.network.federation import PullError, pull
+    from sdgcities.network.federation import FORMATS, PullError, pull
     from sdgcities.network.service import parse_day
+
+    if fmt.lower() not in FORMATS:
+        raise typer.BadParameter(
+            f"{fmt!r} is not a pull format; use {' or '.join(FORMATS)}", param_hint="--format"
+        )
+    if fmt.lower() == "sdmx" and since:
+        raise typer.BadParameter(
+            "an SDMX data message gives no publication date per value; leave --since out "
+            "(values pulled before are skipped)",
+            param_hint="--since",
+        )
 
     day: date | None = parse_day(since, "--since") if since else None
     with progress("pulling values", None) as advance:
@@ -288,6 +310,7 @@ def pull_cmd(
                 page_size=page_size,
                 name=name,
                 on_page=on_page,
+                fmt=fmt.lower(),
             )
         except PullError:
             raise

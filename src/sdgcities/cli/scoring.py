@@ -235,6 +235,12 @@ def _score_store(
             )
             err_console.print(f"[green]✓[/] wrote scores to {out}")
     _warn(result.benchmarks.warnings)
+    if result.benchmarks.table.empty:
+        err_console.print(
+            f"[yellow]benchmark set {result.benchmarks.name!r} has no rows: nothing to score; "
+            "load one with a row per indicator (`sdgcities benchmarks load NAME FILE --replace`)[/]"
+        )
+        return
     if result.index.empty:
         err_console.print("[yellow]no observations of the set's indicators for these cities[/]")
         return

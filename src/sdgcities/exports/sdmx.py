@@ -9,6 +9,10 @@ Data structure ``SDGCITIES:SDGCITIES_CITY_INDICATORS(1.0)``:
   convention), then the time dimension ``TIME_PERIOD`` (the year);
 * primary measure ``OBS_VALUE``; observation attribute ``UNIT_MEASURE`` (the unit text).
 
+Each ``CL_REF_AREA`` code carries its city's country as an annotation of type
+``ISO3166-1-alpha-3`` (title = the code, e.g. ``KEN``), so a reader can match or create
+the city (``sdgcities network pull URL --format sdmx``).
+
 A structure-specific data message cannot be read without its structure, so
 :func:`export_sdmx` also writes the structure message (DSD + codelists) beside the data,
 ``NAME.structure.xml``. Read both back with ``sdmx1``::
@@ -30,14 +34,18 @@ import sdmx
 from sdmx import message
 from sdmx.model import common
 from sdmx.model import v21 as m
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sdgcities import __version__
 from sdgcities.assessment import _store
+from sdgcities.store.models import City
 
 AGENCY_ID = "SDGCITIES"
 DSD_ID = "SDGCITIES_CITY_INDICATORS"
 TOTAL = "_T"
+#: the annotation type of a ``CL_REF_AREA`` code that gives the city's country
+COUNTRY_ANNOTATION = "ISO3166-1-alpha-3"
 _BAD = re.compile(r"[^A-Za-z0-9_@$\-]")
 
 
@@ -63,8 +71,18 @@ def _structure(
 ) -> tuple[m.DataStructureDefinition, list[common.Codelist]]:
     agency = common.Agency(id=AGENCY_ID)
     cl_area = common.Codelist(id="CL_REF_AREA", maintainer=agency, version="1.0", is_final=True)
-    for slug, name in sorted(set(zip(obs["city_slug"], obs["city"], strict=True))):
-        cl_area.setdefault(id=sdmx_id(slug), name={"en": str(name)})
+    pairs = sorted(set(zip(obs["city_slug"].astype(str), obs["city"], strict=True)))
+    countries = dict(
+        session.execute(
+            select(City.slug, City.country_iso3).where(City.slug.in_([p[0] for p in pairs]))
+        ).all()
+    )
+    for slug, name in pairs:
+        code = cl_area.setdefault(id=sdmx_id(slug), name={"en": str(name)})
+        if countries.get(slug):
+            code.annotations.append(
+                m.Annotation(type=COUNTRY_ANNOTATION, title=str(countries[slug]))
+            )
     cl_ind = common.Codelist(id="CL_INDICATOR", maintainer=agency, version="1.0", is_final=True)
     info = _store.indicator_info(session, obs["indicator"].astype(str).unique())
     for code in sorted(obs["indicator"].astype(str).unique()):
@@ -105,7 +123,9 @@ def _messages(
     city_ids: Iterable[int] | None,
     indicator_codes: Iterable[str] | None,
     published_only: bool,
+    with_data: bool = True,
 ) -> tuple[message.DataMessage, message.StructureMessage, int]:
+    """The data and structure messages (``with_data=False``: the data message is empty)."""
     obs = _store.current_observations(
         session,
         city_ids=city_ids,
@@ -129,7 +149,7 @@ def _messages(
         parts,
         strict=True,
     )
-    for slug, code, year, value, unit, part in columns:
+    for slug, code, year, value, unit, part in columns if with_data else ():
         values = {
             "REF_AREA": sdmx_id(slug),
             "INDICATOR": sdmx_id(code),
@@ -186,7 +206,11 @@ def sdmx_structure_bytes(
 ) -> bytes:
     """The SDMX-ML structure message (DSD and codelists) for the same selection."""
     _, structure, _ = _messages(
-        session, city_ids=city_ids, indicator_codes=indicator_codes, published_only=published_only
+        session,
+        city_ids=city_ids,
+        indicator_codes=indicator_codes,
+        published_only=published_only,
+        with_data=False,
     )
     return bytes(sdmx.to_xml(structure, pretty_print=True))
 

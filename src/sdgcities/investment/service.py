@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sdgcities.cities.service import MAX_ID, get_city
@@ -116,8 +116,17 @@ def import_projects(session: Session, path: str | Path) -> list[InvestmentProjec
 
 
 def export_iati(session: Session, out: str | Path, *, city: str | None = None) -> int:
-    """Write the pipeline (or one city's) as IATI 2.03 activities; returns the count."""
-    q = select(InvestmentProject, City).join(City, City.id == InvestmentProject.city_id)
+    """Write the pipeline (or one city's) as IATI 2.03 activities; returns the count.
+
+    IATI is a public registry: only the projects whose city consented to publication
+    (:func:`set_consent`, ``sdgcities investment project consent``) leave the platform,
+    whoever runs the export. :func:`unconsented_count` tells how many stayed behind.
+    """
+    q = (
+        select(InvestmentProject, City)
+        .join(City, City.id == InvestmentProject.city_id)
+        .where(access.consented())
+    )
     if city is not None:
         q = q.where(City.id == get_city(session, city).id)
     acts = [
@@ -133,12 +142,32 @@ def export_iati(session: Session, out: str | Path, *, city: str | None = None) -
         )
         for pr, c in session.execute(q.order_by(InvestmentProject.id)).all()
     ]
+    if not acts:  # IATI 2.03 needs at least one activity: write no file rather than a bad one
+        held = unconsented_count(session, city=city)
+        raise NotFoundError(
+            f"no project{' of ' + city if city else ''} may be published to IATI: "
+            + (
+                f"the city has not consented to publishing its {held} project(s); a city "
+                "editor gives consent with `sdgcities investment project consent ID --by EMAIL`"
+                if held
+                else "there are no projects"
+            )
+            + f"; nothing was written to {out}"
+        )
     stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
     target = Path(out)
     tmp = target.with_name(target.name + ".part")
     tmp.write_bytes(activities_xml(acts, generated=stamp))
     tmp.replace(target)
     return len(acts)
+
+
+def unconsented_count(session: Session, *, city: str | None = None) -> int:
+    """How many projects (of ``city``) an IATI export leaves out for want of consent."""
+    q = select(func.count()).select_from(InvestmentProject).where(~access.consented())
+    if city is not None:
+        q = q.where(InvestmentProject.city_id == get_city(session, city).id)
+    return int(session.scalar(q) or 0)
 
 
 # ------------------------------------------------------------------ editing one project

@@ -19,6 +19,13 @@ pulls that feed page by page:
   continues after it. A second pull with nothing new is a no-op.
 
 Tokens are never stored: each pull is given the partner's API token.
+
+``fmt="sdmx"`` reads the partner's SDMX export instead (``/api/v1/exports/sdmx``, SDMX-ML
+2.1, or an SDMX-JSON 1.0 data message; :mod:`sdgcities.network.sdmx_pull`): the whole
+message is fetched and checked first (a wrong schema stores nothing), then stored in
+pages of ``page_size`` values through the same path, each committed on its own; a
+value pulled before is skipped, so ``--resume`` (or a second pull) goes on where it
+stopped.
 """
 
 from __future__ import annotations
@@ -39,9 +46,12 @@ from sdgcities.store.db import transaction
 from sdgcities.store.models import City, Indicator, Observation
 
 FEED_PATH = "/api/v1/network/feed"
+FORMATS = ("json", "sdmx")
 PAGE_SIZE = 5000
 MAX_PAGE_SIZE = 10_000
 TIMEOUT_S = 30.0
+#: the SDMX export is written whole before its first byte: 100,000 values take a while
+SDMX_TIMEOUT_S = 600.0
 
 
 class PullError(SdgCitiesError, RuntimeError):
@@ -209,6 +219,7 @@ class PullSummary:
     same: int = 0
     conflicts: int = 0
     skipped: int = 0  # already pulled before
+    missing: int = 0  # SDMX observations without a value (NaN), not stored
     cities_created: list[str] = field(default_factory=list)
     resumed_after: int = 0
 
@@ -240,11 +251,21 @@ def register_partner(session: Session, url: str, name: str | None = None) -> Par
     return row
 
 
-def _fetch(client: Any, url: str, params: dict[str, Any], where: str) -> Any:
+def _get(
+    client: Any,
+    url: str,
+    params: dict[str, Any],
+    where: str,
+    path: str = FEED_PATH,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """The partner's 200 answer to ``GET url`` (else PullError saying what went wrong)."""
     import httpx
 
+    extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     try:
-        response = client.get(url, params=params)
+        response = client.get(url, params=params, headers=headers, **extra)
     except httpx.HTTPError as err:
         cause = str(err) or type(err).__name__
         raise PullError(f"cannot reach the partner instance at {url}: {cause}") from None
@@ -256,8 +277,13 @@ def _fetch(client: Any, url: str, params: dict[str, Any], where: str) -> Any:
     if response.status_code != 200:
         raise PullError(
             f"{where}: HTTP {response.status_code} from the partner ({response.text[:200]!r}); "
-            f"is {FEED_PATH} served there (same platform, a recent version)?"
+            f"is {path} served there (same platform, a recent version)?"
         )
+    return response
+
+
+def _fetch(client: Any, url: str, params: dict[str, Any], where: str) -> Any:
+    response = _get(client, url, params, where)
     try:
         return response.json()
     except ValueError:
@@ -275,10 +301,18 @@ def pull(
     name: str | None = None,
     on_page: Callable[[int, int], None] | None = None,
     client: Any = None,
+    fmt: str = "json",
 ) -> PullSummary:
     """Pull a partner's published values into the store (see the module docstring)."""
     import httpx
 
+    if fmt not in FORMATS:
+        raise PullError(f"unknown pull format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "sdmx" and since is not None:
+        raise PullError(
+            "--since cannot be used with --format sdmx: an SDMX data message gives no "
+            "publication date per value; pull it all (values pulled before are skipped)"
+        )
     with transaction(engine) as s:
         partner = register_partner(s, url, name)
         if partner.state == "running" and not resume:
@@ -301,7 +335,9 @@ def pull(
     own = client is None
     http = client or httpx.Client(headers=headers, timeout=TIMEOUT_S, trust_env=False)
     try:
-        while True:
+        if fmt == "sdmx":
+            _pull_sdmx(http, engine, partner_id, pname, base, page_size, summary, on_page)
+        while fmt == "json":
             params: dict[str, Any] = {"after": after, "limit": page_size}
             if since_text:
                 params["since"] = since_text
@@ -349,6 +385,68 @@ def pull(
             .values(state="idle", last_pull_at=datetime.now(UTC))
         )
     return summary
+
+
+def _pull_sdmx(
+    http: Any,
+    engine: Engine,
+    partner_id: int,
+    pname: str,
+    base: str,
+    page_size: int,
+    summary: PullSummary,
+    on_page: Callable[[int, int], None] | None,
+) -> None:
+    """The SDMX path of :func:`pull`: fetch and check it all, then store page by page."""
+    from sdgcities.network.sdmx_pull import (
+        ACCEPT,
+        SDMX_PATH,
+        SdmxSchemaError,
+        chunks,
+        read_data,
+        read_structure,
+    )
+
+    url = base + SDMX_PATH
+    accept = {"Accept": ACCEPT}
+    # the structure first (small), then the data; an SDMX-JSON source carries its own
+    # structure, so its answer to ?part=structure is not needed
+    first = _get(
+        http, url, {"part": "structure"}, f"{url} (structure)", SDMX_PATH, accept, SDMX_TIMEOUT_S
+    )
+    data = _get(http, url, {"part": "data"}, f"{url} (data)", SDMX_PATH, accept, SDMX_TIMEOUT_S)
+    ctype = data.headers.get("content-type", "")
+    try:
+        dsd: Any = None
+        names: dict[str, tuple[str, str]] = {}
+        if "json" not in ctype and not data.content.lstrip().startswith(b"{"):
+            dsd, names = read_structure(first.content, first.headers.get("content-type", ""))
+        with transaction(engine) as s:
+            msg = read_data(data.content, s, content_type=ctype, dsd=dsd, cities=names, where=url)
+            # everything is checked before anything is stored: a wrong value or an
+            # unknown indicator anywhere in the message stores nothing
+            _check_items(s, msg.items, url)
+            # and every city is matched or created, or none is (one transaction)
+            firsts = list({i["city_slug"]: i for i in msg.items}.values())
+            _, created = _cities(s, partner_id, firsts, url)
+            summary.cities_created.extend(created)
+    except SdmxSchemaError as err:
+        raise PullError(f"wrong schema: {err}") from None
+    summary.missing += msg.missing
+    total = len(msg.items)
+    for n, page in enumerate(chunks(msg.items, page_size), start=1):
+        where = f"{url} values {(n - 1) * page_size + 1}–{(n - 1) * page_size + len(page)}"
+        with transaction(engine) as s:
+            _store_page(s, partner_id, pname, base, page, summary, where)
+            s.execute(
+                update(PartnerInstance)
+                .where(PartnerInstance.id == partner_id)
+                .values(pages=PartnerInstance.pages + 1)
+            )
+        summary.pages += 1
+        summary.seen += len(page)
+        if on_page is not None:
+            on_page(len(page), total - summary.seen)
 
 
 def _table(model: Any) -> Table:
@@ -413,15 +511,8 @@ def _cities(
     return known, created
 
 
-def _store_page(
-    session: Session,
-    partner_id: int,
-    pname: str,
-    base: str,
-    items: list[dict[str, Any]],
-    summary: PullSummary,
-    where: str,
-) -> None:
+def _check_items(session: Session, items: list[dict[str, Any]], where: str) -> dict[str, int]:
+    """The hub's indicator ids of ``items``; PullError for an unknown one or a bad value."""
     from sdgcities.observations._validate import range_problem
 
     codes = {i["indicator"] for i in items}
@@ -432,17 +523,31 @@ def _store_page(
     ):
         ind_ids[code], units[code] = iid, unit or ""
     for n, item in enumerate(items):
+        at = f"series {item['sdmx_key']}" if "sdmx_key" in item else f"items[{n}]"
         if item["indicator"] not in ind_ids:
             raise PullError(
-                f"{where}: items[{n}].indicator {item['indicator']!r} is not in this hub's "
+                f"{where}: {at}.indicator {item['indicator']!r} is not in this hub's "
                 "catalogue; add it (`sdgcities import indicators`) and pull again with --resume"
             )
         bad = range_problem(float(item["value"]), units[item["indicator"]])
         if bad is not None:
             raise PullError(
-                f"{where}: items[{n}].value {item['value']!r} of {item['indicator']}: {bad[0]} "
+                f"{where}: {at}.value {item['value']!r} of {item['indicator']}: {bad[0]} "
                 f"({bad[1]}); nothing of this page was stored — ask the partner to correct it"
             )
+    return ind_ids
+
+
+def _store_page(
+    session: Session,
+    partner_id: int,
+    pname: str,
+    base: str,
+    items: list[dict[str, Any]],
+    summary: PullSummary,
+    where: str,
+) -> None:
+    ind_ids = _check_items(session, items, where)
     seen = set(
         session.scalars(
             select(PartnerValue.remote_id).where(
@@ -483,6 +588,8 @@ def _store_page(
             "remote_published_at": item["published_at"],
             "pulled_at": stamp,
         }
+        if "sdmx_key" in item:  # an SDMX observation: its series key and period
+            prov["format"], prov["sdmx_key"] = "sdmx", item["sdmx_key"]
         row = {
             "city_id": cid,
             "indicator_id": iid,
@@ -545,6 +652,7 @@ def _store_page(
                         "published_at": item["published_at"],
                         "unit": item["unit"],
                         "partner_url": base,
+                        **({"sdmx_key": item["sdmx_key"]} if "sdmx_key" in item else {}),
                     },
                     "pulled_at": now,
                 }

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -140,7 +141,8 @@ class PartnerValue(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("network_partners.id", ondelete="CASCADE"))
-    remote_id: Mapped[int] = mapped_column(Integer)
+    #: the feed's observation id, or (negative) an SDMX observation's 62-bit fingerprint
+    remote_id: Mapped[int] = mapped_column(BigInteger)
     observation_id: Mapped[int | None] = mapped_column(
         ForeignKey("observations.id", ondelete="SET NULL")
     )
@@ -154,7 +156,7 @@ class NetworkConflict(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("network_partners.id", ondelete="CASCADE"))
-    remote_id: Mapped[int] = mapped_column(Integer)
+    remote_id: Mapped[int] = mapped_column(BigInteger)
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
     year: Mapped[int] = mapped_column(Integer)

@@ -245,7 +245,7 @@ def score(
 
     goal_codes, goal_idx = np.unique(bench["goal"].astype(str).to_numpy(), return_inverse=True)
     goal_list = list(dict.fromkeys(bench["goal"].astype(str)))
-    remap = np.array([goal_list.index(g) for g in goal_codes])
+    remap = np.array([goal_list.index(g) for g in goal_codes], dtype=np.intp)
     gi = remap[goal_idx]
     member = np.zeros((n_ind, len(goal_list)))
     member[np.arange(n_ind), gi] = 1.0
@@ -259,6 +259,13 @@ def score(
     idx, reasons = index_scores(
         goal_m, missing_share, missing_threshold=missing_threshold, aggregation=aggregation
     )
+    if n_ind == 0:  # an empty set scores nothing (and says so rather than "100% missing")
+        empty = (
+            f"benchmark set {benchmarks.name!r} has no rows: nothing to score; "
+            "add one row per indicator (indicator, goal, best, worst …)"
+        )
+        logger.warning(empty)
+        reasons = [empty] * n_city
 
     # progress: one target rule (city target, else green threshold, else best)
     default_target = np.where(np.isnan(green), best, green)
