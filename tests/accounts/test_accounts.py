@@ -168,6 +168,41 @@ def test_tokens_are_stored_hashed_and_revocable(engine: Engine) -> None:
         assert verify_token(s, token) is None
 
 
+def test_recording_a_tokens_use_holds_no_lock_for_the_request(sqlite_engine: Engine) -> None:
+    """A request checks its token, then works for long: another writer must not wait.
+
+    The use is recorded in its own transaction (at most once a minute); the request's
+    session stays a reader, so a second connection writes at once (busy timeout 0).
+    """
+    from sqlalchemy import text
+
+    engine = sqlite_engine
+    with transaction(engine) as s:
+        create_user(s, email="ada@example.org", password=PASSWORD)
+        token, row = issue_token(s, "ada@example.org", name="script")
+        token_id = row.id
+    with transaction(engine) as request:
+        assert verify_token(request, token) is not None
+        request.execute(select(ApiToken.id)).all()  # the request goes on reading
+        with engine.connect() as other:
+            other.exec_driver_sql("PRAGMA busy_timeout=0")
+            other.execute(
+                text("UPDATE api_tokens SET name = 'renamed' WHERE id = :i"), {"i": token_id}
+            )
+            other.commit()
+            other.exec_driver_sql("PRAGMA busy_timeout=30000")
+    with transaction(engine) as s:
+        stored = s.get(ApiToken, token_id)
+        assert stored is not None
+        assert stored.last_used_at is not None  # recorded all the same
+        first = stored.last_used_at
+        assert verify_token(s, token) is not None
+    with transaction(engine) as s:
+        again = s.get(ApiToken, token_id)
+        assert again is not None
+        assert again.last_used_at == first  # not rewritten within the minute
+
+
 def test_sessions_store_only_a_hash_and_expire(engine: Engine) -> None:
     with transaction(engine) as s:
         cookie, row = new_web_session(s, user_id=None)

@@ -131,6 +131,10 @@ def _resolve(request: Request, session: Session) -> User | None:
     token = _bearer(request)
     if token is not None:
         found = verify_token(session, token)
+        if not (session.new or session.dirty or session.deleted):
+            # the token's use was written on another connection: end this session's read
+            # snapshot, or SQLite refuses its later writes (a WAL snapshot is stale)
+            session.commit()
         if found is None:
             raise AuthenticationError(
                 "the API token is unknown, revoked, or its account is disabled"
@@ -283,7 +287,11 @@ def _logged_in(engine: Engine, secret: str, authorization: str | None, cookie: s
     with session_factory(engine)() as session:
         if authorization:
             scheme, _, value = authorization.partition(" ")
-            user = verify_token(session, value.strip()) if scheme.lower() == "bearer" else None
+            user = (
+                verify_token(session, value.strip(), record_use=False)
+                if scheme.lower() == "bearer"
+                else None
+            )
             session.rollback()  # checking must not write (the endpoint records the use)
             return user is not None
         web = load_web_session(session, cookie, secret)
