@@ -26,10 +26,13 @@ RSS, traced bytes and cache sizes in ``DIR/probe.jsonl`` and a snapshot; at the 
 largest growths between the warm snapshot and the last one are printed. Tracing slows
 the server and adds its own memory: use it to find what grows, not for the figures.
 
+The server's allocators are those ``create_app`` sets for every server
+(``sdgcities.web._memory``: Arrow's system pool, 2 glibc arenas); ``--untuned`` gives it
+the previous ones through the environment (mimalloc for Arrow, glibc's 8 arenas per
+core) to compare.
+
 Run: ``.venv/bin/python bench/soak_web.py`` (10 minutes; ``--seconds 180`` for a short
-run). The server runs with ``MALLOC_ARENA_MAX=2`` like ``sdgcities serve`` (see
-``sdgcities.cli.web``); ``--arenas 0`` keeps glibc's default to compare. Timings depend
-on the machine's load; they are never a pass/fail test.
+run). Timings depend on the machine's load; they are never a pass/fail test.
 """
 
 from __future__ import annotations
@@ -210,11 +213,14 @@ def memory_growth(
     return first, end, 100 * (end - first) / first
 
 
-def _server(data_dir: Path, trace: Path | None, arenas: int) -> tuple[subprocess.Popen[bytes], str]:
-    """The server of ``start_server``, with the allocator setting and the optional probe."""
+def _server(
+    data_dir: Path, trace: Path | None, untuned: bool
+) -> tuple[subprocess.Popen[bytes], str]:
+    """The server of ``start_server``, with the optional probe (and previous allocators)."""
     extra: dict[str, str] = {}
-    if arenas:
-        extra["MALLOC_ARENA_MAX"] = str(arenas)
+    if untuned:  # the environment wins over sdgcities.web._memory
+        extra["ARROW_DEFAULT_MEMORY_POOL"] = "mimalloc"
+        extra["MALLOC_ARENA_MAX"] = str(8 * (os.cpu_count() or 1))
     if trace is not None:
         hook = str(REPO / "bench" / "_soak_hook")
         extra["PYTHONPATH"] = os.pathsep.join(filter(None, [hook, os.environ.get("PYTHONPATH")]))
@@ -268,7 +274,9 @@ def main() -> None:
         "--warmup", type=float, default=60, help="seconds of load before the memory baseline"
     )
     parser.add_argument(
-        "--arenas", type=int, default=2, help="the server's MALLOC_ARENA_MAX (0: glibc default)"
+        "--untuned",
+        action="store_true",
+        help="the allocators before the fix (mimalloc for Arrow, 8 glibc arenas per core)",
     )
     parser.add_argument(
         "--trace", type=Path, default=None, help="folder for the server's tracemalloc probe"
@@ -281,7 +289,7 @@ def main() -> None:
         t0 = time.perf_counter()
         build_store(data_dir, args.min_population)
         print(f"demo store built in {time.perf_counter() - t0:.0f} s")
-        proc, base = _server(data_dir, args.trace, args.arenas)
+        proc, base = _server(data_dir, args.trace, args.untuned)
         signal.signal(signal.SIGTERM, _interrupted)  # stop the server on `kill` too
         try:
             result = asyncio.run(
@@ -311,8 +319,8 @@ def main() -> None:
             f"  server RSS warm baseline {first / 1024:.0f} MiB (median of"
             f" {args.warmup:.0f}–{args.warmup + 30:.0f} s) → end {last / 1024:.0f} MiB (median"
             f" of the last 60 s): {pct:+.1f} % (target ≤ +10 %), peak"
-            f" {max(k for _t, k in rss) / 1024:.0f} MiB, MALLOC_ARENA_MAX="
-            f"{args.arenas or 'default'}"
+            f" {max(k for _t, k in rss) / 1024:.0f} MiB, allocators"
+            f" {'untuned' if args.untuned else 'of create_app'}"
         )
         marks = [f"{t:.0f}s {kib / 1024:.0f}" for t, kib in rss[:: max(1, len(rss) // 12)]]
         print("  RSS MiB over time: " + ", ".join(marks))
