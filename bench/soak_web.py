@@ -284,6 +284,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.seconds < args.warmup + 60:
         parser.error(f"--seconds must be at least --warmup + 60 ({args.warmup + 60:.0f})")
+    if args.trace is not None and args.trace.exists() and any(args.trace.iterdir()):
+        parser.error(f"--trace {args.trace}: the folder is not empty; give a new one")
     with tempfile.TemporaryDirectory(prefix="sdgcities-soak-") as tmp:
         data_dir = Path(tmp)
         t0 = time.perf_counter()
