@@ -25,6 +25,7 @@ from sdgcities.web._guard import (
     SecurityHeadersMiddleware,
     content_security_policy,
 )
+from sdgcities.web._memory import tune_for_server
 from sdgcities.web.api import router as api_router
 from sdgcities.web.errors import install_error_handlers
 from sdgcities.web.ogc import mount_ogc
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     ``migrate=True`` brings the store's schema up to date first (idempotent).
     """
     s = settings or get_settings()
+    tune_for_server()  # allocators whose freed memory is reused: flat RSS under load
     app = FastAPI(
         title="SDG Cities",
         version=__version__,
