@@ -424,3 +424,38 @@ def test_formula_text_is_inert_in_csv_and_xlsx(client: tuple[TestClient, Seed]) 
         cell.value for row in sheet.iter_rows() for cell in row if isinstance(cell.value, float)
     ]
     assert 12.5 in numbers  # numbers stay numbers
+
+
+def test_a_store_too_busy_is_503_with_retry_after_and_nothing_written(
+    client: tuple[TestClient, Seed],
+) -> None:
+    """A real SQLite lock held by another connection: the write waits, then 503, not 500."""
+    from sqlalchemy import event, func, select
+
+    from sdgcities.store.models import Observation
+
+    c, data = client
+    engine = c.app.state.engine  # type: ignore[attr-defined]
+    engine.dispose()
+
+    @event.listens_for(engine, "connect")
+    def short_wait(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA busy_timeout=300")  # after the store's own 30 s
+
+    with engine.connect() as probe:
+        before = probe.execute(select(func.count()).select_from(Observation)).scalar()
+    holder = engine.raw_connection()
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+        value = {"city": str(data.nairobi), "indicator": "11.2.1", "year": 2021, "value": 40.0}
+        r = c.post("/api/v1/observations", json=value, headers=bearer(data.editor_token))
+        err = _shape(r, 503, "store_busy")
+        assert r.headers["retry-after"] == "5"
+        assert "nothing was changed" in err["message"]
+    finally:
+        holder.rollback()
+        holder.close()
+    with engine.connect() as probe:
+        assert probe.execute(select(func.count()).select_from(Observation)).scalar() == before
+    r = c.post("/api/v1/observations", json=value, headers=bearer(data.editor_token))
+    assert r.status_code == 201, r.text  # the lock gone, the same request goes through

@@ -305,7 +305,35 @@ async def _out_of_range(request: Request, exc: Exception) -> Response:
     )
 
 
+#: what a store too busy to answer in time raises: the connection pool's wait ran out,
+#: or SQLite's busy timeout (``database is locked``); PostgreSQL's lock timeouts
+_BUSY_MARKERS = ("database is locked", "database table is locked", "lock timeout")
+
+
+def store_is_busy(exc: BaseException) -> bool:
+    """True when ``exc`` says the store was too busy, not that the request was wrong."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        return True
+    return isinstance(exc, OperationalError) and any(
+        m in str(exc.orig if exc.orig is not None else exc).lower() for m in _BUSY_MARKERS
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    if store_is_busy(exc):
+        # overload, not a bug: say so with 503 and when to retry (nothing was written:
+        # the request's transaction is rolled back with its session)
+        logger.warning("store busy serving %s %s: %s", request.method, request.url.path, exc)
+        return _respond(
+            request,
+            503,
+            "store_busy",
+            "the store is too busy to answer now; nothing was changed — try again in a few seconds",
+            headers={"Retry-After": "5"},
+        )
     logger.exception("unexpected error serving %s %s", request.method, request.url.path)
     return _respond(
         request,
