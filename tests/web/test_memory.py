@@ -94,3 +94,46 @@ def test_create_app_applies_them(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert served["pool"] == "system"
+
+
+def test_a_served_app_freezes_its_heap_and_collects_less_often(tmp_path: Path) -> None:
+    """Once the server starts the app (its lifespan): thresholds raised, heap frozen.
+
+    Short pauses come from the collector scanning fewer objects: a full collection in
+    the served process must scan fewer objects than the whole heap at start-up.
+    """
+    probe = (
+        "import gc, json\n"
+        "from fastapi.testclient import TestClient\n"
+        "from sdgcities.web.app import create_app\n"
+        "from sdgcities.web._memory import GC_THRESHOLDS\n"
+        "app = create_app()\n"
+        "before = (gc.get_threshold(), gc.get_freeze_count())\n"
+        "with TestClient(app) as c:\n"
+        "    ok = c.get('/').status_code\n"
+        "    after = (gc.get_threshold(), gc.get_freeze_count())\n"
+        "    scanned = len(gc.get_objects())\n"
+        "print(json.dumps({'before': before, 'after': after, 'scanned': scanned,\n"
+        "                  'ok': ok, 'want': GC_THRESHOLDS}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+            "SDGCITIES_DATA_DIR": str(tmp_path),
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["ok"] == 200
+    assert got["before"][0] == [700, 10, 10]  # CPython's default until the app is served
+    assert got["before"][1] == 0
+    assert got["after"][0] == list(got["want"])
+    frozen = got["after"][1]
+    assert frozen > 50_000  # modules, routes, metadata: out of every scan
+    assert got["scanned"] < frozen  # what a full collection still scans

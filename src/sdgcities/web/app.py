@@ -7,6 +7,8 @@ runs it with uvicorn (``uvicorn --factory sdgcities.web.app:create_app``).
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
@@ -25,7 +27,7 @@ from sdgcities.web._guard import (
     SecurityHeadersMiddleware,
     content_security_policy,
 )
-from sdgcities.web._memory import tune_for_server
+from sdgcities.web._memory import tune_collector, tune_for_server
 from sdgcities.web.api import router as api_router
 from sdgcities.web.errors import install_error_handlers
 from sdgcities.web.ogc import mount_ogc
@@ -87,6 +89,13 @@ def _cookie(header: str, name: str) -> str | None:
     return None
 
 
+@asynccontextmanager
+async def _serving(_app: FastAPI) -> AsyncIterator[None]:
+    """Once the server has started the app: the collector tuned for a long-lived process."""
+    tune_collector()  # the app's own objects leave the collector's scans
+    yield
+
+
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
     """The platform's web app bound to the store of ``settings`` (default: the environment).
 
@@ -101,6 +110,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         docs_url=None,  # served from the package's own assets: see sdgcities.web.docs
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        lifespan=_serving,
     )
     app.state.settings = s
     app.state.engine = init_store(s) if migrate else _engine(s)
