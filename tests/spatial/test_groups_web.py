@@ -77,6 +77,8 @@ def test_group_page_draft_then_published(sqlite_engine: Engine) -> None:
     client = TestClient(make_app(sqlite_engine))
     page = f"/cities/{slug}/groups"
     assert client.get(page).status_code == 404  # a draft: not for the public
+    ogc = "/ogc/collections/group-profiles/items?f=json"
+    assert client.get(ogc).json()["features"] == []  # nor in the OGC API
     r = client.get(page, headers=bearer(s.editor_token))
     assert r.status_code == 200
     assert "Draft" in r.text
@@ -88,6 +90,13 @@ def test_group_page_draft_then_published(sqlite_engine: Engine) -> None:
         publish_layer(session, lid)
     pub = client.get(page)
     assert pub.status_code == 200
+    items = client.get(f"{ogc}&city={slug}").json()["features"]
+    assert len(items) == len(group_layer_features(gp))
+    assert {f["properties"]["city"] for f in items} == {slug}
+    assert all(f["geometry"] is not None for f in items)
+    one = client.get(f"/ogc/collections/group-profiles/items/{lid}-1?f=json")
+    assert one.status_code == 200
+    assert one.json()["id"] == f"{lid}-1"
     assert "groups-qz.csv" in pub.text
     city_page = client.get(f"/cities/{slug}")
     assert f'href="/cities/{slug}/groups"' in city_page.text

@@ -46,7 +46,14 @@ def test_owslib_reads_collections_and_items(live: tuple[str, Seed]) -> None:
     url, data = live
     api = Features(url)
     ids = {c["id"] for c in api.collections()["collections"]}
-    assert ids == {"cities", "boundaries", "hexes", "neighbourhood-profiles", "exposure"}
+    assert ids == {
+        "cities",
+        "boundaries",
+        "hexes",
+        "neighbourhood-profiles",
+        "exposure",
+        "group-profiles",
+    }
     assert (
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
         in (api.conformance()["conformsTo"])

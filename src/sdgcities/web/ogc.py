@@ -85,6 +85,15 @@ _COLLECTIONS: dict[str, dict[str, Any]] = {
         "provider": "sdgcities.web.ogc_profiling.ProfileProvider",
         "kind": "exposure",
     },
+    "group-profiles": {
+        "title": "Population group profiles",
+        "description": "Areas with each population group's people and access indicators "
+        "(host community, migrants, refugees, internally displaced persons) and the gaps "
+        "between groups; filter with city.",
+        "keywords": ["migration", "displacement", "population groups"],
+        "provider": "sdgcities.web.ogc_profiling.ProfileProvider",
+        "kind": "groups",
+    },
 }
 
 

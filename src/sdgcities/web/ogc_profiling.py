@@ -1,4 +1,4 @@
-"""OGC API collections of profiling: ``neighbourhood-profiles`` and ``exposure``.
+"""OGC API collections of profiling: ``neighbourhood-profiles``, ``exposure``, ``group-profiles``.
 
 Features of the newest PUBLISHED profile layer of each city (drafts never reach the OGC
 API, which is public); ids are ``<layer id>-<feature number>``; filter with ``city``.
@@ -20,7 +20,11 @@ from sdgcities.profiling.service import public_layers
 from sdgcities.web.ogc_provider import _engine
 
 #: collection → profile layer kind
-COLLECTION_KINDS = {"neighbourhood-profiles": "neighbourhoods", "exposure": "exposure"}
+COLLECTION_KINDS = {
+    "neighbourhood-profiles": "neighbourhoods",
+    "exposure": "exposure",
+    "group-profiles": "groups",
+}
 
 
 class ProfileProvider(BaseProvider):  # type: ignore[misc]
