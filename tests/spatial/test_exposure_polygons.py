@@ -241,3 +241,13 @@ def test_spatial_run_with_a_polygon_hazard_in_the_kit(tmp_path: Path, sqlite_eng
         layer = s.query(ProfileLayer).one()
         assert layer.summary["population_exposed"] == pytest.approx(70.0)
         assert layer.provenance["hazard_kind"] == "polygons"
+
+
+def test_a_kit_finds_hazard_polygons_by_name(tmp_path: Path) -> None:
+    """``hazard*.gpkg`` in a kit folder is its hazard, as ``hazard*.tif`` is."""
+    from sdgcities.spatial.kit import discover_kit
+
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    _zones(kit).rename(kit / "hazard_flood_rp100.gpkg")
+    assert discover_kit(kit).hazard == kit / "hazard_flood_rp100.gpkg"

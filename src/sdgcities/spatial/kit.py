@@ -13,7 +13,8 @@ built_up_area   ``built_up_area*`` / ``*urban_centre*`` ``.{gpkg,geojson}``     
 built_up        ``*built*.tif`` (GHSL built-up epochs)                        11.3.1
 pm25            ``*pm25*.tif`` / ``*pm2.5*.tif``                              11.6.2
 neighbourhoods  ``neighbourhoods*.{gpkg,geojson}``                            profiles
-hazard          ``hazard*.tif`` (options: hazard_below / hazard_above, …)     exposure
+hazard          ``hazard*.tif`` or polygons ``hazard*.gpkg`` / ``.geojson``     exposure
+                (options: hazard_below / hazard_above, hazard_field, …)
 settlements     ``settlements*`` / ``*informal*`` ``.{gpkg,geojson}``          exposure
 groups          ``groups*.{csv,gpkg}``                                        groups
 ==============  ============================================================  ==========
@@ -53,7 +54,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     "pm25": ("*pm25*.tif", "*pm2.5*.tif", "*pm2_5*.tif"),
     # issue 12 (sdgcities.profiling)
     "neighbourhoods": ("neighbourhoods*.gpkg", "neighbourhoods*.geojson"),
-    "hazard": ("hazard*.tif", "hazard*.tiff"),
+    "hazard": ("hazard*.tif", "hazard*.tiff", "hazard*.gpkg", "hazard*.geojson"),
     "settlements": (
         "settlements*.gpkg",
         "settlements*.geojson",
