@@ -133,16 +133,24 @@ def is_walkable(tags: Tags) -> bool:
     return True
 
 
+#: the (key, value) pairs that make a node a stop in :func:`_stop_capacity`
+_STOP_TAGS: tuple[tuple[str, str], ...] = (
+    ("public_transport", "platform"),
+    ("public_transport", "stop_position"),
+    ("public_transport", "station"),
+    ("highway", "bus_stop"),
+    ("railway", "station"),
+    ("railway", "halt"),
+    ("railway", "tram_stop"),
+    ("railway", "stop"),
+    ("amenity", "ferry_terminal"),
+)
+
+
 def _stop_capacity(tags: Tags) -> str | None:
     """``"high"``/``"low"`` for a public-transport stop node, ``None`` otherwise."""
-    pt = tags.get("public_transport")
     rw = tags.get("railway")
-    is_stop = (
-        pt in {"platform", "stop_position", "station"}
-        or tags.get("highway") == "bus_stop"
-        or rw in {"station", "halt", "tram_stop", "stop"}
-        or tags.get("amenity") == "ferry_terminal"
-    )
+    is_stop = any(tags.get(k) == v for k, v in _STOP_TAGS)
     if not is_stop:
         return None
     high = (
@@ -277,8 +285,21 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
     fp = osmium.FileProcessor(str(p)).with_locations()
     if areas.keys:  # areas come in the same pass over the file, not a second one
         fp = fp.with_areas(osmium.filter.KeyFilter(*areas.keys))
-    fp = fp.with_filter(osmium.filter.EmptyTagFilter()).with_filter(
-        osmium.filter.KeyFilter("highway", "public_transport", "railway", "amenity", *areas.keys)
+    # in libosmium, not Python: only highway ways are read as ways (areas come
+    # assembled), only stop nodes as nodes (exactly the tags _stop_capacity accepts)
+    highway_ways = osmium.filter.KeyFilter("highway")
+    highway_ways.enable_for(osmium.osm.WAY)
+    stop_nodes = osmium.filter.TagFilter(*_STOP_TAGS)
+    stop_nodes.enable_for(osmium.osm.NODE)
+    fp = (
+        fp.with_filter(osmium.filter.EmptyTagFilter())
+        .with_filter(
+            osmium.filter.KeyFilter(
+                "highway", "public_transport", "railway", "amenity", *areas.keys
+            )
+        )
+        .with_filter(highway_ways)
+        .with_filter(stop_nodes)
     )
     for obj in fp:
         if isinstance(obj, osmium.osm.Area):
