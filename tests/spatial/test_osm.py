@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from sdgcities.errors import SpatialInputError
-from sdgcities.spatial.osm import is_walkable, read_osm
+from sdgcities.spatial._streets import street_rule
+from sdgcities.spatial.osm import _CTags, _way_tags, is_walkable, read_osm
 
 
 @pytest.mark.parametrize(
@@ -21,6 +22,10 @@ from sdgcities.spatial.osm import is_walkable, read_osm
         ({"highway": "service", "service": "private"}, False),
         ({"highway": "primary", "sidewalk": "separate"}, False),
         ({"highway": "pedestrian", "area": "yes"}, False),
+        ({"highway": " motorway"}, False),
+        ({"highway": "footway;motorway"}, False),
+        ({"highway": "footway", "access": " private"}, False),
+        ({"highway": "footway", "access": "yes; private"}, False),
     ],
 )
 def test_walk_filter(tags: dict[str, str], walk: bool) -> None:
@@ -55,3 +60,24 @@ def test_las_palmas_counts(shared_data: Path) -> None:
     assert d.counts["stops"] == 779
     assert d.counts["buildings"] == 22595
     assert d.counts["open_spaces"] == 994
+
+
+@pytest.mark.shared_data
+def test_fast_tag_reader_agrees_with_the_tags_as_a_dict(shared_data: Path) -> None:
+    """Every highway way of both kits: the rules read through pyosmium's C accessor (what
+    the reader uses) give what they give on a plain dict of the way's tags."""
+    import osmium
+
+    n = 0
+    for city in ("las_palmas", "porto_alegre"):
+        fp = osmium.FileProcessor(str(shared_data / "cities" / city / "osm.pbf"), osmium.osm.WAY)
+        for way in fp.with_filter(osmium.filter.KeyFilter("highway")):
+            fast = _way_tags(way)
+            assert isinstance(fast, _CTags)  # the locked pyosmium has the accessor
+            plain = {t.k: t.v for t in way.tags}
+            assert is_walkable(fast) is is_walkable(plain)
+            assert street_rule(fast) == street_rule(plain)
+            assert fast.get("width", None) == plain.get("width")
+            assert ("name" in fast) is ("name" in plain)
+            n += 1
+    assert n > 29_000

@@ -58,6 +58,8 @@ PATH_CLASSES = frozenset(
     {"footway", "path", "cycleway", "bridleway", "steps", "track", "pedestrian", "corridor"}
 )
 _SIDEWALK_VALUES = frozenset({"sidewalk", "crossing", "traffic_island"})
+#: the highway classes whose same-named tag can mark them a sidewalk (``footway=sidewalk``)
+_SIDEWALK_CLASSES = frozenset({"footway", "path", "cycleway"})
 _PRIVATE_SERVICE = frozenset({"driveway", "parking_aisle", "drive-through", "emergency_access"})
 _OPEN = frozenset({"yes", "designated", "permissive"})
 
@@ -80,23 +82,25 @@ def street_rule(tags: Tags) -> str:
     >>> street_rule({"highway": "service", "service": "driveway"})
     'private'
     """
-    hw = tags.get("highway", "")
-    if tags.get("tunnel", "no") != "no" or tags.get("location") == "underground":
+    get = tags.get  # always called with its default: pyosmium's C accessor needs it
+    hw = get("highway", "")
+    if get("tunnel", "no") != "no" or get("location", None) == "underground":
         return "tunnel"
-    layer = (tags.get("layer") or "0").strip()
-    if tags.get("covered") == "yes" and layer.startswith("-") and layer[1:].isdigit():
-        return "tunnel"
-    for key in ("footway", "path", "cycleway"):
-        if hw == key and tags.get(key) in _SIDEWALK_VALUES:
-            return "sidewalk"
-    if tags.get("service") in _PRIVATE_SERVICE:
+    if get("covered", None) == "yes":
+        layer = (get("layer", None) or "0").strip()
+        if layer.startswith("-") and layer[1:].isdigit():
+            return "tunnel"
+    if hw in _SIDEWALK_CLASSES and get(hw, None) in _SIDEWALK_VALUES:
+        return "sidewalk"
+    if get("service", None) in _PRIVATE_SERVICE:
         return "private"
-    access = tags.get("access")
-    reopened = any(tags.get(k) in _OPEN for k in ("foot", "bicycle", "bus", "psv"))
-    if access == "private" or (access == "no" and not reopened):
+    access = get("access", None)
+    if access == "private" or (
+        access == "no" and not any(get(k, None) in _OPEN for k in ("foot", "bicycle", "bus", "psv"))
+    ):
         return "private"
-    if tags.get("dual_carriageway") == "yes":
+    if get("dual_carriageway", None) == "yes":
         return "dual_carriageway"
-    if hw in DUAL_CLASSES and tags.get("oneway") in {"yes", "1", "-1"} and not tags.get("width"):
+    if hw in DUAL_CLASSES and get("oneway", None) in {"yes", "1", "-1"} and not get("width", None):
         return "dual_carriageway"
     return "street"
