@@ -7,7 +7,9 @@ Observations and cities come from their owners (``sdgcities.observations.service
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -85,9 +87,9 @@ def visible_observation_rows(
     )
     if indicator_codes is not None:
         stmt = stmt.where(Indicator.code.in_(list(indicator_codes)))
-    return [
+    return [  # plain columns: DB-API tuples, without SQLAlchemy's per-row processing
         (r[0], r[1], r[2], None if r[3] is None else float(r[3]), *r[4:])
-        for r in session.execute(stmt).all()
+        for r in _raw_rows(session, stmt)
     ]
 
 
@@ -218,7 +220,8 @@ def typology_rows(session: Session, city_ids: Sequence[int] | None = None) -> li
     return out
 
 
-def typology_columns() -> dict[str, Any]:
+@lru_cache(maxsize=1)
+def typology_columns() -> Mapping[str, Any]:
     """SQL expressions of the attributes :func:`typology_rows` reads, per city row.
 
     ``size_class``, ``sdg_region``, ``income_group``: the typology row's value when it
@@ -236,11 +239,15 @@ def typology_columns() -> dict[str, Any]:
             "",
         )
 
-    return {
-        "size_class": func.coalesce(kind("size_class"), typology.size_class_sql(City.population)),
-        "sdg_region": func.coalesce(kind("sdg_region"), func.nullif(City.sdg_region, "")),
-        "income_group": kind("income_group"),
-    }
+    return MappingProxyType(  # built once: compiling it cost more than the peer query
+        {
+            "size_class": func.coalesce(
+                kind("size_class"), typology.size_class_sql(City.population)
+            ),
+            "sdg_region": func.coalesce(kind("sdg_region"), func.nullif(City.sdg_region, "")),
+            "income_group": kind("income_group"),
+        }
+    )
 
 
 def _raw_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:

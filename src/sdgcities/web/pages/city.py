@@ -48,7 +48,14 @@ from sdgcities.web.pages._common import (
     year_span,
 )
 from sdgcities.web.pages._panels import has_panels, render_panels
-from sdgcities.web.templating import environment, fmt_number, render, render_fragment
+from sdgcities.web.templating import (
+    environment,
+    fmt_number,
+    light,
+    render,
+    render_fragment,
+    trend,
+)
 
 router = APIRouter()
 
@@ -197,6 +204,12 @@ def _city_data(env: PageEnv, city: City, *, drafts: set[int] | None) -> dict[str
                 "n_years": len(grp),
             }
         )
+        row = rows[-1]  # as shown: formatted here, not by a filter call per cell
+        row["value_text"] = fmt_number(row["value"], 2)
+        row["target_text"] = fmt_number(row["target"], 2)
+        row["peer_median_text"] = fmt_number(row["peer_median"], 2)
+        row["light_html"] = light(row["colour"])
+        row["trend_html"] = trend(row["progress"])
         years = [int(r[2]) for r in grp]
         values = [None if r[3] is None or math.isnan(r[3]) else float(r[3]) for r in grp]
         seen = [(y, v) for y, v in zip(years, values, strict=True) if v is not None]
