@@ -15,12 +15,21 @@ smtp_port              ``SDGCITIES_SMTP_PORT``                25
 smtp_sender            ``SDGCITIES_SMTP_SENDER``              sdgcities@localhost
 smtp_tls               ``SDGCITIES_SMTP_TLS``                 none (none, starttls, ssl)
 smtp_user/_password    ``SDGCITIES_SMTP_USER``/``_PASSWORD``  none (no SMTP login)
+web_threads            ``SDGCITIES_WEB_THREADS``              8 (requests at once per worker)
 =====================  =====================================  ==========================
 
 The secret key keys the session identifiers and the password-reset and invitation
 tokens kept in the store (HMAC-SHA256): rotating it logs everyone out and voids every
 pending reset link and invitation. Mail (resets, invitations) goes through the SMTP
 server; links in it start with ``base_url``.
+
+``web_threads`` caps the requests one web worker runs at once (the threads its
+synchronous handlers run in; anyio's default is 40). The pages are CPU-bound Python, so
+more threads than that only share one interpreter lock: measured on a city page at 25
+concurrent clients and one worker, 40 threads gave 18 requests/s at 60 ms of CPU each and
+8 threads 25 requests/s at 40 ms (``bench/bench_web.py``). 8 also stays under the
+store's connection pool, so that a request never waits for a connection. Raise it when
+many requests wait on slow I/O (a remote PostgreSQL); add workers for more CPU.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from sdgcities.errors import ConfigurationError
 #: the file types an observations upload may have, on the page and in the API
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 DEFAULT_MAX_UPLOAD_MB = 20.0
+DEFAULT_WEB_THREADS = 8
 COOKIE_SECURE_CHOICES = ("auto", "always", "never")
 SMTP_TLS_CHOICES = ("none", "starttls", "ssl")
 
@@ -61,6 +71,7 @@ class Settings:
     smtp_tls: str = "none"
     smtp_user: str = ""
     smtp_password: str = field(default="", repr=False)
+    web_threads: int = DEFAULT_WEB_THREADS
 
     @property
     def max_upload_bytes(self) -> int:
@@ -150,6 +161,13 @@ def _number(name: str, default: float, *, low: float, high: float) -> float:
     return value
 
 
+def _whole(name: str, default: int, *, low: int, high: int) -> int:
+    value = _number(name, default, low=low, high=high)
+    if value != int(value):
+        raise ConfigurationError(f"{name}={value:g} is not a whole number; e.g. {name}={default}")
+    return int(value)
+
+
 def _proxies(raw: str) -> tuple[str, ...]:
     out = []
     for part in (p.strip() for p in raw.split(",")):
@@ -180,6 +198,7 @@ def _web_settings() -> dict[str, Any]:
         "smtp_tls": _choice("SDGCITIES_SMTP_TLS", "none", SMTP_TLS_CHOICES),
         "smtp_user": _env("SDGCITIES_SMTP_USER", ""),
         "smtp_password": os.environ.get("SDGCITIES_SMTP_PASSWORD", ""),
+        "web_threads": _whole("SDGCITIES_WEB_THREADS", DEFAULT_WEB_THREADS, low=1, high=256),
     }
 
 

@@ -40,6 +40,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def uvicorn_command(port: int) -> list[str]:
+    """One uvicorn process serving ``create_app`` on loopback ``port``, warnings only."""
+    app = ["--factory", "sdgcities.web.app:create_app"]
+    where = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    return [sys.executable, "-m", "uvicorn", *app, *where]
+
+
 def start_server(
     db_url: str, data_dir: Path, *, workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -48,25 +55,18 @@ def start_server(
     env = dict(
         os.environ, DATABASE_URL=db_url, SDGCITIES_DATA_DIR=str(data_dir), SDGCITIES_TILE_URL=""
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "sdgcities.web.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=str(data_dir),
-    )
+    if workers > 1:  # as users run it: `sdgcities serve`, a listening socket per worker
+        log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - the server's lifetime
+        command = ["serve", "--port", str(port), "--workers", str(workers)]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sdgcities", *command],
+            env=env,
+            cwd=str(data_dir),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    else:
+        proc = subprocess.Popen(uvicorn_command(port), env=env, cwd=str(data_dir))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from sdgcities.store.db import make_engine, migrate, transaction
+from tests.browser._browser import uvicorn_command
 
 
 def free_port() -> int:
@@ -47,23 +47,7 @@ class Instance:
             SDGCITIES_DATA_DIR=str(self.root),
             SDGCITIES_TILE_URL="",
         )
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "sdgcities.web.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=str(self.root),
-        )
+        self.proc = subprocess.Popen(uvicorn_command(self.port), env=env, cwd=str(self.root))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

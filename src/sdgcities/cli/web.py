@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import typer
 
@@ -77,6 +78,16 @@ def serve(
     check_port(host, port)
     init_store()  # migrate once here, not in every worker
     console.print(f"[bold]SDG Cities[/] on http://{host}:{port}/  (API docs: /api/v1/docs)")
+    options: dict[str, Any] = {
+        "log_level": "info",
+        # forwarded headers are trusted only from SDGCITIES_TRUSTED_PROXIES (in the app)
+        "proxy_headers": False,
+    }
+    if workers > 1 and not reload:
+        from sdgcities.web.workers import reuseport_available, serve_workers
+
+        if reuseport_available():  # a socket per worker: connections spread over them all
+            raise typer.Exit(serve_workers(host, port, workers, options))
     uvicorn.run(
         "sdgcities.web.app:create_app",
         factory=True,
@@ -84,9 +95,7 @@ def serve(
         port=port,
         workers=None if reload else workers,
         reload=reload,
-        log_level="info",
-        # forwarded headers are trusted only from SDGCITIES_TRUSTED_PROXIES (in the app)
-        proxy_headers=False,
+        **options,
     )
 
 

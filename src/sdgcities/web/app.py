@@ -90,9 +90,14 @@ def _cookie(header: str, name: str) -> str | None:
 
 
 @asynccontextmanager
-async def _serving(_app: FastAPI) -> AsyncIterator[None]:
-    """Once the server has started the app: the collector tuned for a long-lived process."""
+async def _serving(app: FastAPI) -> AsyncIterator[None]:
+    """Once the server has started the app: the collector tuned for a long-lived process,
+    and the threads that run requests at once capped (``Settings.web_threads``)."""
+    import anyio.to_thread
+
     tune_collector()  # the app's own objects leave the collector's scans
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = app.state.settings.web_threads
     yield
 
 

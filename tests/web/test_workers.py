@@ -1,0 +1,145 @@
+"""``sdgcities serve --workers N``: a listening socket per worker, connections spread."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from sdgcities.config import load_settings
+from sdgcities.errors import ConfigurationError
+from sdgcities.web import workers
+from tests.browser._browser import free_port
+from tests.web import _worker_targets
+
+pytestmark = pytest.mark.skipif(
+    not workers.reuseport_available(), reason="SO_REUSEPORT is Linux-only"
+)
+
+
+def _wait_for(port: int, proc: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the server exited while starting"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not start")
+
+
+def _workers_listening(proc: subprocess.Popen[bytes], port: int) -> list[psutil.Process]:
+    kids = psutil.Process(proc.pid).children(recursive=True)
+    return [
+        k
+        for k in kids
+        if any(c.status == "LISTEN" and c.laddr.port == port for c in k.net_connections())
+    ]
+
+
+def test_each_worker_gets_connections_and_sigterm_stops_them_all(tmp_path: Path) -> None:
+    port = free_port()
+    env = dict(
+        os.environ,
+        SDGCITIES_DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}",
+    )
+    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sdgcities", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for(port, proc)
+        deadline = time.monotonic() + 60
+        while len(_workers_listening(proc, port)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        listening = _workers_listening(proc, port)
+        assert len(listening) == 2, "each worker listens on a socket of its own"
+        # 40 connections at once, as a burst of browsers: each worker accepts some (with
+        # one shared socket, the first worker to wake takes them all)
+        conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+        try:
+            for c in conns:
+                c.sendall(b"GET /static/favicon.svg HTTP/1.1\r\nHost: t\r\n\r\n")
+            for c in conns:
+                assert c.recv(12).startswith(b"HTTP/1.1 200")
+            per_worker = [
+                sum(1 for c in w.net_connections() if c.status == "ESTABLISHED") for w in listening
+            ]
+        finally:
+            for c in conns:
+                c.close()
+        assert sum(per_worker) == 40
+        assert min(per_worker) > 0, per_worker
+        pids = [w.pid for w in listening]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert not any(
+            psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in pids
+        )
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_a_worker_that_cannot_start_stops_the_server() -> None:
+    started = time.monotonic()
+    code = workers.serve_workers(
+        "127.0.0.1", free_port(), 2, {}, target=_worker_targets.fail_at_start
+    )
+    assert code == 1  # not restarted in a loop
+    assert time.monotonic() - started < workers.STARTUP_GRACE_S + workers.STOP_TIMEOUT_S
+
+
+def test_web_threads_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SDGCITIES_DATA_DIR", str(tmp_path))
+    assert load_settings().web_threads == 8
+    monkeypatch.setenv("SDGCITIES_WEB_THREADS", "3")
+    assert load_settings().web_threads == 3
+    for bad in ("0", "2.5", "many"):
+        monkeypatch.setenv("SDGCITIES_WEB_THREADS", bad)
+        with pytest.raises(ConfigurationError, match="SDGCITIES_WEB_THREADS"):
+            load_settings()
+
+
+def test_a_served_app_runs_at_most_web_threads_requests_at_once(tmp_path: Path) -> None:
+    """The lifespan caps anyio's thread limiter (40 by default) at ``web_threads``; in a
+    fresh interpreter, as the lifespan also tunes the collector of the process."""
+    probe = (
+        "import anyio, anyio.to_thread\n"
+        "from sdgcities.web.app import create_app\n"
+        "app = create_app()\n"
+        "async def main():\n"
+        "    before = anyio.to_thread.current_default_thread_limiter().total_tokens\n"
+        "    async with app.router.lifespan_context(app):\n"
+        "        served = anyio.to_thread.current_default_thread_limiter().total_tokens\n"
+        "    print(before, served)\n"
+        "anyio.run(main)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+            "SDGCITIES_DATA_DIR": str(tmp_path),
+            "SDGCITIES_WEB_THREADS": "5",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert out.stdout.split() == ["40", "5"]
