@@ -23,13 +23,13 @@ tokens kept in the store (HMAC-SHA256): rotating it logs everyone out and voids 
 pending reset link and invitation. Mail (resets, invitations) goes through the SMTP
 server; links in it start with ``base_url``.
 
-``web_threads`` caps the requests one web worker runs at once (the threads its
-synchronous handlers run in; anyio's default is 40). The pages are CPU-bound Python, so
-more threads than that only share one interpreter lock: measured on a city page at 25
-concurrent clients and one worker, 40 threads gave 18 requests/s at 60 ms of CPU each and
-8 threads 25 requests/s at 40 ms (``bench/bench_web.py``). 8 also stays under the
-store's connection pool, so that a request never waits for a connection. Raise it when
-many requests wait on slow I/O (a remote PostgreSQL); add workers for more CPU.
+``web_threads`` caps the requests one web worker runs at once
+(:class:`sdgcities.web._guard.ConcurrencyMiddleware`; the others wait before they open a
+store session). The pages are CPU-bound Python, so more requests at once only share one
+interpreter lock: measured on a city page at 25 concurrent clients and one worker, 40 at
+once gave 18 requests/s at 60 ms of CPU each and 8 gave 25 requests/s at 40 ms. 8 also
+stays under the store's connection pool (15 on SQLite). Raise it when many requests
+wait on slow I/O (a remote PostgreSQL); add ``serve --workers`` for more cores.
 """
 
 from __future__ import annotations

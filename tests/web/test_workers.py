@@ -115,31 +115,49 @@ def test_web_threads_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
             load_settings()
 
 
-def test_a_served_app_runs_at_most_web_threads_requests_at_once(tmp_path: Path) -> None:
-    """The lifespan caps anyio's thread limiter (40 by default) at ``web_threads``; in a
-    fresh interpreter, as the lifespan also tunes the collector of the process."""
-    probe = (
-        "import anyio, anyio.to_thread\n"
-        "from sdgcities.web.app import create_app\n"
-        "app = create_app()\n"
-        "async def main():\n"
-        "    before = anyio.to_thread.current_default_thread_limiter().total_tokens\n"
-        "    async with app.router.lifespan_context(app):\n"
-        "        served = anyio.to_thread.current_default_thread_limiter().total_tokens\n"
-        "    print(before, served)\n"
-        "anyio.run(main)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        env={
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
-            "SDGCITIES_DATA_DIR": str(tmp_path),
-            "SDGCITIES_WEB_THREADS": "5",
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    assert out.stdout.split() == ["40", "5"]
+def test_at_most_web_threads_requests_are_inside_the_app_at_once(tmp_path: Path) -> None:
+    """20 requests at once against a limit of 3: never more than 3 inside, none lost."""
+    import asyncio
+
+    import httpx
+
+    from sdgcities.web._guard import ConcurrencyMiddleware
+
+    inside = {"pages": 0, "static": 0}
+    peak = {"pages": 0, "static": 0}
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        kind = "static" if str(scope["path"]).startswith("/static/") else "pages"
+        inside[kind] += 1
+        peak[kind] = max(peak[kind], inside[kind])
+        await asyncio.sleep(0.01)
+        inside[kind] -= 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+    limited = ConcurrencyMiddleware(app, limit=3)  # type: ignore[arg-type]
+
+    async def main() -> list[int]:
+        transport = httpx.ASGITransport(app=limited)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            got = await asyncio.gather(*(c.get(f"/cities/{i}") for i in range(20)))
+            static = await asyncio.gather(*(c.get("/static/x.css") for i in range(6)))
+        return [r.status_code for r in [*got, *static]]
+
+    codes = asyncio.run(main())
+    assert codes == [200] * 26
+    assert peak == {"pages": 3, "static": 6}  # static files skip the queue
+
+
+def test_the_app_is_built_with_the_web_threads_limit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from sdgcities.web._guard import ConcurrencyMiddleware
+    from sdgcities.web.app import create_app
+
+    monkeypatch.setenv("SDGCITIES_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    monkeypatch.setenv("SDGCITIES_WEB_THREADS", "5")
+    app = create_app(load_settings())
+    limits = [m.kwargs["limit"] for m in app.user_middleware if m.cls is ConcurrencyMiddleware]
+    assert limits == [5]

@@ -14,6 +14,7 @@ Both answer with the platform's one error shape (:mod:`sdgcities.web.errors`).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -228,3 +229,32 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class ConcurrencyMiddleware:
+    """At most ``limit`` requests inside the app at once; the others wait at the door.
+
+    The pages are CPU-bound Python: more requests interleaved in one process only share
+    its interpreter lock, and each costs more CPU as they thrash (a city page under 25
+    concurrent clients: 60 ms of CPU with anyio's 40 threads, 40 ms with 8 — see
+    :mod:`sdgcities.config`, ``web_threads``). The wait is here, before any dependency
+    opens a store session, so a waiting request never holds a pooled connection; limiting
+    anyio's thread tokens instead would make requests wait *between* their dependencies
+    and handler, connection in hand, and empty the pool. Static files skip the queue.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int, skip: tuple[str, ...] = ("/static/",)):
+        self.app = app
+        self.limit = limit
+        self.skip = skip
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.skip):
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:  # one per event loop
+            self._slots = (loop, asyncio.Semaphore(self.limit))
+        async with self._slots[1]:
+            await self.app(scope, receive, send)

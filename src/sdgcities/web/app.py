@@ -24,6 +24,7 @@ from sdgcities.web import account_pages, auth, docs, i18n
 from sdgcities.web._cache import AnonymousPageMiddleware, PageCache
 from sdgcities.web._guard import (
     BodyLimitMiddleware,
+    ConcurrencyMiddleware,
     SecurityHeadersMiddleware,
     content_security_policy,
 )
@@ -90,14 +91,9 @@ def _cookie(header: str, name: str) -> str | None:
 
 
 @asynccontextmanager
-async def _serving(app: FastAPI) -> AsyncIterator[None]:
-    """Once the server has started the app: the collector tuned for a long-lived process,
-    and the threads that run requests at once capped (``Settings.web_threads``)."""
-    import anyio.to_thread
-
+async def _serving(_app: FastAPI) -> AsyncIterator[None]:
+    """Once the server has started the app: the collector tuned for a long-lived process."""
     tune_collector()  # the app's own objects leave the collector's scans
-    limiter = anyio.to_thread.current_default_thread_limiter()
-    limiter.total_tokens = app.state.settings.web_threads
     yield
 
 
@@ -140,6 +136,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         has_credentials=auth.credentials_check(app),
     )
     app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy(_tile_url()))
+    # at most web_threads requests inside the app at once, waiting before any session opens
+    app.add_middleware(ConcurrencyMiddleware, limit=s.web_threads)
     if s.trusted_proxies:
         # X-Forwarded-For/-Proto only from the configured reverse proxies (never by default)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(s.trusted_proxies))
