@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -45,25 +47,36 @@ def _workers_listening(proc: subprocess.Popen[bytes], port: int) -> list[psutil.
     ]
 
 
-def test_each_worker_gets_connections_and_sigterm_stops_them_all(tmp_path: Path) -> None:
+@contextmanager
+def _serving_two_workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`sdgcities serve --workers 2` on a free port, both workers listening; killed after."""
     port = free_port()
     env = dict(
         os.environ,
         SDGCITIES_DATA_DIR=str(tmp_path),
         DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}",
     )
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sdgcities", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for(port, proc)
-        deadline = time.monotonic() + 60
-        while len(_workers_listening(proc, port)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
+    with open(tmp_path / "server.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sdgcities", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for(port, proc)
+            deadline = time.monotonic() + 60
+            while len(_workers_listening(proc, port)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            yield proc, port
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def test_each_worker_gets_connections_and_sigterm_stops_them_all(tmp_path: Path) -> None:
+    with _serving_two_workers(tmp_path) as (proc, port):
         listening = _workers_listening(proc, port)
         assert len(listening) == 2, "each worker listens on a socket of its own"
         # 40 connections at once, as a burst of browsers: each worker accepts some (with
@@ -82,17 +95,21 @@ def test_each_worker_gets_connections_and_sigterm_stops_them_all(tmp_path: Path)
                 c.close()
         assert sum(per_worker) == 40
         assert min(per_worker) > 0, per_worker
-        pids = [w.pid for w in listening]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
-        assert not any(
-            psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in pids
-        )
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
+        _gone, alive = psutil.wait_procs(listening, timeout=30)
+        assert alive == [], "every worker stopped with the server"
+
+
+def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    """SIGKILL to the supervisor (it cannot pass anything on): its workers still stop."""
+    with _serving_two_workers(tmp_path) as (proc, port):
+        listening = _workers_listening(proc, port)
+        assert len(listening) == 2
+        proc.kill()
+        proc.wait()
+        _gone, alive = psutil.wait_procs(listening, timeout=30)
+        assert alive == [], "no orphaned worker goes on serving"
 
 
 def test_a_worker_that_cannot_start_stops_the_server() -> None:

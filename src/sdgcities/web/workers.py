@@ -55,9 +55,35 @@ def bind_reuseport(host: str, port: int, backlog: int = 2048) -> socket.socket:
     return sock
 
 
-def run_worker(host: str, port: int, options: dict[str, Any]) -> None:
+#: ``PR_SET_PDEATHSIG`` of Linux's ``<sys/prctl.h>``
+_PR_SET_PDEATHSIG = 1
+
+
+def stop_with_parent(parent: int) -> None:
+    """Have this process sent ``SIGTERM`` when ``parent`` dies (Linux ``prctl(2)``).
+
+    A supervisor killed outright (``SIGKILL``, the OOM killer) cannot stop its workers;
+    without this they would go on serving, orphaned. If the parent is already gone, exit.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name:
+        try:
+            ctypes.CDLL(name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - not glibc/Linux
+            logger.debug("prctl(PR_SET_PDEATHSIG) unavailable")
+    if os.getppid() != parent:  # died before the call above took effect
+        raise SystemExit(0)
+
+
+def run_worker(host: str, port: int, options: dict[str, Any], parent: int = 0) -> None:
     """One worker: uvicorn serving :data:`APP` on its own ``SO_REUSEPORT`` socket."""
     import uvicorn
+
+    if parent:
+        stop_with_parent(parent)
 
     config = uvicorn.Config(APP, factory=True, host=host, port=port, **options)
     server = uvicorn.Server(config)
@@ -70,21 +96,22 @@ def serve_workers(
     workers: int,
     options: dict[str, Any],
     *,
-    target: Callable[[str, int, dict[str, Any]], None] = run_worker,
+    target: Callable[[str, int, dict[str, Any], int], None] = run_worker,
 ) -> int:
     """Run ``workers`` worker processes until ``SIGINT``/``SIGTERM``; the exit code.
 
     A worker that dies is started again; one that dies within :data:`STARTUP_GRACE_S`
     of its start (the app cannot start: a broken store, a bad setting) stops the whole
     server with exit code 1 instead of a restart loop. ``options`` are
-    ``uvicorn.Config`` keywords.
+    ``uvicorn.Config`` keywords. Workers stop when this process dies, even by ``SIGKILL``
+    (:func:`stop_with_parent`).
     """
     ctx = multiprocessing.get_context("spawn")  # nothing of this process (engines) inherited
     stopping = threading.Event()
     failed = False
 
     def start() -> tuple[Any, float]:
-        proc = ctx.Process(target=target, args=(host, port, options), daemon=False)
+        proc = ctx.Process(target=target, args=(host, port, options, os.getpid()), daemon=False)
         proc.start()
         return proc, time.monotonic()
 
