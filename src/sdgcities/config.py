@@ -25,11 +25,13 @@ server; links in it start with ``base_url``.
 
 ``web_threads`` caps the requests one web worker runs at once
 (:class:`sdgcities.web._guard.ConcurrencyMiddleware`; the others wait before they open a
-store session). The pages are CPU-bound Python, so more requests at once only share one
-interpreter lock: measured on a city page at 25 concurrent clients and one worker, 40 at
-once gave 18 requests/s at 60 ms of CPU each and 8 gave 25 requests/s at 40 ms. 8 also
-stays under the store's connection pool (15 on SQLite). Raise it when many requests
-wait on slow I/O (a remote PostgreSQL); add ``serve --workers`` for more cores.
+store session, so the store's connection pool, 15 on SQLite, is never emptied by
+requests waiting with a connection in hand). The pages are CPU-bound Python, so more
+requests at once only share one interpreter lock: on one worker at 25 concurrent
+clients, 40 interleaved city pages cost 60 ms of CPU each and 8 cost 40 ms.
+``bench/bench_serve_limit.py`` compares 8 with no limit on two workers. Raise it when
+many requests wait on slow I/O (a remote PostgreSQL); add ``serve --workers`` for more
+cores.
 """
 
 from __future__ import annotations
