@@ -80,7 +80,7 @@ def main() -> int:
                 for think in (0.0, 1.0):
                     for limit, (proc, base) in servers.items():
                         c0, t0 = _cpu(proc), time.perf_counter()
-                        lat, err = asyncio.run(bench_web.load(base, paths, 50, 12, think))
+                        lat, err = asyncio.run(bench_web.load(base, paths, 50, 20, think))
                         wall = time.perf_counter() - t0
                         cpu_ms = (_cpu(proc) - c0) / len(lat) * 1000
                         print(

@@ -465,3 +465,53 @@ def test_staff_do_see_what_they_may(matrix_app: tuple[TestClient, World]) -> Non
     csv = client.get("/api/v1/exports/observations").text
     assert "12.5" in csv  # the published value stays exported while a correction waits
     assert "23.5" in csv
+
+
+def test_panel_presence_checks_hide_no_panel(
+    matrix_app: tuple[TestClient, World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each city page, for every role, is the same with the panels' one-query presence
+    checks as with every panel rendered in full (``_panels.CityPanel.present``)."""
+    import dataclasses
+    import re
+
+    from sdgcities.web.pages import _panels
+
+    client, world = matrix_app
+    monkeypatch.setattr(client.app.state.page_cache, "enabled", False)  # type: ignore[attr-defined]
+    slugs = [c["slug"] for c in client.get("/api/v1/cities", params={"limit": 500}).json()["items"]]
+    assert world.a_slug in slugs
+    assert world.b_slug in slugs
+    token = re.compile(r'(name="csrf_token" value=|data-csrf=|csrf-token" content=)"[^"]*"')
+
+    def pages() -> dict[tuple[str, str], str]:
+        out = {}
+        for role in ROLES:
+            headers = (
+                {} if role == "anonymous" else {"Authorization": f"Bearer {world.tokens[role]}"}
+            )
+            for slug in slugs:
+                r = client.get(f"/cities/{slug}", headers=headers)
+                assert r.status_code == 200, (role, slug, r.status_code)
+                out[role, slug] = token.sub(r"\1''", r.text)
+        return out
+
+    checked = pages()
+    with_presence = {k for k, p in _panels._PANELS.items() if p.present is not None}
+    assert {"planning", "revenue", "investment", "programmes", "profiling"} <= with_presence
+    full = {k: dataclasses.replace(p, present=None) for k, p in _panels._PANELS.items()}
+    monkeypatch.setattr(_panels, "_PANELS", full)
+    rendered = pages()
+    differ = [k for k in checked if checked[k] != rendered[k]]
+    assert not differ, f"presence checks changed these pages (role, city): {differ}"
+    # not vacuous: the world's pages do show the domains' panels
+    shown = " ".join(rendered.values())
+    panels = re.findall(r'aria-labelledby="([\w-]+)"', shown)
+    missing = {
+        "plan-panel-title",
+        "revenue-panel-title",
+        "investment-panel-title",
+        "programmes-title",
+        "certification-panel-title",
+    } - set(panels)
+    assert not missing, f"the matrix world shows no {sorted(missing)} panel: the check is vacuous"

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sdgcities.cities import service as city_service
@@ -69,6 +69,20 @@ def visible_observation_rows(
     Sorted by indicator and year. The city page reads these directly: a DataFrame of a
     thousand rows costs more to build and walk than the query.
     """
+    shape, params = visibility.visible_shape(draft_cities)
+    params["city_ids"] = list(city_ids)
+    if indicator_codes is not None:
+        params["codes"] = list(indicator_codes)
+    stmt = _visible_rows_statement(shape, indicator_codes is not None)
+    return [  # plain columns: DB-API tuples, without SQLAlchemy's per-row processing
+        (r[0], r[1], r[2], None if r[3] is None else float(r[3]), *r[4:])
+        for r in _raw_rows(session, stmt, params)
+    ]
+
+
+@lru_cache(maxsize=8)
+def _visible_rows_statement(shape: str, by_code: bool) -> Any:
+    """:func:`visible_observation_rows`' query, built once per shape (parameters bound)."""
     stmt = (
         select(
             Observation.city_id,
@@ -81,16 +95,13 @@ def visible_observation_rows(
             Observation.id,
         )
         .join(Indicator, Indicator.id == Observation.indicator_id)
-        .where(visibility.visible(draft_cities), Observation.disaggregation == "")
-        .where(Observation.city_id.in_(list(city_ids)))
+        .where(visibility.visible_prebuilt(shape), Observation.disaggregation == "")
+        .where(Observation.city_id.in_(bindparam("city_ids", expanding=True)))
         .order_by(Indicator.code, Observation.year)
     )
-    if indicator_codes is not None:
-        stmt = stmt.where(Indicator.code.in_(list(indicator_codes)))
-    return [  # plain columns: DB-API tuples, without SQLAlchemy's per-row processing
-        (r[0], r[1], r[2], None if r[3] is None else float(r[3]), *r[4:])
-        for r in _raw_rows(session, stmt)
-    ]
+    if by_code:
+        stmt = stmt.where(Indicator.code.in_(bindparam("codes", expanding=True)))
+    return stmt
 
 
 def visible_observations(
@@ -179,6 +190,37 @@ def typology_rows(session: Session, city_ids: Sequence[int] | None = None) -> li
     every city page over every city.
     """
 
+    wanted: set[int] | None = None
+    params: dict[str, Any] = {}
+    some = False
+    if city_ids is not None:
+        ids = list(city_ids)
+        wanted = {int(i) for i in ids}
+        if len(ids) <= _IN_LIMIT:  # long IN lists cost more to compile than to filter here
+            some, params["ids"] = True, ids
+    stmt = _typology_statement(some)
+    out: list[dict[str, Any]] = []
+    rows = _raw_rows(session, stmt, params)
+    for cid, name, slug, population, region, size, t_region, income in rows:
+        if wanted is not None and int(cid) not in wanted:
+            continue
+        out.append(
+            {
+                "city_id": int(cid),
+                "city": name,
+                "city_slug": slug,
+                "size_class": size or _size_class(population),
+                "sdg_region": t_region or region,
+                "income_group": income or None,
+            }
+        )
+    return out
+
+
+@lru_cache(maxsize=2)
+def _typology_statement(some: bool) -> Any:
+    """:func:`typology_rows`' query (built once): every city, or the bound ``ids``."""
+
     def kind(name: str) -> Any:
         return (
             select(CityTypology.value)
@@ -197,27 +239,7 @@ def typology_rows(session: Session, city_ids: Sequence[int] | None = None) -> li
         kind("sdg_region"),
         kind("income_group"),
     )
-    wanted: set[int] | None = None
-    if city_ids is not None:
-        ids = list(city_ids)
-        wanted = {int(i) for i in ids}
-        if len(ids) <= _IN_LIMIT:  # long IN lists cost more to compile than to filter here
-            stmt = stmt.where(City.id.in_(ids))
-    out: list[dict[str, Any]] = []
-    for cid, name, slug, population, region, size, t_region, income in _raw_rows(session, stmt):
-        if wanted is not None and int(cid) not in wanted:
-            continue
-        out.append(
-            {
-                "city_id": int(cid),
-                "city": name,
-                "city_slug": slug,
-                "size_class": size or _size_class(population),
-                "sdg_region": t_region or region,
-                "income_group": income or None,
-            }
-        )
-    return out
+    return stmt.where(City.id.in_(bindparam("ids", expanding=True))) if some else stmt
 
 
 @lru_cache(maxsize=1)
@@ -250,13 +272,15 @@ def typology_columns() -> Mapping[str, Any]:
     )
 
 
-def _raw_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+def _raw_rows(
+    session: Session, stmt: Any, params: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
     """The rows of a Core select of plain columns (ints, strings, numbers) as DB-API tuples.
 
     Skips SQLAlchemy's per-row processing, which costs several times the query on a
     thousand rows; only for columns whose driver values need no conversion.
     """
-    result = session.connection().execute(stmt)
+    result = session.connection().execute(stmt, dict(params) if params else None)
     try:
         return list(result.cursor.fetchall()) if result.cursor is not None else []
     finally:

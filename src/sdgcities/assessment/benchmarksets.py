@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sdgcities.errors import ConflictError, NotFoundError
@@ -197,10 +197,13 @@ def update_benchmark_set(
     return bset
 
 
+_BY_NAME = select(BenchmarkSet).where(BenchmarkSet.name == bindparam("name"))
+
+
 def get_benchmark_set(session: Session, name: str | None = None) -> BenchmarkSet:
     """The stored set ``name`` (default ``sdg11-default``); a built-in is installed on first use."""
     wanted = name or DEFAULT_SET
-    found = session.scalars(select(BenchmarkSet).where(BenchmarkSet.name == wanted)).first()
+    found = session.scalars(_BY_NAME, {"name": wanted}).first()
     if found is not None:
         return found
     builtins = builtin_benchmark_sets()

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sdgcities._i18n import N_, _, ngettext
@@ -77,17 +78,17 @@ def peer_group(
         _store.get_city(session, city_id)  # raises NotFoundError with suggestions
     me = found[0]
     wanted = None if among is None else {int(i) for i in among}
-    cols = _store.typology_columns()
 
-    def candidates(*where: Any) -> list[int]:
-        """Other cities matching ``where`` (in SQL), restricted to ``among``."""
-        ids = session.scalars(select(City.id).where(City.id != city_id, *where))
+    def candidates(attrs: tuple[str, ...] = ()) -> list[int]:
+        """Other cities sharing ``attrs`` with the city, restricted to ``among``."""
+        params = {"me": city_id, **{a: me[a] for a in attrs}}
+        ids = session.scalars(_candidates_statement(attrs), params)
         return [int(i) for i in ids if wanted is None or int(i) in wanted]
 
     for basis, attrs in RULES:
         if any(_blank(me[a]) for a in attrs):
             continue
-        ids = candidates(*(cols[a] == me[a] for a in attrs))
+        ids = candidates(tuple(attrs))
         if len(ids) >= min_peers:
             what = _(" and ").join(
                 _("{attribute} {value}").format(attribute=_(_LABELS[a]), value=_show(a, me[a]))
@@ -108,6 +109,15 @@ def peer_group(
         len(ids),
     ).format(count=len(ids), min=min_peers)
     return PeerGroup(city_id, "all", desc, ids)
+
+
+@lru_cache(maxsize=16)
+def _candidates_statement(attrs: tuple[str, ...]) -> Any:
+    """The other cities whose ``attrs`` equal the bound values (built once per rule)."""
+    cols = _store.typology_columns()
+    return select(City.id).where(
+        City.id != bindparam("me"), *(cols[a] == bindparam(a) for a in attrs)
+    )
 
 
 def peer_cities(session: Session, city_id: int, *, min_peers: int = 3) -> list[City]:

@@ -26,11 +26,12 @@ import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, delete, event, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from sdgcities.assessment.benchmarksets import (
@@ -420,16 +421,8 @@ def stored_city_view(
         else get_benchmark_set(session, benchmark_set)
     )
     peers = [int(i) for i in peer_ids if int(i) != city_id]
-    own = session.execute(
-        select(
-            CityScore.index_score,
-            CityScore.missing_share,
-            CityScore.n_goals,
-            CityScore.reason,
-            CityScore.goals,
-            CityScore.indicators,
-        ).where(CityScore.set_id == bset.id, CityScore.city_id == city_id)
-    ).first()
+    own_stmt, peers_stmt = _city_view_statements()
+    own = session.execute(own_stmt, {"set_id": bset.id, "city_id": city_id}).first()
     never_refreshed = (
         own is None
         and bset.derived_bounds is None
@@ -455,16 +448,31 @@ def stored_city_view(
         by_indicator = {str(r["indicator"]): r for r in _rows_of(own[5] or {}, INDICATOR_FIELDS)}
     values: dict[str, list[float]] = {}
     if peers:
-        stmt = select(CityScore.indicators["indicator"], CityScore.indicators["value"]).where(
-            CityScore.set_id == bset.id, CityScore.city_id.in_(peers)
-        )
-        for codes, vals in session.execute(stmt):
+        for codes, vals in session.execute(peers_stmt, {"set_id": bset.id, "peers": peers}):
             for code, v in zip(codes or (), vals or (), strict=False):
                 f = _num(v)
                 if f is not None:
                     values.setdefault(str(code), []).append(f)
     medians = {code: float(statistics.median(vs)) for code, vs in values.items()}
     return StoredCityView(index, goals, by_indicator, medians)
+
+
+@lru_cache(maxsize=1)
+def _city_view_statements() -> tuple[Any, Any]:
+    """:func:`stored_city_view`'s two queries, built once (set, city and peers bound)."""
+    own = select(
+        CityScore.index_score,
+        CityScore.missing_share,
+        CityScore.n_goals,
+        CityScore.reason,
+        CityScore.goals,
+        CityScore.indicators,
+    ).where(CityScore.set_id == bindparam("set_id"), CityScore.city_id == bindparam("city_id"))
+    peers = select(CityScore.indicators["indicator"], CityScore.indicators["value"]).where(
+        CityScore.set_id == bindparam("set_id"),
+        CityScore.city_id.in_(bindparam("peers", expanding=True)),
+    )
+    return own, peers
 
 
 def _num(v: Any) -> float | None:

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sdgcities.accounts import permissions
@@ -193,12 +193,28 @@ class LadderStep:
     certificate: Certificate | None = None
 
 
+#: the ladder's two queries (every city page draws it), built once
+_VALID = (
+    select(Certificate)
+    .where(Certificate.city_id == bindparam("city_id"), Certificate.status == "valid")
+    .order_by(Certificate.stage, Certificate.id)
+)
+_APPLICATIONS = (
+    select(CertificationApplication)
+    .where(CertificationApplication.city_id == bindparam("city_id"))
+    .order_by(CertificationApplication.id.desc())
+)
+
+
 def ladder(session: Session, city_id: int) -> list[LadderStep]:
     """The city's stage ladder (stages in order; no score, no comparison)."""
-    reached = {c.stage: c for c in valid_certificates(session, city_id)}
+    reached = {c.stage: c for c in session.scalars(_VALID, {"city_id": city_id})}
+    newest: dict[int, CertificationApplication] = {}  # stage → its newest application
+    for found in session.scalars(_APPLICATIONS, {"city_id": city_id}):
+        newest.setdefault(found.stage, found)
     out: list[LadderStep] = []
     for stage in load_stages():
-        app = _newest(session, city_id, stage.number)
+        app = newest.get(stage.number)
         if stage.number in reached:
             status = "reached"
         elif app is not None and app.state in OPEN_STATES:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sdgcities.cities import typology
@@ -465,6 +465,9 @@ def _named(session: Session, text: str) -> list[City]:
     return []
 
 
+_BY_SLUG = select(City).where(City.slug == bindparam("slug"))  # built once: every page asks
+
+
 def get_city(session: Session, key: str | int) -> City:
     """A city by id, slug or name (exact, case-folded, then accent-blind); suggestions if none."""
     text = str(key).strip()
@@ -477,7 +480,7 @@ def get_city(session: Session, key: str | int) -> City:
         found = session.get(City, int(text))
         if found is not None:
             return found
-    found = session.scalar(select(City).where(City.slug == text))
+    found = session.scalar(_BY_SLUG, {"slug": text})
     if found is not None:
         return found
     named = _named(session, text)

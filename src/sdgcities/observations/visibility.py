@@ -20,8 +20,20 @@ through :func:`retire_public` (before a published version is inserted) and
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from sdgcities.store.models import Observation
@@ -39,6 +51,36 @@ __all__ = [
 def public_only() -> ColumnElement[bool]:
     """The versions the public sees."""
     return Observation.is_public.is_(True)
+
+
+#: the draft cities of :func:`visible_shape`'s condition, bound when the statement runs
+DRAFT_IDS = "visible_draft_ids"
+
+
+def visible_shape(draft_cities: Collection[int] | None) -> tuple[str, dict[str, Any]]:
+    """(shape, parameters) of :func:`visible_prebuilt` for ``draft_cities``.
+
+    For statements built once and run many times: the shape names the condition,
+    the parameters hold the draft cities (``all``, ``public`` need none).
+    """
+    if draft_cities is None:
+        return "all", {}
+    if not draft_cities:
+        return "public", {}
+    return "drafts", {DRAFT_IDS: sorted(draft_cities)}
+
+
+def visible_prebuilt(shape: str) -> ColumnElement[bool]:
+    """:func:`visible` of a :func:`visible_shape`, its draft cities a bound parameter."""
+    if shape == "all":
+        return visible(None)
+    if shape == "public":
+        return visible(())
+    ids: BindParameter[list[int]] = bindparam(DRAFT_IDS, expanding=True)
+    return or_(
+        and_(Observation.city_id.in_(ids), Observation.is_current.is_(True)),
+        and_(Observation.city_id.not_in(ids), Observation.is_public.is_(True)),
+    )
 
 
 def visible(draft_cities: Collection[int] | None) -> ColumnElement[bool]:
@@ -143,11 +185,32 @@ def visible_layers(draft_cities: Collection[int] | None) -> ColumnElement[bool]:
     value of the layer's indicator, and always seen by those with draft rights for the
     city (its editors, its hub, admins). Use as a ``WHERE`` clause on ``HexLayer``.
     """
-    from sqlalchemy import select, true
+    from sdgcities.store.models import HexLayer
 
+    if draft_cities is None:
+        return true()
+    if not draft_cities:
+        return _public_layer()
+    return or_(HexLayer.city_id.in_(sorted(draft_cities)), _public_layer())
+
+
+def visible_layers_prebuilt(shape: str) -> ColumnElement[bool]:
+    """:func:`visible_layers` of a :func:`visible_shape`, its draft cities bound."""
+    from sdgcities.store.models import HexLayer
+
+    if shape == "all":
+        return true()
+    if shape == "public":
+        return _public_layer()
+    ids: BindParameter[list[int]] = bindparam(DRAFT_IDS, expanding=True)
+    return or_(HexLayer.city_id.in_(ids), _public_layer())
+
+
+def _public_layer() -> ColumnElement[bool]:
+    """The layer's city has a public value of the layer's indicator."""
     from sdgcities.store.models import HexLayer, Indicator
 
-    public_value = (
+    return (
         select(Observation.id)
         .join(Indicator, Indicator.id == Observation.indicator_id)
         .where(
@@ -158,8 +221,3 @@ def visible_layers(draft_cities: Collection[int] | None) -> ColumnElement[bool]:
         .correlate(HexLayer)
         .exists()
     )
-    if draft_cities is None:
-        return true()
-    if not draft_cities:
-        return public_value
-    return or_(HexLayer.city_id.in_(sorted(draft_cities)), public_value)

@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from sdgcities.capacity.models import Provider
@@ -469,6 +469,19 @@ def feature_collection(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- one city
+
+
+def concerns_city(slug: Any, country: Any) -> ColumnElement[bool]:
+    """SQL: could anything concern the city ``slug`` of ``country`` (ISO3; values or bound
+    parameters): a place naming it or its country, or a funding line serving its country?
+    False only when :func:`city_concerns` finds nothing."""
+    place = exists().where(
+        or_(
+            (InitiativePlace.kind == "city") & (InitiativePlace.key == slug),
+            (InitiativePlace.kind == "country") & (InitiativePlace.key == country),
+        )
+    )
+    return or_(place, exists().where(FundingCountry.iso3 == country))
 
 
 def city_concerns(

@@ -38,6 +38,26 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CredentialCheck = Callable[[Scope], Awaitable[bool]]
 
 
+class HttpMiddleware:
+    """A plain ASGI middleware acting on HTTP requests (others pass straight through).
+
+    Subclasses implement :meth:`http`; no task or stream per request, unlike
+    Starlette's ``BaseHTTPMiddleware``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
 class BodyTooLarge(HTTPException):
     """The body grew past its limit while it was being read (→ 413)."""
 

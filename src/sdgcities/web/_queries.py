@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import bindparam, distinct, func, select
 from sqlalchemy.orm import Session
 
 from sdgcities.store.models import City, CityTypology, HexLayer, Indicator, Observation
@@ -112,14 +113,21 @@ def hex_layers(
     session: Session, city_id: int, draft_cities: Collection[int] | None = ()
 ) -> list[HexLayer]:
     """The city's hex layers a reader with draft rights for ``draft_cities`` sees."""
-    from sdgcities.observations.visibility import visible_layers
+    from sdgcities.observations.visibility import visible_shape
 
-    return list(
-        session.scalars(
-            select(HexLayer)
-            .where(HexLayer.city_id == city_id, visible_layers(draft_cities))
-            .order_by(HexLayer.indicator_code, HexLayer.id)
-        )
+    shape, params = visible_shape(draft_cities)
+    return list(session.scalars(_hex_layers_statement(shape), {"city_id": city_id, **params}))
+
+
+@lru_cache(maxsize=4)
+def _hex_layers_statement(shape: str) -> Any:
+    """:func:`hex_layers`' query, built once per visibility shape (its values bound)."""
+    from sdgcities.observations.visibility import visible_layers_prebuilt
+
+    return (
+        select(HexLayer)
+        .where(HexLayer.city_id == bindparam("city_id"), visible_layers_prebuilt(shape))
+        .order_by(HexLayer.indicator_code, HexLayer.id)
     )
 
 

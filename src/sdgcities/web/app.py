@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sdgcities import __version__
@@ -25,6 +25,7 @@ from sdgcities.web._cache import AnonymousPageMiddleware, PageCache
 from sdgcities.web._guard import (
     BodyLimitMiddleware,
     ConcurrencyMiddleware,
+    HttpMiddleware,
     SecurityHeadersMiddleware,
     content_security_policy,
 )
@@ -37,20 +38,14 @@ from sdgcities.web.pages import pages_router
 logger = logging.getLogger(__name__)
 
 
-class LocaleMiddleware:
+class LocaleMiddleware(HttpMiddleware):
     """Chooses the language of each request (``?lang=``, cookie, ``Accept-Language``).
 
     Stores it in ``request.state.lang`` and, when ``?lang=`` was given, remembers the
     choice in the ``lang`` cookie. A pure ASGI middleware: no cost on the response body.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         query = _query_param(scope.get("query_string", b""), "lang")
         headers = dict(scope.get("headers") or [])
         cookie = _cookie(headers.get(b"cookie", b"").decode("latin-1"), i18n.COOKIE)

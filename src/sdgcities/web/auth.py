@@ -28,7 +28,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from starlette.types import Scope
+from starlette.datastructures import MutableHeaders
+from starlette.types import Message, Receive, Scope, Send
 
 from sdgcities.accounts import permissions
 from sdgcities.accounts.errors import AuthenticationError, ThrottledError
@@ -44,6 +45,7 @@ from sdgcities.config import Settings, get_settings
 from sdgcities.errors import PermissionDeniedError
 from sdgcities.store.db import session_factory
 from sdgcities.store.models import User, WebSession
+from sdgcities.web._guard import HttpMiddleware
 from sdgcities.web.deps import get_session
 
 logger = logging.getLogger(__name__)
@@ -326,19 +328,34 @@ def credentials_check(app: Any) -> Callable[[Scope], Coroutine[Any, Any, bool]]:
 # --------------------------------------------------------------------------- middleware
 
 
+class SessionCookieMiddleware(HttpMiddleware):
+    """Sets the session cookie a request started (``request.state.pending_session_cookie``),
+    unless the response sets it itself.
+
+    Plain ASGI: it only looks at the response's first message, so it costs no task or
+    stream per request (``BaseHTTPMiddleware`` cost every page about a millisecond).
+    """
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state: dict[str, Any] = scope.setdefault("state", {})  # request.state's own dict
+
+        async def send_with_cookie(message: Message) -> None:
+            cookie = state.get("pending_session_cookie")
+            if message["type"] == "http.response.start" and cookie:
+                headers = MutableHeaders(scope=message)
+                if not any(SESSION_COOKIE + "=" in v for v in headers.getlist("set-cookie")):
+                    carrier = Response()
+                    set_session_cookie(Request(scope), carrier, cookie)
+                    for value in carrier.headers.getlist("set-cookie"):
+                        headers.append("set-cookie", value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
 def install_auth(app: Any) -> None:
     """Add the middleware that sets a session cookie started during a request."""
-
-    async def _session_cookie(
-        request: Request, call_next: Callable[[Request], Coroutine[Any, Any, Response]]
-    ) -> Response:
-        response = await call_next(request)
-        cookie = getattr(request.state, "pending_session_cookie", None)
-        if cookie and SESSION_COOKIE + "=" not in response.headers.get("set-cookie", ""):
-            set_session_cookie(request, response, cookie)
-        return response
-
-    app.middleware("http")(_session_cookie)
+    app.add_middleware(SessionCookieMiddleware)
 
 
 # --------------------------------------------------------------------------- login pages

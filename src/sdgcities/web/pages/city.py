@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from itertools import groupby
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from sdgcities._i18n import N_
 from sdgcities.accounts.permissions import can_see_drafts, draft_city_ids
@@ -155,24 +156,30 @@ def _scored_and_medians(
     return _scores_of(scores, city.id), _peer_medians(scores, peer_ids)
 
 
-def _city_data(env: PageEnv, city: City, *, drafts: set[int] | None) -> dict[str, Any]:
-    """Everything the city page shows, from the values this reader may see."""
+#: the names, goals and units of the indicators a page lists (built once)
+_INDICATOR_INFO = select(Indicator.code, Indicator.name, Indicator.goal, Indicator.unit).where(
+    Indicator.code.in_(bindparam("codes", expanding=True))
+)
+
+
+def _city_data(
+    env: PageEnv, city: City, *, drafts: set[int] | None, layers: list[HexLayer]
+) -> dict[str, Any]:
+    """Everything the city page shows, from the values this reader may see.
+
+    ``layers``: the city's hex layers this reader sees (:func:`_queries.hex_layers`).
+    """
     group = peer_group(env.session, city.id)
     scored, peer_median = _scored_and_medians(env, city, drafts, group.city_ids)
     obs = visible_observation_rows(env.session, city_ids=[city.id], draft_cities=drafts)
     obs.sort(key=lambda r: (str(r[1]), r[2]))  # codepoint order on every database
     codes = sorted({str(r[1]) for r in obs})
     info = {  # plain rows: a hundred ORM objects per view cost more than the query
-        str(r.code): r
-        for r in env.session.execute(
-            select(Indicator.code, Indicator.name, Indicator.goal, Indicator.unit).where(
-                Indicator.code.in_(codes or [""])
-            )
-        )
+        str(r.code): r for r in env.session.execute(_INDICATOR_INFO, {"codes": codes})
     }
     rows: list[dict[str, Any]] = []
     series: dict[str, dict[str, Any]] = {}
-    areas = _spatial_areas(env, city)
+    areas = _spatial_areas(env, layers)
     # rows come sorted by indicator code and year (visible_observation_rows)
     for code_key, grouped in groupby(obs, key=lambda r: str(r[1])):
         grp = list(grouped)
@@ -228,7 +235,8 @@ def _city_data(env: PageEnv, city: City, *, drafts: set[int] | None) -> dict[str
     all_years = sorted({y for v in series.values() for y in v["years"]})
     return {
         "scores": scored,
-        "rows": rows,
+        # attribute objects: Jinja reads ``r.code`` of a dict by failing getattr first
+        "rows": [SimpleNamespace(**r) for r in rows],
         "series": series,
         "peer_group": group.description,
         "shows_drafts": drafts is None or city.id in drafts,
@@ -292,13 +300,9 @@ def _layer_extents(env: PageEnv, layers: list[HexLayer]) -> dict[int, LayerArea]
     return {la.id: area_of(la) for la in layers}
 
 
-def _spatial_areas(env: PageEnv, city: City) -> dict[str, str]:
+def _spatial_areas(env: PageEnv, layers: list[HexLayer]) -> dict[str, str]:
     """Indicator code → the area statement of the hex layer its computed value comes from."""
-    layers = [
-        la
-        for la in _queries.hex_layers(env.session, city.id, draft_city_ids(env.user, env.session))
-        if la.run_id is not None
-    ]
+    layers = [la for la in layers if la.run_id is not None]
     extents = _layer_extents(env, layers)
     return {la.indicator_code: area_statement(*extents[la.id]) for la in layers}
 
@@ -343,8 +347,8 @@ def _city_page(slug: str, env: PageEnv) -> Response:
     lang = i18n.get_locale()
 
     def body() -> tuple[Markup, list[str]]:
-        data = _city_data(env, city, drafts=drafts)
-        layers = _queries.hex_layers(env.session, city.id, draft_city_ids(env.user, env.session))
+        layers = _queries.hex_layers(env.session, city.id, drafts)
+        data = _city_data(env, city, drafts=drafts, layers=layers)
         extents = _layer_extents(env, layers)
         layer_views = [
             {

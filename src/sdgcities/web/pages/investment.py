@@ -37,7 +37,7 @@ from sdgcities.investment.readiness import STATUSES
 from sdgcities.store.models import City
 from sdgcities.web import auth
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
-from sdgcities.web.pages._panels import city_panel
+from sdgcities.web.pages._panels import city_panel, exists_for
 from sdgcities.web.templating import render, render_fragment
 
 router = APIRouter(prefix="/investment")
@@ -616,7 +616,10 @@ def windows_page(env: PageEnv = Depends(page_env)) -> Response:
     )
 
 
-@city_panel("investment", order=40)
+_HAS_PROJECT = exists_for(InvestmentProject.city_id)
+
+
+@city_panel("investment", order=40, present=lambda env, city: _HAS_PROJECT)
 def investment_panel(env: PageEnv, city: City) -> Markup | None:
     """The city's pipeline summary (consent rules apply: the public sees consented ones)."""
     rows, total = svc.list_projects(env.session, env.user, city_id=city.id, limit=20)

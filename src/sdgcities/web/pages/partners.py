@@ -601,7 +601,7 @@ def _may_open_needs(env: PageEnv, city: City) -> bool:
     return can_edit_city(user, city.id, env.session) or can_review(user, city.id, env.session)
 
 
-@city_panel("capacity_needs", order=40)
+@city_panel("capacity_needs", order=40, present=_may_open_needs)
 def needs_panel(env: PageEnv, city: City) -> Markup | None:
     """The city's red indicators, each with a button that opens a capacity need from it.
 

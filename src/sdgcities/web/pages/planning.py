@@ -41,7 +41,7 @@ from sdgcities.observations.visibility import visible_layers
 from sdgcities.planning import service as ps
 from sdgcities.planning import workflow as wf
 from sdgcities.planning.files import import_plan_file
-from sdgcities.planning.models import PlanVersion
+from sdgcities.planning.models import PlanVersion, StrategicPlan
 from sdgcities.planning.progress import plan_progress
 from sdgcities.planning.units import accepted_units
 from sdgcities.scoring.progress import PROGRESS_METHODS, check_progress_method
@@ -51,7 +51,7 @@ from sdgcities.web.deps import get_settings_dep
 from sdgcities.web.errors import status_of
 from sdgcities.web.i18n import gettext as _
 from sdgcities.web.pages._common import PageEnv, page_env, script_json
-from sdgcities.web.pages._panels import city_panel
+from sdgcities.web.pages._panels import city_panel, exists_for
 from sdgcities.web.templating import render, render_fragment
 
 router = APIRouter()
@@ -419,7 +419,10 @@ def post_return(
     return _transition(env, slug, "return", comment)
 
 
-@city_panel("planning", order=20)
+_HAS_PLAN = exists_for(StrategicPlan.city_id)
+
+
+@city_panel("planning", order=20, present=lambda env, city: _HAS_PLAN)
 def plan_panel(env: PageEnv, city: City) -> Markup | None:
     """The approved plan's vision and progress; staff also see the newest draft's status."""
     public = ps.public_version(env.session, city)

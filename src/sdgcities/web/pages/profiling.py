@@ -14,10 +14,11 @@ from markupsafe import Markup
 
 from sdgcities.accounts.permissions import can_see_drafts
 from sdgcities.cities.service import get_city
+from sdgcities.profiling.models import ProfileLayer
 from sdgcities.profiling.service import latest_layer
 from sdgcities.store.models import City
 from sdgcities.web.pages._common import PageEnv, page_env
-from sdgcities.web.pages._panels import city_panel
+from sdgcities.web.pages._panels import city_panel, exists_for
 from sdgcities.web.templating import render, render_fragment
 
 router = APIRouter()
@@ -31,7 +32,10 @@ PROFILE_COLUMNS = (
 )  # fmt: skip
 
 
-@city_panel("profiling", order=60)
+_HAS_LAYER = exists_for(ProfileLayer.city_id)
+
+
+@city_panel("profiling", order=60, present=lambda env, city: _HAS_LAYER)
 def profiling_panel(env: PageEnv, city: City) -> Markup | None:
     drafts = can_see_drafts(env.user, city.id, env.session)
     links = {

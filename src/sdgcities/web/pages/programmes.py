@@ -24,7 +24,7 @@ from sdgcities.store.models import City
 from sdgcities.web import auth
 from sdgcities.web._cache import page_cache_enabled
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
-from sdgcities.web.pages._panels import city_panel
+from sdgcities.web.pages._panels import CITY_COUNTRY, CITY_SLUG, city_panel
 from sdgcities.web.templating import render, render_fragment
 
 router = APIRouter(prefix="/programmes")
@@ -771,7 +771,18 @@ def adaptation_stage(
 # ---------------------------------------------------------------- the city page's panel
 
 
-@city_panel("programmes", order=70)
+_CONCERNS: list[Any] = []  # the condition, built on the first page (the domain loads late)
+
+
+def _concerns_present(env: PageEnv, city: City) -> Any:
+    if not _CONCERNS:
+        from sdgcities.programmes.initiatives import concerns_city
+
+        _CONCERNS.append(concerns_city(CITY_SLUG, CITY_COUNTRY))
+    return _CONCERNS[0]
+
+
+@city_panel("programmes", order=70, present=_concerns_present)
 def programmes_panel(env: PageEnv, city: City) -> Markup | None:
     """The initiatives and funding lines concerning the city (two indexed queries)."""
     from sdgcities.programmes.initiatives import city_concerns

@@ -17,12 +17,13 @@ from markupsafe import Markup
 from sdgcities.accounts.permissions import can_edit_city, can_publish_directly
 from sdgcities.cities.service import get_city
 from sdgcities.errors import NotFoundError, PermissionDeniedError, SdgCitiesError
+from sdgcities.revenue.models import RevenueDiagnostic
 from sdgcities.revenue.service import import_diagnostic, list_diagnostics
 from sdgcities.store.models import City
 from sdgcities.web import auth
 from sdgcities.web.errors import status_of
 from sdgcities.web.pages._common import PageEnv, page_env
-from sdgcities.web.pages._panels import city_panel
+from sdgcities.web.pages._panels import city_panel, exists_for
 from sdgcities.web.templating import render_fragment
 
 router = APIRouter()
@@ -80,7 +81,15 @@ def upload(
     return RedirectResponse(f"/cities/{city.slug}/revenue?year={year}", status_code=303)
 
 
-@city_panel("revenue", order=30)
+_HAS_PUBLISHED = exists_for(RevenueDiagnostic.city_id, RevenueDiagnostic.is_published.is_(True))
+
+
+def _revenue_present(env: PageEnv, city: City) -> Any:
+    """Editors see the panel (to start a diagnostic); others only when one is published."""
+    return True if can_edit_city(env.user, city.id, env.session) else _HAS_PUBLISHED
+
+
+@city_panel("revenue", order=30, present=_revenue_present)
 def revenue_panel(env: PageEnv, city: City) -> Markup | None:
     """The newest published diagnostic's headline (potential, collected, recoverable)."""
     try:
