@@ -21,6 +21,7 @@ from sdgcities.cities import service as city_service
 from sdgcities.cities import typology
 from sdgcities.observations import service as observation_service
 from sdgcities.observations import visibility
+from sdgcities.store.db import raw_rows
 from sdgcities.store.models import City, CityTypology, Indicator, Observation
 
 logger = logging.getLogger(__name__)
@@ -272,19 +273,7 @@ def typology_columns() -> Mapping[str, Any]:
     )
 
 
-def _raw_rows(
-    session: Session, stmt: Any, params: Mapping[str, Any] | None = None
-) -> list[tuple[Any, ...]]:
-    """The rows of a Core select of plain columns (ints, strings, numbers) as DB-API tuples.
-
-    Skips SQLAlchemy's per-row processing, which costs several times the query on a
-    thousand rows; only for columns whose driver values need no conversion.
-    """
-    result = session.connection().execute(stmt, dict(params) if params else None)
-    try:
-        return list(result.cursor.fetchall()) if result.cursor is not None else []
-    finally:
-        result.close()
+_raw_rows = raw_rows  # plain rows without SQLAlchemy's per-row processing
 
 
 def typology_of(session: Session, city_ids: Sequence[int]) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from sdgcities.errors import NotFoundError, ValidationError
 from sdgcities.observations._validate import MIN_YEAR, max_year, range_problem
 from sdgcities.observations.disaggregation import canonical_key
 from sdgcities.observations.visibility import public_only, retire_public, visible
+from sdgcities.store.db import raw_rows
 from sdgcities.store.models import City, ImportBatch, Indicator, Observation, utcnow
 
 #: columns of :func:`current_observations`
@@ -110,8 +111,8 @@ def current_observations(
     q = q.order_by(
         City.name, Observation.city_id, Indicator.code, Observation.year, Observation.disaggregation
     )
-    rows = session.execute(q).all()
-    df = pd.DataFrame([tuple(r) for r in rows], columns=list(CURRENT_COLUMNS))
+    rows = raw_rows(session, q)  # plain columns: no per-row processing for a DataFrame
+    df = pd.DataFrame(rows, columns=list(CURRENT_COLUMNS))
     for col in ("city_id", "year", "version", "observation_id"):
         df[col] = df[col].astype("int64")
     for col in ("value", "lower", "upper"):

@@ -37,7 +37,9 @@ def page(request: Request, items: Sequence[T], *, total: int, limit: int, offset
     nxt = None
     if offset + len(items) < total and items:
         nxt = str(request.url.include_query_params(limit=limit, offset=offset + limit))
-    return Page[T](items=list(items), total=total, limit=limit, offset=offset, next=nxt)
+    # unparametrised: ``Page[T]`` built a pydantic submodel per call; the route's
+    # response_model (``Page[CityOut]`` …) validates and documents the items
+    return Page(items=list(items), total=total, limit=limit, offset=offset, next=nxt)
 
 
 def get_city_or_404(session: Session, key: str | int) -> City:
