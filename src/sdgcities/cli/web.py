@@ -65,11 +65,17 @@ def serve(
 ) -> None:
     """Serve the web platform: pages, JSON API (/api/v1) and OGC API (/ogc).
 
+    At most SDGCITIES_WEB_THREADS requests per worker at once (default 8).
+
+    SDGCITIES_PAGE_CACHE=off computes every page afresh (no per-process cache).
+
     Examples:
 
       sdgcities serve
 
       sdgcities serve --host 0.0.0.0 --port 8080 --workers 4
+
+      SDGCITIES_WEB_THREADS=4 sdgcities serve --workers 2
     """
     import uvicorn
 

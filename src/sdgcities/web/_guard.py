@@ -256,11 +256,12 @@ class ConcurrencyMiddleware:
 
     The pages are CPU-bound Python: more requests interleaved in one process only share
     its interpreter lock, and each costs more CPU as they thrash (a city page under 25
-    concurrent clients: 60 ms of CPU with anyio's 40 threads, 40 ms with 8 — see
-    :mod:`sdgcities.config`, ``web_threads``). The wait is here, before any dependency
-    opens a store session, so a waiting request never holds a pooled connection; limiting
-    anyio's thread tokens instead would make requests wait *between* their dependencies
-    and handler, connection in hand, and empty the pool. Static files skip the queue.
+    concurrent clients, one worker: 60 ms of CPU with anyio's 40 threads, 40 ms with 8,
+    measured by capping anyio's threads — see :mod:`sdgcities.config`, ``web_threads``).
+    The wait is here, before any dependency opens a store session, so a waiting request
+    never holds a pooled connection; limiting anyio's thread tokens instead would make
+    requests wait *between* their dependencies and handler, connection in hand, and
+    empty the pool. Static files skip the queue.
     """
 
     def __init__(self, app: ASGIApp, *, limit: int, skip: tuple[str, ...] = ("/static/",)):
