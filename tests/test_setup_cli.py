@@ -236,3 +236,25 @@ def test_python_dash_m_runs_the_same_cli() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("sdgcities ")
+
+
+_BLAS_PROBE = (
+    "import os, sdgcities.cli, numpy, scipy.linalg; "
+    "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_blas_runs_on_one_thread_unless_the_user_says_otherwise() -> None:
+    """The command line loads numpy's and scipy's OpenBLAS without its thread pool (a
+    thread per core that spins at start-up); a user's own setting wins."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run(
+        [sys.executable, "-c", _BLAS_PROBE], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["1", "1"]  # the setting, and the process's threads: the main one only
+    env["OPENBLAS_NUM_THREADS"] = "3"
+    out = subprocess.run(
+        [sys.executable, "-c", _BLAS_PROBE], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out[0] == "3"

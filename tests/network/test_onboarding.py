@@ -100,6 +100,15 @@ def test_onboard_step_by_step_and_the_stage_moves(engine: Engine) -> None:
         for city in s.scalars(select(City)):
             whole = ob.pipelines(s, [city.id])[city.id]
             assert ob.has_stage(s, city.id) is (whole.stage is not None), city.slug
+            # … and so does the city panel's presence test: a stage needs a first-step row
+            first = ob.first_step_typed()
+            assert first == "expression_of_interest"
+            recorded = s.scalar(
+                select(func.count()).where(
+                    OnboardingRecord.city_id == city.id, OnboardingRecord.step == first
+                )
+            )
+            assert whole.stage is None or recorded, city.slug
         _city, p = net.city_pipeline(s, "nairobi-ken")
         assert p.stage == "baseline_data"  # derived from the first published value
         assert p.date_of("baseline_data") == date.today()
@@ -230,3 +239,13 @@ def test_subscriptions_and_labs_validate_every_field(sqlite_engine: Engine) -> N
             "host_institution",
             "established_on",
         }
+
+
+def test_first_step_shortcut_off_when_another_domain_derives_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The city panel may skip a city without a first-step record only while that step is
+    typed: once another domain registers its source, the shortcut says nothing."""
+    assert ob.first_step_typed() == "expression_of_interest"
+    monkeypatch.setitem(ob._SOURCES, "expression_of_interest", lambda session, ids: {})
+    assert ob.first_step_typed() is None

@@ -498,7 +498,9 @@ def test_panel_presence_checks_hide_no_panel(
 
     checked = pages()
     with_presence = {k for k, p in _panels._PANELS.items() if p.present is not None}
-    assert {"planning", "revenue", "investment", "programmes", "profiling"} <= with_presence
+    assert {"planning", "revenue", "investment", "programmes", "profiling", "network"} <= (
+        with_presence
+    )
     full = {k: dataclasses.replace(p, present=None) for k, p in _panels._PANELS.items()}
     monkeypatch.setattr(_panels, "_PANELS", full)
     rendered = pages()
@@ -513,5 +515,6 @@ def test_panel_presence_checks_hide_no_panel(
         "investment-panel-title",
         "programmes-title",
         "certification-panel-title",
+        "network-panel-title",
     } - set(panels)
     assert not missing, f"the matrix world shows no {sorted(missing)} panel: the check is vacuous"

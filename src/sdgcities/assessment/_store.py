@@ -77,7 +77,7 @@ def visible_observation_rows(
     stmt = _visible_rows_statement(shape, indicator_codes is not None)
     return [  # plain columns: DB-API tuples, without SQLAlchemy's per-row processing
         (r[0], r[1], r[2], None if r[3] is None else float(r[3]), *r[4:])
-        for r in _raw_rows(session, stmt, params)
+        for r in raw_rows(session, stmt, params)
     ]
 
 
@@ -155,7 +155,7 @@ def scoring_observations(
     if codes is not None:
         stmt = stmt.where(Observation.indicator_id.in_(list(ind_ids)))
     # the DB-API cursor directly: SQLAlchemy Row objects would cost ~3× the time here
-    rows = _raw_rows(session, stmt)
+    rows = raw_rows(session, stmt)
     data = np.asarray(rows, dtype=float).reshape(-1, 4)
     frame = pd.DataFrame(
         {
@@ -201,7 +201,7 @@ def typology_rows(session: Session, city_ids: Sequence[int] | None = None) -> li
             some, params["ids"] = True, ids
     stmt = _typology_statement(some)
     out: list[dict[str, Any]] = []
-    rows = _raw_rows(session, stmt, params)
+    rows = raw_rows(session, stmt, params)
     for cid, name, slug, population, region, size, t_region, income in rows:
         if wanted is not None and int(cid) not in wanted:
             continue
@@ -218,18 +218,20 @@ def typology_rows(session: Session, city_ids: Sequence[int] | None = None) -> li
     return out
 
 
+def _typology_value(kind: str) -> Any:
+    """SQL: the city row's typology value of ``kind`` (its first row; NULL without one)."""
+    return (
+        select(CityTypology.value)
+        .where(CityTypology.city_id == City.id, CityTypology.kind == kind)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 @lru_cache(maxsize=2)
 def _typology_statement(some: bool) -> Any:
     """:func:`typology_rows`' query (built once): every city, or the bound ``ids``."""
-
-    def kind(name: str) -> Any:
-        return (
-            select(CityTypology.value)
-            .where(CityTypology.city_id == City.id, CityTypology.kind == name)
-            .limit(1)
-            .scalar_subquery()
-        )
-
+    kind = _typology_value
     stmt = select(
         City.id,
         City.name,
@@ -254,13 +256,7 @@ def typology_columns() -> Mapping[str, Any]:
     from sqlalchemy import func
 
     def kind(name: str) -> Any:
-        return func.nullif(
-            select(CityTypology.value)
-            .where(CityTypology.city_id == City.id, CityTypology.kind == name)
-            .limit(1)
-            .scalar_subquery(),
-            "",
-        )
+        return func.nullif(_typology_value(name), "")
 
     return MappingProxyType(  # built once: compiling it cost more than the peer query
         {
@@ -271,9 +267,6 @@ def typology_columns() -> Mapping[str, Any]:
             "income_group": kind("income_group"),
         }
     )
-
-
-_raw_rows = raw_rows  # plain rows without SQLAlchemy's per-row processing
 
 
 def typology_of(session: Session, city_ids: Sequence[int]) -> pd.DataFrame:

@@ -186,8 +186,10 @@ def _investment(session: Session, ids: Collection[int] | None) -> dict[int, date
     return _min_by_city(session, P.city_id, P.created_at, ids)
 
 
-for _step in TYPED:
-    register_step_source(_step, _typed(_step))
+#: the built-in source of each typed step (a later registration may replace it)
+_TYPED_SOURCES: dict[str, StepSource] = {_step: _typed(_step) for _step in TYPED}
+for _step, _source in _TYPED_SOURCES.items():
+    register_step_source(_step, _source)
 register_step_source("urban_lab", _urban_lab)
 register_step_source("regional_hub", _regional_hub)
 register_step_source("baseline_data", _baseline)
@@ -262,6 +264,19 @@ def _pipeline(city_id: int, dates: dict[str, dict[int, date]]) -> Pipeline:
         city_id,
         tuple(StepState(s, dates.get(s.key, {}).get(city_id), s.key in dates) for s in steps()),
     )
+
+
+def first_step_typed() -> str | None:
+    """The first step's key when it is required and recorded by hand (typed), else None.
+
+    A city then has a stage only if an :class:`OnboardingRecord` of that step exists for
+    it (:func:`stage_of`): the one-row test a city page's panel asks first. ``None`` when
+    another domain derives the first step or it is optional (no such shortcut holds).
+    """
+    _links()
+    first = steps()[0]
+    typed = first.key in TYPED and _TYPED_SOURCES.get(first.key) is _SOURCES.get(first.key)
+    return first.key if first.required and typed else None
 
 
 def has_stage(session: Session, city_id: int) -> bool:

@@ -231,19 +231,19 @@ def _open_space_kind(tags: Tags) -> str | None:
     ``access=yes|permissive``, or ``garden:type=community|botanical|public`` — most unnamed
     gardens in OSM are private yards (Las Palmas: 3,241 of 3,302).
     """
-    access = tags.get("access")
+    access = tags.get("access", None)  # defaults given: tags may be a _CTags
     if _multi_closed(access):
         return None
     for key, values in OPEN_SPACE_TAGS.items():
-        v = tags.get(key)
+        v = tags.get(key, None)
         if v is None or v not in values:
             continue
-        if key == "highway" and tags.get("area") != "yes":
+        if key == "highway" and tags.get("area", None) != "yes":
             continue
         if v == "garden" and not (
             "name" in tags
             or access in {"yes", "permissive"}
-            or tags.get("garden:type") in {"community", "botanical", "public"}
+            or tags.get("garden:type", None) in {"community", "botanical", "public"}
         ):
             continue
         return f"{key}={v}"
@@ -435,7 +435,8 @@ class _CTags:
         return self.get(key, None) is not None
 
 
-def _way_tags(obj: osmium.osm.Way) -> Tags:
+def _way_tags(obj: osmium.osm.Way | osmium.osm.Area) -> Tags:
+    """A way's or an area's tags through the C accessor (:class:`_CTags`) when there is one."""
     get = getattr(getattr(obj, "_pyosmium_data", None), "tags_get_value_by_key", None)
     return cast(Tags, _CTags(get)) if get is not None else obj.tags
 
@@ -494,9 +495,9 @@ class _AreaRows:
         self.b_wkb: list[str] = []
 
     def add(self, obj: osmium.osm.Area) -> None:
-        tags = obj.tags  # read in place, never copied into a dict
+        tags = _way_tags(obj)  # read in place through the C accessor, never copied
         kind = _open_space_kind(tags) if self.want_open_spaces else None
-        building = tags.get("building") if self.want_buildings else None
+        building = tags.get("building", None) if self.want_buildings else None
         is_building = building is not None and building != "no"
         if kind is None and not is_building:
             return
@@ -512,7 +513,7 @@ class _AreaRows:
             assert building is not None
             self.b_ids.append(obj.orig_id())
             self.b_kind.append(building)
-            self.b_levels.append(_parse_levels(tags.get("building:levels")))
+            self.b_levels.append(_parse_levels(tags.get("building:levels", None)))
             self.b_wkb.append(wkb)
 
     def frames(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:

@@ -18,15 +18,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Path
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
+from sqlalchemy import ColumnElement
 
 from sdgcities.errors import NotFoundError, PermissionDeniedError, SdgCitiesError
 from sdgcities.network import federation, reports
 from sdgcities.network import onboarding as ob
 from sdgcities.network import service as net
+from sdgcities.network.models import OnboardingRecord
 from sdgcities.store.models import City, Hub
 from sdgcities.web import auth
 from sdgcities.web.pages._common import PageEnv, form_page_env, page_env
-from sdgcities.web.pages._panels import city_panel
+from sdgcities.web.pages._panels import city_panel, exists_for
 from sdgcities.web.templating import render, render_fragment
 
 router = APIRouter(prefix="/network")
@@ -476,7 +478,18 @@ def record_step(
     return RedirectResponse(f"/network/cities/{slug}", status_code=303)
 
 
-@city_panel("network", order=80)
+#: "the city has a record of the first step" (built once; steps are fixed)
+_FIRST_STEP_RECORDED = exists_for(
+    OnboardingRecord.city_id, OnboardingRecord.step == ob.steps()[0].key
+)
+
+
+def _may_be_onboarded(env: PageEnv, city: City) -> ColumnElement[bool] | bool:
+    """A city has a stage only once its first, typed step is recorded (``ob.has_stage``)."""
+    return _FIRST_STEP_RECORDED if ob.first_step_typed() is not None else True
+
+
+@city_panel("network", order=80, present=_may_be_onboarded)
 def onboarding_panel(env: PageEnv, city: City) -> Markup | None:
     if not ob.has_stage(env.session, city.id):
         return None  # one query for a city never onboarded
