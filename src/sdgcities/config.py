@@ -15,7 +15,7 @@ smtp_port              ``SDGCITIES_SMTP_PORT``                25
 smtp_sender            ``SDGCITIES_SMTP_SENDER``              sdgcities@localhost
 smtp_tls               ``SDGCITIES_SMTP_TLS``                 none (none, starttls, ssl)
 smtp_user/_password    ``SDGCITIES_SMTP_USER``/``_PASSWORD``  none (no SMTP login)
-web_threads            ``SDGCITIES_WEB_THREADS``              8 (requests at once per worker)
+web_threads            ``SDGCITIES_WEB_THREADS``              2 (requests at once per worker)
 =====================  =====================================  ==========================
 
 The secret key keys the session identifiers and the password-reset and invitation
@@ -23,15 +23,17 @@ tokens kept in the store (HMAC-SHA256): rotating it logs everyone out and voids 
 pending reset link and invitation. Mail (resets, invitations) goes through the SMTP
 server; links in it start with ``base_url``.
 
-``web_threads`` caps the requests one web worker runs at once
-(:class:`sdgcities.web._guard.ConcurrencyMiddleware`; the others wait before they open a
-store session, so the store's connection pool, 15 on SQLite, is never emptied by
-requests waiting with a connection in hand). The pages are CPU-bound Python, so more
-requests at once only share one interpreter lock: on one worker at 25 concurrent
-clients, 40 interleaved city pages cost 60 ms of CPU each and 8 cost 40 ms.
-``bench/bench_serve_limit.py`` compares 8 with no limit on two workers. Raise it when
-many requests wait on slow I/O (a remote PostgreSQL); add ``serve --workers`` for more
-cores.
+``web_threads`` caps the requests one web worker computes at once
+(:class:`sdgcities.web._guard.ConcurrencyMiddleware`; the others wait, first come first
+served, before they open a store session, so the store's connection pool, 15 on SQLite,
+is never emptied by requests waiting with a connection in hand; a request frees its
+slot when its response starts). The pages are CPU-bound Python, so more requests at
+once only share one interpreter lock and each takes longer: on two workers, 50 readers
+pausing between city pages saw a p95 of 126–152 ms with 2, 156–197 ms with 4 and
+159–226 ms with 8, over three runs (``bench/bench_serve_limit.py``, two limits a run). Raise it when many
+requests wait on slow I/O (a remote PostgreSQL) or when long requests (large imports,
+PDF reports) are common, since two of them at once make a worker's other readers wait;
+add ``serve --workers`` for more cores.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from sdgcities.errors import ConfigurationError
 #: the file types an observations upload may have, on the page and in the API
 UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 DEFAULT_MAX_UPLOAD_MB = 20.0
-DEFAULT_WEB_THREADS = 8
+DEFAULT_WEB_THREADS = 2
 COOKIE_SECURE_CHOICES = ("auto", "always", "never")
 SMTP_TLS_CHOICES = ("none", "starttls", "ssl")
 

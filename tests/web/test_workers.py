@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psutil
@@ -124,7 +124,7 @@ def test_a_worker_that_cannot_start_stops_the_server() -> None:
 
 def test_web_threads_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SDGCITIES_DATA_DIR", str(tmp_path))
-    assert load_settings().web_threads == 8
+    assert load_settings().web_threads == 2
     monkeypatch.setenv("SDGCITIES_WEB_THREADS", "3")
     assert load_settings().web_threads == 3
     for bad in ("0", "2.5", "many"):
@@ -167,6 +167,61 @@ def test_at_most_web_threads_requests_are_inside_the_app_at_once(tmp_path: Path)
         codes = pool.submit(asyncio.run, main()).result(timeout=60)
     assert codes == [200] * 26
     assert peak == {"pages": 3, "static": 6}  # static files skip the queue
+
+
+def test_a_request_frees_its_slot_when_its_response_starts() -> None:
+    """Limit 1: while the first response's body is still being sent (a slow client), the
+    next request computes; an app that fails frees its slot too."""
+    import asyncio
+
+    from sdgcities.web._guard import ConcurrencyMiddleware
+
+    order: list[str] = []
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        name = str(scope["path"]).strip("/")
+        order.append(f"{name} computes")
+        if name == "fails":
+            raise RuntimeError("boom")
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+    limited = ConcurrencyMiddleware(app, limit=1)  # type: ignore[arg-type]
+
+    async def call(path: str, slow: asyncio.Event | None = None) -> None:
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.body" and slow is not None:
+                order.append(f"{path} body waits")
+                await slow.wait()  # the client reads slowly
+                order.append(f"{path} body sent")
+
+        scope = {"type": "http", "path": f"/{path}", "method": "GET", "headers": []}
+        await limited(scope, receive, send)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        slow = asyncio.Event()
+        first = asyncio.create_task(call("slow", slow))
+        await asyncio.sleep(0.01)
+        await asyncio.wait_for(call("next"), timeout=5)  # not stuck behind the slow body
+        slow.set()
+        await first
+        with suppress(RuntimeError):
+            await call("fails")
+        await asyncio.wait_for(call("after"), timeout=5)
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result(timeout=60)
+    assert order == [
+        "slow computes",
+        "slow body waits",
+        "next computes",
+        "slow body sent",
+        "fails computes",
+        "after computes",
+    ]
 
 
 def test_the_app_is_built_with_the_web_threads_limit(

@@ -65,7 +65,7 @@ def serve(
 ) -> None:
     """Serve the web platform: pages, JSON API (/api/v1) and OGC API (/ogc).
 
-    At most SDGCITIES_WEB_THREADS requests per worker at once (default 8).
+    At most SDGCITIES_WEB_THREADS requests per worker compute at once (default 2).
 
     SDGCITIES_PAGE_CACHE=off computes every page afresh (no per-process cache).
 

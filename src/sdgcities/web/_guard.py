@@ -252,13 +252,19 @@ class SecurityHeadersMiddleware:
 
 
 class ConcurrencyMiddleware:
-    """At most ``limit`` requests inside the app at once; the others wait at the door.
+    """At most ``limit`` requests computing inside the app at once; the others wait at
+    the door, first come first served.
 
-    The pages are CPU-bound Python: more requests interleaved in one process only share
-    its interpreter lock, and each costs more CPU as they thrash (a city page under 25
-    concurrent clients, one worker: 60 ms of CPU with anyio's 40 threads, 40 ms with 8,
-    measured by capping anyio's threads — see :mod:`sdgcities.config`, ``web_threads``).
-    The wait is here, before any dependency opens a store session, so a waiting request
+    The pages are CPU-bound Python: requests interleaved in one process only share its
+    interpreter lock, so each takes longer and the slowest take longest. Served one or
+    two at a time, they finish in turn (two: one computes while the other waits on the
+    store). City pages, two workers, 50 readers pausing 0.5–1.5 s between pages, three
+    runs: p95 126–152 ms with a limit of 2, 156–197 with 4, 159–226 with 8
+    (``bench/bench_serve_limit.py``; see :mod:`sdgcities.config`).
+
+    A request gives its slot back when its response starts: sending the body to a slow
+    client holds none, and neither does a streamed body generated after the start. The
+    wait is here, before any dependency opens a store session, so a waiting request
     never holds a pooled connection; limiting anyio's thread tokens instead would make
     requests wait *between* their dependencies and handler, connection in hand, and
     empty the pool. Static files skip the queue.
@@ -277,5 +283,22 @@ class ConcurrencyMiddleware:
         loop = asyncio.get_running_loop()
         if self._slots is None or self._slots[0] is not loop:  # one per event loop
             self._slots = (loop, asyncio.Semaphore(self.limit))
-        async with self._slots[1]:
-            await self.app(scope, receive, send)
+        slots = self._slots[1]
+        await slots.acquire()
+        held = True
+
+        def give_back() -> None:
+            nonlocal held
+            if held:
+                held = False
+                slots.release()
+
+        async def send_then_free(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                give_back()  # computed: the body's sending holds no slot
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_then_free)
+        finally:
+            give_back()
