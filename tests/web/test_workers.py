@@ -224,6 +224,49 @@ def test_a_request_frees_its_slot_when_its_response_starts() -> None:
     ]
 
 
+def test_requests_sending_their_body_are_still_bounded() -> None:
+    """Slow clients cannot pile up sessions: with ``inside`` 2, a third request waits
+    until one of two bodies being sent is done (its session closes only then)."""
+    import asyncio
+
+    from sdgcities.web._guard import INSIDE, ConcurrencyMiddleware
+
+    started: list[str] = []
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        started.append(str(scope["path"]))
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+    limited = ConcurrencyMiddleware(app, limit=1)  # type: ignore[arg-type]
+    assert limited.inside == INSIDE >= 8  # the default bound
+    limited.inside = 2
+
+    async def main() -> None:
+        gate = asyncio.Event()
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b""}
+
+        async def slow_send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.body":
+                await gate.wait()
+
+        def call(path: str) -> asyncio.Task[None]:
+            scope = {"type": "http", "path": path, "method": "GET", "headers": []}
+            return asyncio.create_task(limited(scope, receive, slow_send))  # type: ignore[arg-type]
+
+        tasks = [call("/a"), call("/b"), call("/c")]
+        await asyncio.sleep(0.05)
+        assert started == ["/a", "/b"]  # both computed (one at a time); /c waits
+        gate.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)
+        assert started == ["/a", "/b", "/c"]
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result(timeout=60)
+
+
 def test_the_app_is_built_with_the_web_threads_limit(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -251,6 +251,11 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, with_headers)
 
 
+#: at most this many requests inside one worker at once, computing or sending their body
+#: (below the store's connection pool: 15 on SQLite, 30 on PostgreSQL)
+INSIDE = 8
+
+
 class ConcurrencyMiddleware:
     """At most ``limit`` requests computing inside the app at once; the others wait at
     the door, first come first served.
@@ -262,43 +267,51 @@ class ConcurrencyMiddleware:
     runs: p95 126–152 ms with a limit of 2, 156–197 with 4, 159–226 with 8
     (``bench/bench_serve_limit.py``; see :mod:`sdgcities.config`).
 
-    A request gives its slot back when its response starts: sending the body to a slow
-    client holds none, and neither does a streamed body generated after the start. The
-    wait is here, before any dependency opens a store session, so a waiting request
-    never holds a pooled connection; limiting anyio's thread tokens instead would make
-    requests wait *between* their dependencies and handler, connection in hand, and
-    empty the pool. Static files skip the queue.
+    A request gives its computing slot back when its response starts, so a slow client
+    reading a body, or a streamed body generated after the start, keeps no other request
+    from computing. Its store session closes only once the body is sent (FastAPI ends a
+    request's dependencies then), so a second bound, :data:`INSIDE` (or ``limit`` if
+    higher) requests inside at all, computing or sending, keeps sessions under the
+    store's connection pool (15 on SQLite) whatever the clients do. The wait is here,
+    before any dependency opens a store session, so a waiting request never holds a
+    pooled connection; limiting anyio's thread tokens instead would make requests wait
+    *between* their dependencies and handler, connection in hand, and empty the pool.
+    Static files skip both queues.
     """
 
     def __init__(self, app: ASGIApp, *, limit: int, skip: tuple[str, ...] = ("/static/",)):
         self.app = app
         self.limit = limit
+        self.inside = max(limit, INSIDE)
         self.skip = skip
-        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        #: (event loop, inside, computing): made on the first request's loop
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore, asyncio.Semaphore] | None
+        self._slots = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.skip):
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
-        if self._slots is None or self._slots[0] is not loop:  # one per event loop
-            self._slots = (loop, asyncio.Semaphore(self.limit))
-        slots = self._slots[1]
-        await slots.acquire()
-        held = True
+        if self._slots is None or self._slots[0] is not loop:  # one pair per event loop
+            self._slots = (loop, asyncio.Semaphore(self.inside), asyncio.Semaphore(self.limit))
+        _loop, inside, computing = self._slots
+        async with inside:
+            await computing.acquire()
+            held = True
 
-        def give_back() -> None:
-            nonlocal held
-            if held:
-                held = False
-                slots.release()
+            def give_back() -> None:
+                nonlocal held
+                if held:
+                    held = False
+                    computing.release()
 
-        async def send_then_free(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                give_back()  # computed: the body's sending holds no slot
-            await send(message)
+            async def send_then_free(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    give_back()  # computed: sending the body takes no computing slot
+                await send(message)
 
-        try:
-            await self.app(scope, receive, send_then_free)
-        finally:
-            give_back()
+            try:
+                await self.app(scope, receive, send_then_free)
+            finally:
+                give_back()
