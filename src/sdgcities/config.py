@@ -30,7 +30,7 @@ starts; at most 8 (or ``web_threads`` if higher) are inside at all, computing or
 sending, so the store's connection pool (15 on SQLite) is never emptied. The pages are
 CPU-bound Python, so more requests at once only share one interpreter lock and each
 takes longer: on two workers, 50 readers pausing between city pages saw a p95 of
-126–152 ms with 2, 156–197 ms with 4 and 159–226 ms with 8, over three runs
+118–152 ms with 2, 156–197 ms with 4 and 159–226 ms with 8, over four runs
 (``bench/bench_serve_limit.py``, two limits a run). Raise it when many requests wait on
 slow I/O (a remote PostgreSQL) or when long requests (large imports, PDF reports) are
 common, since two of them at once make a worker's other readers wait; add ``serve

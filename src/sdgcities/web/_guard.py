@@ -263,8 +263,8 @@ class ConcurrencyMiddleware:
     The pages are CPU-bound Python: requests interleaved in one process only share its
     interpreter lock, so each takes longer and the slowest take longest. Served one or
     two at a time, they finish in turn (two: one computes while the other waits on the
-    store). City pages, two workers, 50 readers pausing 0.5–1.5 s between pages, three
-    runs: p95 126–152 ms with a limit of 2, 156–197 with 4, 159–226 with 8
+    store). City pages, two workers, 50 readers pausing 0.5–1.5 s between pages, four
+    runs: p95 118–152 ms with a limit of 2, 156–197 with 4, 159–226 with 8
     (``bench/bench_serve_limit.py``; see :mod:`sdgcities.config`).
 
     A request gives its computing slot back when its response starts, so a slow client
