@@ -63,16 +63,19 @@ def _json_payload(results: list[IndicatorResult]) -> dict[str, Any]:
 
 
 def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path | None) -> None:
+    from sdgcities.spatial._features import Features, features_of
     from sdgcities.spatial.hexes import distance_label, most_underserved, write_layer
 
-    with_hexes = [r for r in results if r.hexes is not None and len(r.hexes)]
+    # read as Features: the table needs no geopandas (only writing a layer does)
+    with_hexes = [(r, h) for r in results if (h := features_of(r, "hexes")) is not None and len(h)]
     if with_hexes:
-        worst = most_underserved(with_hexes[0].hexes, n=5)
+        worst = most_underserved(with_hexes[0][1], n=5)
+        assert isinstance(worst, Features)
         if len(worst):
             t = Table(title="Most underserved hexes (people without access)", header_style="bold")
             for col in ("h3", "population", "not covered", "distance m"):
                 t.add_column(col, justify="right" if col != "h3" else "left")
-            for row in worst.to_dict("records"):
+            for row in worst.records():
                 t.add_row(
                     str(row["h3"]),
                     f"{row.get('population', 0):,.0f}",
@@ -84,7 +87,7 @@ def _outputs(results: list[IndicatorResult], layer: Path | None, json_out: Path 
         if not with_hexes:
             err_console.print("[yellow]this indicator has no hex layer; --layer ignored[/]")
         else:
-            write_layer(with_hexes[-1].hexes, layer)
+            write_layer(with_hexes[-1][0].hexes, layer)
             console.print(f"[green]✓[/] hex layer written to {layer}")
     if json_out is not None:
         payload = _json_safe(_json_payload(results))

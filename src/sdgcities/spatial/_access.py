@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 
 from sdgcities.errors import SpatialInputError
+from sdgcities.spatial._features import Features
 from sdgcities.spatial.network import Snapped, WalkGraph, to_metric
 from sdgcities.spatial.population import Population
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 @dataclass
@@ -21,12 +25,14 @@ class Coverage:
     pop_snap_m: np.ndarray
 
 
-def points_xy(gdf: gpd.GeoDataFrame, graph: WalkGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Point coordinates of ``gdf`` in the graph CRS (metres)."""
-    g = gdf.to_crs("EPSG:4326").geometry
-    if not (g.geom_type == "Point").all():
-        g = g.representative_point()
-    return to_metric(g.x.to_numpy(), g.y.to_numpy(), graph.crs)
+def points_xy(
+    layer: gpd.GeoDataFrame | Features, graph: WalkGraph
+) -> tuple[np.ndarray, np.ndarray]:
+    """Point coordinates of ``layer`` in the graph CRS (metres); a shape counts at its
+    representative point."""
+    f = layer if isinstance(layer, Features) else Features.from_geodataframe(layer)
+    lon, lat = f.xy()
+    return to_metric(lon, lat, graph.crs)
 
 
 def snap_population(
@@ -36,7 +42,7 @@ def snap_population(
     how: str = "segment",
 ) -> Snapped:
     """Snap population points; note in ``warnings`` the people outside the network extent."""
-    x, y = points_xy(population.points, graph)
+    x, y = points_xy(population.features, graph)
     snapped = graph.snap_points(x, y, how=how)
     pad = 1000.0  # m beyond the network's bounding box still counts as inside
     minx, maxx = graph.x.min() - pad, graph.x.max() + pad
@@ -49,7 +55,7 @@ def snap_population(
             "use an OSM extract that covers the population layer (or vice versa)",
         )
     if warnings is not None and not inside.all():
-        pop = population.points["population"].to_numpy(dtype=float)
+        pop = population.weights()
         share = 100 * pop[~inside].sum() / max(pop.sum(), 1e-12)
         warnings.append(
             f"{int((~inside).sum())} population points ({share:.1f} % of the population) lie "
@@ -63,14 +69,14 @@ def summarise(
     population: Population, covered: np.ndarray
 ) -> tuple[float, float, float, dict[str, float]]:
     """(value %, total, covered, disaggregation % per ``pop_*`` column)."""
-    pts = population.points
-    pop = pts["population"].to_numpy(dtype=float)
+    pts = population.features
+    pop = population.weights()
     total = float(pop.sum())
     cov = float(pop[covered].sum())
     value = 100.0 * cov / total
     dis: dict[str, float] = {}
     for c in population.groups:
-        v = pts[c].to_numpy(dtype=float)
+        v = np.asarray(pts[c], dtype=float)
         s = v.sum()
         if s > 0:
             dis[c] = round(100.0 * float(v[covered].sum()) / float(s), 4)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import warnings
 
+import numpy as np
+import shapely
 from pyproj import CRS
 
 logger = logging.getLogger(__name__)
@@ -41,3 +43,31 @@ def warn_if_geographic(crs: CRS | str | None, what: str) -> None:
             GeographicCRSWarning,
             stacklevel=3,
         )
+
+
+def reproject(geoms: np.ndarray, src: CRS | str, dst: CRS | str) -> np.ndarray:
+    """``geoms`` (shapely, in ``src``) in ``dst``, coordinate by coordinate (x/y order).
+
+    The same transformation as GeoPandas' ``to_crs`` (pyproj, ``always_xy``), without
+    GeoPandas: one pyproj call for every 2D coordinate of every geometry.
+
+    >>> g = reproject(np.array([shapely.Point(-51.2, -30.05)]), "EPSG:4326", "EPSG:32722")
+    >>> [round(v) for v in shapely.get_coordinates(g)[0]]
+    [480720, 6675657]
+    """
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs(
+        CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True
+    )
+    geoms = np.asarray(geoms, dtype=object)
+    if not len(geoms):
+        return geoms.copy()
+    if bool(np.any(shapely.has_z(geoms))):
+        return np.asarray(
+            shapely.transform(geoms, lambda c: np.column_stack(transformer.transform(*c.T)),
+                              include_z=True)
+        )  # fmt: skip
+    xy = shapely.get_coordinates(geoms)
+    x, y = transformer.transform(xy[:, 0], xy[:, 1])
+    return np.asarray(shapely.set_coordinates(geoms.copy(), np.column_stack([x, y])))

@@ -9,10 +9,12 @@ layer without polygons where polygons are needed.
 from __future__ import annotations
 
 from pathlib import Path
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from sdgcities.errors import SpatialInputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".parquet", ".geoparquet", ".fgb", ".shp")
 
@@ -23,6 +25,8 @@ def read_vector(path: str | Path, *, what: str = "layer") -> gpd.GeoDataFrame:
     Raises :class:`SpatialInputError` when the file is missing, is a folder, cannot be
     read, is empty or has no CRS.
     """
+    import geopandas as gpd
+
     p = Path(path)
     if p.is_dir():
         raise SpatialInputError(

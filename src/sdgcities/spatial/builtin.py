@@ -124,13 +124,10 @@ def estimate_population(osm: Any, params: dict[str, Any]) -> Any:
     The total is ``population_total`` when given, else the residential floor area
     (footprint × levels) divided by ``floor_area_per_person`` (m²).
     """
-    from sdgcities.spatial._crs import utm_crs_for
-    from sdgcities.spatial.population import (
-        NON_RESIDENTIAL_BUILDINGS,
-        estimate_population_from_buildings,
-    )
+    from sdgcities.spatial._features import features_of
+    from sdgcities.spatial.population import estimate_population_from_buildings, homes_floor_area
 
-    b = osm.buildings
+    b = features_of(osm, "buildings")
     if b is None or b.empty:
         raise SpatialInputError(
             "<osm>",
@@ -141,11 +138,7 @@ def estimate_population(osm: Any, params: dict[str, Any]) -> Any:
     fpp = _positive(params, "floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON)
     assert fpp is not None
     if not total:
-        homes = b.loc[~b["building"].isin(NON_RESIDENTIAL_BUILDINGS)]
-        homes = homes if not homes.empty else b
-        lon0, lat0, lon1, lat1 = homes.total_bounds
-        utm = utm_crs_for((lon0 + lon1) / 2, (lat0 + lat1) / 2)
-        floor = homes.geometry.to_crs(utm).area * homes["levels"].fillna(1.0)
+        _homes, _geom, floor, _utm = homes_floor_area(b)
         total = float(floor.sum()) / fpp
         if total <= 0:
             raise SpatialInputError(
@@ -176,10 +169,7 @@ def _timings(
 
 
 def transit_access(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult]:
-    import geopandas as gpd
-    import pandas as pd
-
-    from sdgcities.spatial.gtfs import read_gtfs_feeds
+    from sdgcities.spatial.transit import read_stops
     from sdgcities.spatial.transit import transit_access as _transit_access
 
     t0 = time.perf_counter()
@@ -190,17 +180,14 @@ def transit_access(kit: CityKit, params: dict[str, Any]) -> list[IndicatorResult
             "<parameters>", f"stop_source {stop_source!r} is unknown", "use gtfs, osm or gtfs+osm"
         )
     t1 = time.perf_counter()
-    frames = []
-    if "gtfs" in stop_source:
-        if not kit.gtfs:
-            raise SpatialInputError(
-                kit.root or "<kit>", "stops from GTFS were asked for but no feed was given",
-                "add gtfs*.zip to the kit or use stop_source=osm",
-            )  # fmt: skip
-        frames.append(read_gtfs_feeds(kit.gtfs, frequency=params.get("frequency") is not None))
-    if "osm" in stop_source:
-        frames.append(ctx.osm.stops)
-    stops = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+    if "gtfs" in stop_source and not kit.gtfs:
+        raise SpatialInputError(
+            kit.root or "<kit>", "stops from GTFS were asked for but no feed was given",
+            "add gtfs*.zip to the kit or use stop_source=osm",
+        )  # fmt: skip
+    stops = read_stops(
+        kit.gtfs, ctx.osm, stop_source, frequency=params.get("frequency") is not None
+    )
     gtfs_s = time.perf_counter() - t1
     res = _transit_access(
         ctx.graph,

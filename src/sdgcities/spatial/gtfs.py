@@ -60,6 +60,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sdgcities.errors import SpatialInputError
+from sdgcities.spatial._arrow import numbers as _numpy
+from sdgcities.spatial._arrow import texts
+from sdgcities.spatial._features import Features
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -74,6 +77,8 @@ __all__ = [
     "frequency_class",
     "read_gtfs",
     "read_gtfs_feeds",
+    "read_gtfs_stop_features",
+    "read_gtfs_stops",
 ]
 
 #: minimum departures/hour of each class (high > 10, medium 4–10, low < 4)
@@ -203,7 +208,7 @@ class _Feed:
 
 def _column(table: pa.Table, name: str) -> np.ndarray:
     """A text column as a numpy object array (None for empty cells)."""
-    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+    return texts(table.column(name))
 
 
 def _seconds(col: pa.ChunkedArray, name: str, where: str) -> np.ndarray:
@@ -215,10 +220,7 @@ def _seconds(col: pa.ChunkedArray, name: str, where: str) -> np.ndarray:
 
     parts = pc.extract_regex(col, _TIME_RE)
     if parts.null_count > col.null_count:
-        bad = np.flatnonzero(
-            np.asarray(pc.is_null(parts).to_numpy(zero_copy_only=False))
-            & ~np.asarray(pc.is_null(col).to_numpy(zero_copy_only=False))
-        )[0]
+        bad = np.flatnonzero(_numpy(pc.is_null(parts)) & ~_numpy(pc.is_null(col)))[0]
         raise SpatialInputError(
             where,
             f"row {bad + 2}, column {name!r}: {col[int(bad)].as_py()!r} is not a time",
@@ -226,8 +228,7 @@ def _seconds(col: pa.ChunkedArray, name: str, where: str) -> np.ndarray:
         )
     out = np.zeros(len(col))
     for i, mult in enumerate((3600, 60, 1)):
-        field = pc.struct_field(parts, [i]).cast("float64").fill_null(np.nan)
-        out += mult * np.asarray(field.to_numpy(zero_copy_only=False), dtype=float)
+        out += mult * _numpy(pc.struct_field(parts, [i]).cast("float64"), null=np.nan)
     return out
 
 
@@ -236,7 +237,7 @@ def _index_in(values: pa.ChunkedArray, keys: pa.ChunkedArray) -> np.ndarray:
     import pyarrow.compute as pc
 
     idx = pc.index_in(values, value_set=keys.combine_chunks())
-    return np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(_numpy(idx, null=-1), dtype=np.int64)
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -340,7 +341,7 @@ def _departures_per_station(
     dep = pc.coalesce(st.column("departure_time"), st.column("arrival_time"))
     sec = _seconds(dep, "departure_time", where_st)
     seq = np.asarray(
-        pc.cast(st.column("stop_sequence"), "float64", safe=False).fill_null(np.nan).to_numpy()
+        _numpy(pc.cast(st.column("stop_sequence"), "float64", safe=False), null=np.nan)
         if "stop_sequence" in st.column_names
         else np.arange(len(sec), dtype=float)
     )
@@ -416,8 +417,13 @@ def read_gtfs(
         >>> bus["frequency_class"].value_counts().to_dict()  # doctest: +SKIP
         {'low': 3388, 'medium': 460, 'high': 138}
     """
-    import geopandas as gpd
-    import pandas as pd
+    return read_gtfs_stops(path, frequency=frequency, date=date).to_geodataframe()
+
+
+def read_gtfs_stops(
+    path: str | Path, *, frequency: bool = False, date: dt.date | None = None
+) -> Features:
+    """:func:`read_gtfs` as :class:`~sdgcities.spatial._features.Features` (no pandas)."""
     import shapely
 
     p = Path(path)
@@ -499,15 +505,13 @@ def read_gtfs(
         parent_idx = np.full(n_stops, -1, dtype=np.int64)
     station = np.where(parent_idx >= 0, parent_idx, np.arange(n_stops))
     keep = np.flatnonzero(is_served)
-    out = pd.DataFrame(
-        {
-            "stop_id": stop_ids[keep],
-            "station_id": stop_ids[station[keep]],
-            "feed": p.name,
-            "capacity": np.where(high[keep], "high", "low"),
-            "route_types": [labels.get(int(i), "") for i in keep],
-        }
-    )
+    out: dict[str, np.ndarray] = {
+        "stop_id": stop_ids[keep],
+        "station_id": stop_ids[station[keep]],
+        "feed": np.full(len(keep), p.name, dtype=object),
+        "capacity": np.where(high[keep], "high", "low").astype(object),
+        "route_types": np.array([labels.get(int(i), "") for i in keep], dtype=object),
+    }
     if frequency:
         by_date = _active_services(feed)
         day = date or _normal_weekday(by_date, _column(trips, "service_id"))
@@ -522,10 +526,12 @@ def read_gtfs(
             feed, trips, st, st_trip, st_station, n_stops, day, by_date, where
         )
         out["departures_per_hour"] = dph[station[keep]]
-        out["frequency_class"] = [frequency_class(v) for v in out["departures_per_hour"]]
-        out["service_date"] = day.isoformat()
-    logger.info("%s: %d served stops (%d unserved dropped)", p, len(out), n_stops - len(out))
-    return gpd.GeoDataFrame(out, geometry=shapely.points(lon_a[keep], lat_a[keep]), crs="EPSG:4326")
+        out["frequency_class"] = np.array(
+            [frequency_class(v) for v in out["departures_per_hour"]], dtype=object
+        )
+        out["service_date"] = np.full(len(keep), day.isoformat(), dtype=object)
+    logger.info("%s: %d served stops (%d unserved dropped)", p, len(keep), n_stops - len(keep))
+    return Features(np.asarray(shapely.points(lon_a[keep], lat_a[keep])).reshape(-1), out)
 
 
 def _num(value: Any) -> float:
@@ -539,10 +545,13 @@ def read_gtfs_feeds(
     paths: Sequence[str | Path], *, frequency: bool = False, date: dt.date | None = None
 ) -> gpd.GeoDataFrame:
     """:func:`read_gtfs` on each feed, concatenated (``stop_id`` stays per feed)."""
-    import geopandas as gpd
-    import pandas as pd
+    return read_gtfs_stop_features(paths, frequency=frequency, date=date).to_geodataframe()
 
+
+def read_gtfs_stop_features(
+    paths: Sequence[str | Path], *, frequency: bool = False, date: dt.date | None = None
+) -> Features:
+    """:func:`read_gtfs_feeds` as :class:`~sdgcities.spatial._features.Features`."""
     if not paths:
         raise SpatialInputError("<gtfs>", "no GTFS feed given", "pass one or more GTFS zips")
-    frames = [read_gtfs(p, frequency=frequency, date=date) for p in paths]
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+    return Features.concat([read_gtfs_stops(p, frequency=frequency, date=date) for p in paths])

@@ -15,20 +15,24 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import h3
 import numpy as np
-import pandas as pd
 import shapely
+
+from sdgcities.spatial._features import Features
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["distance_label", "hex_layer", "most_underserved", "write_layer"]
+__all__ = ["distance_label", "hex_features", "hex_layer", "most_underserved", "write_layer"]
 
 
 def hex_layer(
-    points: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame | Features,
     covered: np.ndarray,
     distance_m: np.ndarray,
     *,
@@ -37,7 +41,7 @@ def hex_layer(
 ) -> gpd.GeoDataFrame:
     """Aggregate population ``points`` (EPSG:4326) to H3 cells of ``resolution``.
 
-    >>> import shapely
+    >>> import geopandas as gpd
     >>> pts = gpd.GeoDataFrame({"population": [10.0, 30.0]},
     ...     geometry=shapely.points([-51.2, -51.2], [-30.05, -30.05]), crs="EPSG:4326")
     >>> hx = hex_layer(pts, np.array([True, False]), np.array([100.0, 700.0]))
@@ -46,57 +50,95 @@ def hex_layer(
 
     ``limit_m`` (the distance search limit) is stored in ``attrs["limit_m"]``.
     """
+    return hex_features(
+        points, covered, distance_m, resolution=resolution, limit_m=limit_m
+    ).to_geodataframe()
+
+
+_HEX_COLUMNS = (
+    "h3",
+    "population",
+    "population_covered",
+    "share",
+    "uncovered",
+    "distance_m",
+    "distance_min_m",
+    "population_beyond_limit",
+)
+
+
+def hex_features(
+    points: gpd.GeoDataFrame | Features,
+    covered: np.ndarray,
+    distance_m: np.ndarray,
+    *,
+    resolution: int = 9,
+    limit_m: float | None = None,
+) -> Features:
+    """:func:`hex_layer` as :class:`~sdgcities.spatial._features.Features` (no geopandas).
+
+    Cells in the order of their H3 index; per cell ``population = Σ p``,
+    ``population_covered = Σ p·covered``, ``share = 100 · covered / population``,
+    ``distance_m = Σ p·d / Σ p`` over the points with a measured distance ``d`` (their
+    minimum when they weigh 0; NaN when none has one), ``distance_min_m = min d`` and
+    ``population_beyond_limit = Σ p`` over the points without one.
+
+    >>> pts = Features(shapely.points([-51.2, -51.2], [-30.05, -30.05]),
+    ...                {"population": np.array([10.0, 30.0])})
+    >>> hx = hex_features(pts, np.array([True, False]), np.array([100.0, np.inf]))
+    >>> [hx[c].tolist() for c in ("population", "share", "distance_m", "population_beyond_limit")]
+    [[40.0], [25.0], [100.0], [30.0]]
+    """
     if not 0 <= resolution <= 15:
         raise ValueError(f"h3 resolution must be 0–15, got {resolution}")
-    pts = points.to_crs("EPSG:4326")
-    lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
-    cells = [h3.latlng_to_cell(la, lo, resolution) for la, lo in zip(lat, lon, strict=True)]
-    pop = pts["population"].to_numpy(dtype=float)
+    f = points if isinstance(points, Features) else Features.from_geodataframe(points)
+    lon, lat = f.xy()
+    cells = np.array(
+        [h3.latlng_to_cell(la, lo, resolution) for la, lo in zip(lat, lon, strict=True)],
+        dtype=object,
+    )
+    pop = np.asarray(f["population"], dtype=float)
     dist = np.asarray(distance_m, dtype=float)
     fin = np.isfinite(dist)
-    df = pd.DataFrame(
-        {
-            "h3": cells,
-            "population": pop,
-            "population_covered": np.where(covered, pop, 0.0),
-            "_wd": np.where(fin, dist, 0.0) * pop,
-            "_w": np.where(fin, pop, 0.0),
-            "_dmin": np.where(fin, dist, np.nan),
-            "_n": fin.astype(int),
-            "_beyond": np.where(fin, 0.0, pop),
-        }
-    )
-    g = df.groupby("h3", sort=True).agg(
-        population=("population", "sum"),
-        population_covered=("population_covered", "sum"),
-        _wd=("_wd", "sum"),
-        _w=("_w", "sum"),
-        distance_min_m=("_dmin", "min"),
-        _n=("_n", "sum"),
-        population_beyond_limit=("_beyond", "sum"),
-    )
+    cell, group = np.unique(cells, return_inverse=True) if len(cells) else (cells, cells)
+    group = np.asarray(group, dtype=np.int64).reshape(-1)
+    n = len(cell)
+
+    def total(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=weights, minlength=n)
+
+    population = total(pop)
+    population_covered = total(np.where(covered, pop, 0.0))
+    weighted = total(np.where(fin, dist, 0.0) * pop)
+    weight = total(np.where(fin, pop, 0.0))
+    measured = np.bincount(group, weights=fin.astype(float), minlength=n)
+    d_min = np.full(n, np.inf)
+    np.minimum.at(d_min, group[fin], dist[fin])
+    d_min[measured == 0] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
-        g["share"] = np.where(
-            g["population"] > 0, 100 * g["population_covered"] / g["population"], np.nan
-        )
-        mean_d = np.where(g["_w"] > 0, g["_wd"] / g["_w"], g["distance_min_m"])
-    g["distance_m"] = np.where(g["_n"] > 0, mean_d, np.nan)
-    g["uncovered"] = g["population"] - g["population_covered"]
-    g = g.drop(columns=["_wd", "_w", "_n"]).reset_index()
-    geoms = [shapely.Polygon([(lo, la) for la, lo in h3.cell_to_boundary(c)]) for c in g["h3"]]
-    cols = [
-        "h3",
-        "population",
-        "population_covered",
-        "share",
-        "uncovered",
-        "distance_m",
-        "distance_min_m",
-        "population_beyond_limit",
-    ]
-    out = gpd.GeoDataFrame(g[cols], geometry=geoms, crs="EPSG:4326")
-    out.attrs["limit_m"] = limit_m
-    return out
+        share = np.where(population > 0, 100 * population_covered / population, np.nan)
+        mean_d = np.where(weight > 0, weighted / weight, d_min)
+    columns = {
+        "h3": cell.astype(object),
+        "population": population,
+        "population_covered": population_covered,
+        "share": share,
+        "uncovered": population - population_covered,
+        "distance_m": np.where(measured > 0, mean_d, np.nan),
+        "distance_min_m": d_min,
+        "population_beyond_limit": total(np.where(fin, 0.0, pop)),
+    }
+    return Features(_cell_polygons(cell), columns, {"limit_m": limit_m})
+
+
+def _cell_polygons(cells: np.ndarray) -> np.ndarray:
+    """Each H3 cell's outline (lon/lat), one vectorised call when all are hexagons."""
+    rings = [h3.cell_to_boundary(c) for c in cells]
+    if rings and all(len(r) == 6 for r in rings):
+        return np.asarray(shapely.polygons(np.asarray(rings)[:, :, ::-1]), dtype=object)
+    return np.array(
+        [shapely.Polygon([(lo, la) for la, lo in r]) for r in rings] or [], dtype=object
+    ).reshape(-1)
 
 
 def distance_label(row: dict[str, object], limit_m: float | None = None) -> str:
@@ -122,16 +164,22 @@ def distance_label(row: dict[str, object], limit_m: float | None = None) -> str:
     return "—"
 
 
-def most_underserved(hexes: gpd.GeoDataFrame, n: int = 10) -> gpd.GeoDataFrame:
-    """The ``n`` cells with the most people not covered (ties: larger distance first)."""
-    un = hexes["population"] - hexes["population_covered"]
-    ranked = hexes.assign(uncovered=un).sort_values(
-        ["uncovered", "distance_m"], ascending=[False, False], na_position="first"
-    )
-    ranked = ranked.loc[ranked["uncovered"] > 0].head(n).reset_index(drop=True)
-    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
-    ranked.attrs["limit_m"] = hexes.attrs.get("limit_m")
-    return ranked
+def most_underserved(
+    hexes: gpd.GeoDataFrame | Features, n: int = 10
+) -> gpd.GeoDataFrame | Features:
+    """The ``n`` cells with the most people not covered (ties: larger distance first),
+    numbered by ``rank``; a GeoDataFrame for a GeoDataFrame, Features for Features."""
+    f = hexes if isinstance(hexes, Features) else Features.from_geodataframe(hexes)
+    un = np.asarray(f["population"], dtype=float) - np.asarray(f["population_covered"], dtype=float)
+    dist = np.asarray(f["distance_m"], dtype=float)
+    # descending, NaN first, as pandas' sort_values(ascending=False, na_position="first")
+    order = np.lexsort((-np.nan_to_num(dist, nan=np.inf), ~np.isnan(dist),
+                        -np.nan_to_num(un, nan=np.inf), ~np.isnan(un)))  # fmt: skip
+    order = order[un[order] > 0][:n]
+    top = f.take(order)
+    top.columns = {"rank": np.arange(1, len(order) + 1), **top.columns, "uncovered": un[order]}
+    top.attrs = {"limit_m": f.attrs.get("limit_m")}
+    return top if isinstance(hexes, Features) else top.to_geodataframe()
 
 
 def write_layer(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 from scipy.sparse import csr_matrix
@@ -251,18 +250,17 @@ class WalkGraph:
             off = np.broadcast_to(np.asarray(offsets, dtype=float), sources.edge.shape)[sok]
             if include_snap:
                 off = off + sources.snap_m[sok]
-            sdf = pd.DataFrame({"edge": sources.edge[sok], "ts": sources.t[sok], "off": off})
-            pdf = pd.DataFrame({"edge": e, "tp": points.t[ok], "i": np.arange(len(e))})
-            m = pdf.merge(sdf, on="edge")
-            if len(m):
-                direct = (
-                    m["off"].to_numpy()
-                    + np.abs(m["tp"].to_numpy() - m["ts"].to_numpy())
-                    * self.length[m["edge"].to_numpy()]
-                )
-                best = pd.Series(direct).groupby(m["i"].to_numpy()).min()
-                idx = best.index.to_numpy()
-                d[idx] = np.minimum(d[idx], best.to_numpy())
+            # every (point, source) pair on the same edge: the direct walk along it
+            se = sources.edge[sok]
+            order = np.argsort(se, kind="stable")
+            lo = np.searchsorted(se[order], e, side="left")
+            n_pairs = np.searchsorted(se[order], e, side="right") - lo
+            if n_pairs.any():
+                pt = np.repeat(np.arange(len(e)), n_pairs)
+                first = np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+                src = order[np.repeat(lo, n_pairs) + np.arange(len(pt)) - first]
+                direct = off[src] + np.abs(points.t[ok][pt] - sources.t[sok][src]) * length[pt]
+                np.minimum.at(d, pt, direct)
         if include_snap:
             d = d + points.snap_m[ok]
         out[ok] = d

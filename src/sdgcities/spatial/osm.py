@@ -38,15 +38,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
-import geopandas as gpd
 import numpy as np
 import osmium
 import shapely
 
 from sdgcities.errors import SpatialInputError
+from sdgcities.spatial._features import Features, LazyFrame
 from sdgcities.spatial._streets import street_rule
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +184,10 @@ class OsmData:
     node pairs of highway ways (``edge_u``, ``edge_v`` index the node arrays);
     ``edge_walk`` marks walkable edges, ``edge_highway`` is the highway class and
     ``edge_width`` the ``width`` tag in metres (NaN when absent or unparseable).
+    ``stops``, ``open_spaces`` and ``buildings`` read as GeoDataFrames, built on first
+    read from the :class:`~sdgcities.spatial._features.Features` the reader keeps
+    (``features_of(data, "buildings")`` reads them without geopandas); treat them as
+    read-only.
     """
 
     path: str
@@ -191,9 +198,9 @@ class OsmData:
     edge_walk: np.ndarray
     edge_highway: np.ndarray
     edge_width: np.ndarray
-    stops: gpd.GeoDataFrame
-    open_spaces: gpd.GeoDataFrame
-    buildings: gpd.GeoDataFrame
+    stops: gpd.GeoDataFrame = LazyFrame()
+    open_spaces: gpd.GeoDataFrame = LazyFrame()
+    buildings: gpd.GeoDataFrame = LazyFrame()
     counts: dict[str, int] = field(default_factory=dict)
     #: per edge, its street-area rule for 11.7.1 (a) (:func:`._streets.street_rule`)
     edge_street: np.ndarray | None = None
@@ -375,17 +382,16 @@ def _read(p: Path, *, want_buildings: bool, want_open_spaces: bool) -> OsmData:
             "from a Geofabrik country file with `osmium extract --bbox`",
         )
 
-    stops = gpd.GeoDataFrame(
-        {
-            "osm_id": np.array([r[0] for r in stop_rows], dtype=np.int64),
-            "capacity": [r[3] for r in stop_rows],
-            "name": [r[4] for r in stop_rows],
-        },
-        geometry=shapely.points(
+    stops = Features(
+        shapely.points(
             np.array([r[1] for r in stop_rows], dtype=float),
             np.array([r[2] for r in stop_rows], dtype=float),
-        ),
-        crs="EPSG:4326",
+        ).reshape(-1),
+        {
+            "osm_id": np.array([r[0] for r in stop_rows], dtype=np.int64),
+            "capacity": np.array([r[3] for r in stop_rows], dtype=object),
+            "name": np.array([r[4] for r in stop_rows], dtype=object),
+        },
     )
     opens, blds = areas.frames()
     data = OsmData(
@@ -516,33 +522,28 @@ class _AreaRows:
             self.b_levels.append(_parse_levels(tags.get("building:levels", None)))
             self.b_wkb.append(wkb)
 
-    def frames(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-        """(open spaces, buildings), EPSG:4326; empty frames of the same columns if none."""
-        opens = gpd.GeoDataFrame(
-            {"osm_id": np.array([], dtype=np.int64), "kind": []}, geometry=[], crs="EPSG:4326"
+    def frames(self) -> tuple[Features, Features]:
+        """(open spaces, buildings), EPSG:4326; empty, with the same columns, if none."""
+        opens = Features(
+            shapely.make_valid(_from_hex_wkb(self.os_wkb)) if self.os_wkb else _no_shapes(),
+            {
+                "osm_id": np.asarray(self.os_ids, dtype=np.int64),
+                "kind": np.asarray(self.os_kind, dtype=object),
+            },
         )
-        if self.os_wkb:
-            opens = gpd.GeoDataFrame(
-                {"osm_id": np.asarray(self.os_ids, dtype=np.int64), "kind": self.os_kind},
-                geometry=shapely.make_valid(_from_hex_wkb(self.os_wkb)),
-                crs="EPSG:4326",
-            )
-        blds = gpd.GeoDataFrame(
-            {"osm_id": np.array([], dtype=np.int64), "building": [], "levels": []},
-            geometry=[],
-            crs="EPSG:4326",
+        blds = Features(
+            _from_hex_wkb(self.b_wkb) if self.b_wkb else _no_shapes(),
+            {
+                "osm_id": np.asarray(self.b_ids, dtype=np.int64),
+                "building": np.asarray(self.b_kind, dtype=object),
+                "levels": np.asarray(self.b_levels, dtype=float),
+            },
         )
-        if self.b_wkb:
-            blds = gpd.GeoDataFrame(
-                {
-                    "osm_id": np.asarray(self.b_ids, dtype=np.int64),
-                    "building": self.b_kind,
-                    "levels": np.asarray(self.b_levels, dtype=float),
-                },
-                geometry=_from_hex_wkb(self.b_wkb),
-                crs="EPSG:4326",
-            )
         return opens, blds
+
+
+def _no_shapes() -> np.ndarray:
+    return np.empty(0, dtype=object)
 
 
 def _parse_levels(value: str | None) -> float:

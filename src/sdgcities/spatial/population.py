@@ -15,15 +15,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import h3
 import numpy as np
-import pandas as pd
 import shapely
 
 from sdgcities.errors import SpatialInputError
-from sdgcities.spatial._crs import utm_crs_for
+from sdgcities.spatial._crs import reproject, utm_crs_for
+from sdgcities.spatial._features import Features, LazyFrame, features_of
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS
 
 logger = logging.getLogger(__name__)
 
@@ -56,37 +60,57 @@ NON_RESIDENTIAL_BUILDINGS = frozenset(
 
 @dataclass
 class Population:
-    """Population points (EPSG:4326) with ``population`` and ``pop_*`` columns."""
+    """Population points (EPSG:4326) with ``population`` and ``pop_*`` columns.
 
-    points: gpd.GeoDataFrame
-    source: str
+    ``points`` reads as a GeoDataFrame (built on first read when the reader left
+    :class:`~sdgcities.spatial._features.Features`); :attr:`features` reads the same
+    points without geopandas. Treat both as read-only.
+    """
+
+    points: gpd.GeoDataFrame = LazyFrame()
+    source: str = "<population>"
     is_estimate: bool = False
 
     @property
+    def features(self) -> Features:
+        f = features_of(self, "points")
+        if f is None:
+            raise ValueError("a Population needs points")
+        return f
+
+    def weights(self) -> np.ndarray:
+        """People per point."""
+        return np.asarray(self.features["population"], dtype=float)
+
+    @property
     def total(self) -> float:
-        return float(self.points["population"].sum())
+        return float(self.weights().sum())
 
     @property
     def groups(self) -> list[str]:
         """The disaggregation columns (``pop_*``)."""
-        return [c for c in self.points.columns if c.startswith("pop_")]
+        return [c for c in self.features.columns if c.startswith("pop_")]
 
-    def clip(self, boundary: gpd.GeoDataFrame | None) -> Population:
-        """Points inside ``boundary`` (raises when none is)."""
+    def clip(self, boundary: gpd.GeoDataFrame | shapely.Geometry | None) -> Population:
+        """Points inside ``boundary`` (a layer, or one geometry in EPSG:4326); raises when
+        none is."""
         if boundary is None:
             return self
-        geom = boundary.to_crs("EPSG:4326").union_all()
-        inside = self.points.loc[
-            shapely.contains_xy(geom, self.points.geometry.x, self.points.geometry.y)
-        ]
-        if inside.empty or inside["population"].sum() <= 0:
+        geom = (
+            boundary
+            if isinstance(boundary, shapely.Geometry)
+            else boundary.to_crs("EPSG:4326").union_all()
+        )
+        lon, lat = self.features.xy()
+        inside = shapely.contains_xy(geom, lon, lat)
+        if not inside.any() or self.weights()[inside].sum() <= 0:
             raise SpatialInputError(
                 self.source,
                 "no population inside the boundary (the boundary misses the population data)",
                 "check that boundary and population cover the same city and that both CRS "
                 "are declared correctly",
             )
-        return Population(inside.reset_index(drop=True), self.source, self.is_estimate)
+        return Population(self.features.take(inside), self.source, self.is_estimate)
 
 
 def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
@@ -101,6 +125,10 @@ def population_from_frame(
     source: str = "<frame>",
 ) -> Population:
     """Population points from a (Geo)DataFrame: geometry, H3 cells or lon/lat columns."""
+    import geopandas as gpd
+    import h3
+    import pandas as pd
+
     cols = [str(c) for c in df.columns if c != "geometry"]
     col = column or _pick(cols, _POP_NAMES)
     if col is None or col not in df.columns:
@@ -220,8 +248,8 @@ def _check_lonlat(
         raise ValidationError(f"{source}: population points without a location", findings)
 
 
-def _center(g: gpd.GeoSeries) -> tuple[float, float]:
-    minx, miny, maxx, maxy = g.total_bounds
+def _center(g: gpd.GeoSeries | np.ndarray) -> tuple[float, float]:
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(g, dtype=object))
     return (minx + maxx) / 2, (miny + maxy) / 2
 
 
@@ -242,13 +270,18 @@ def read_population(path: str | Path, *, column: str | None = None) -> Populatio
         if ext in {".tif", ".tiff"}:
             return _read_raster(p)
         if ext == ".csv":
+            clean = _clean_h3_csv(p, column)
+            if clean is not None:
+                return clean
+            import pandas as pd
+
             return population_from_frame(pd.read_csv(p), column=column, source=str(p))
         if ext in VECTOR_SUFFIXES:
             layer = read_vector(p, what="population layer")
             return population_from_frame(layer, column=column, source=str(p))
     except SdgCitiesError:
         raise
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is one
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SpatialInputError(
             p, f"cannot read population ({reason})", "check that it is a complete, valid file"
@@ -258,7 +291,57 @@ def read_population(path: str | Path, *, column: str | None = None) -> Populatio
     )
 
 
+def _clean_h3_csv(p: Path, column: str | None) -> Population | None:
+    """A CSV of H3 cells read without pandas, when it is clean; else ``None``.
+
+    Clean: unique column names, a population column of numbers (no empty cell, none
+    negative, not all 0), an H3 column whose every cell is valid, and ``pop_*`` columns
+    of numbers. Then the people sit at the cells' centres, exactly as
+    :func:`population_from_frame` places them. Anything else (including every input it
+    would refuse) goes through :func:`population_from_frame`, which names what is wrong.
+    """
+    import h3
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    from sdgcities.spatial._arrow import numbers, texts
+
+    try:
+        table = pcsv.read_csv(p)
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    names = [str(n) for n in table.column_names]
+    cols = [c for c in names if c != "geometry"]
+    col = column or _pick(cols, _POP_NAMES)
+    hcol = _pick(cols, _H3_NAMES)
+    if len(set(names)) != len(names) or col not in names or hcol is None or not table.num_rows:
+        return None
+
+    def numeric(name: str) -> bool:
+        t = table.schema.field(name).type
+        return bool(pa.types.is_integer(t) or pa.types.is_floating(t))
+
+    pop_cols = [c for c in cols if c.startswith("pop_") and c != col]
+    if not numeric(str(col)) or table.column(col).null_count or not all(map(numeric, pop_cols)):
+        return None
+    pop = numbers(table.column(col)).astype(float)
+    if not (np.isfinite(pop).all() and (pop >= 0).all() and pop.sum() > 0):
+        return None
+    if not pa.types.is_string(table.schema.field(hcol).type) or table.column(hcol).null_count:
+        return None
+    cells = texts(table.column(hcol))
+    if not all(h3.is_valid_cell(c) for c in cells):
+        return None
+    ll = np.array([h3.cell_to_latlng(c) for c in cells])
+    columns = {"population": pop}
+    for c in pop_cols:
+        columns[c] = numbers(table.column(c), null=0.0).astype(float)
+    return Population(Features(shapely.points(ll[:, 1], ll[:, 0]), columns), str(p))
+
+
 def _read_raster(p: Path) -> Population:
+    import geopandas as gpd
+
     from sdgcities.spatial._raster import open_raster, read_band
 
     with open_raster(p) as src:
@@ -285,8 +368,31 @@ def _read_raster(p: Path) -> Population:
     return Population(gdf, str(p))
 
 
+def homes_floor_area(
+    buildings: gpd.GeoDataFrame | Features,
+    *,
+    default_levels: float = 1.0,
+    exclude: frozenset[str] = NON_RESIDENTIAL_BUILDINGS,
+) -> tuple[Features, np.ndarray, np.ndarray, CRS]:
+    """(the homes, their footprints in the local UTM zone, floor area m² = A·L, the zone).
+
+    Homes are the buildings whose ``building`` value is not in ``exclude`` (all of them
+    when none is); ``L`` is ``building:levels`` or ``default_levels``.
+    """
+    b = buildings if isinstance(buildings, Features) else Features.from_geodataframe(buildings)
+    kind = b["building"]
+    homes = np.fromiter((k not in exclude for k in kind), dtype=bool, count=len(kind))
+    if homes.any():
+        b = b.take(homes)
+    utm = utm_crs_for(*_center(b.geometry))
+    geom = reproject(b.geometry, "EPSG:4326", utm)
+    levels = np.asarray(b["levels"], dtype=float)
+    levels = np.where(np.isnan(levels), default_levels, levels)
+    return b, geom, shapely.area(geom) * levels, utm
+
+
 def estimate_population_from_buildings(
-    buildings: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | Features,
     total: float,
     *,
     default_levels: float = 1.0,
@@ -295,10 +401,12 @@ def estimate_population_from_buildings(
     """Spread a known ``total`` over buildings by floor area (footprint m² × levels).
 
     ``population_i = total · A_i·L_i / Σ A_j·L_j`` over buildings whose ``building`` value
-    is not in ``exclude``; ``L`` is ``building:levels`` or ``default_levels``. The result
-    is flagged ``is_estimate=True`` and must be reported as such.
+    is not in ``exclude``; ``L`` is ``building:levels`` or ``default_levels``. Footprints
+    are measured in the local UTM zone; each building's people sit at a point inside it
+    (``shapely.point_on_surface``). The result is flagged ``is_estimate=True`` and must be
+    reported as such.
     """
-    if buildings.empty:
+    if len(buildings) == 0:
         raise SpatialInputError(
             "<buildings>",
             "no buildings to estimate population from",
@@ -306,15 +414,11 @@ def estimate_population_from_buildings(
         )
     if total <= 0:
         raise ValueError(f"total population must be > 0, got {total}")
-    b = buildings.loc[~buildings["building"].isin(exclude)]
-    if b.empty:
-        b = buildings
-    utm = utm_crs_for(*_center(b.geometry))
-    geom = b.geometry.to_crs(utm)
-    area = geom.area.to_numpy()
-    levels = b["levels"].fillna(default_levels).to_numpy(dtype=float)
-    floor = area * levels
+    _homes, geom, floor, utm = homes_floor_area(
+        buildings, default_levels=default_levels, exclude=exclude
+    )
     pop = total * floor / floor.sum()
-    pts = geom.representative_point().to_crs("EPSG:4326")
-    gdf = gpd.GeoDataFrame({"population": pop}, geometry=pts.values, crs="EPSG:4326")
-    return Population(gdf, "osm buildings (footprint × levels)", is_estimate=True)
+    pts = reproject(shapely.point_on_surface(geom), utm, "EPSG:4326")
+    return Population(
+        Features(pts, {"population": pop}), "osm buildings (footprint × levels)", is_estimate=True
+    )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+import copy
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
+from sdgcities.spatial._features import LazyFrame
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 @dataclass
@@ -17,7 +21,9 @@ class IndicatorResult:
     ``parameters`` holds every method parameter explicitly (stored with the value);
     ``population_is_estimate`` is True when population was estimated from buildings.
     ``hexes`` is the H3 layer (EPSG:4326, one row per cell, column ``h3``) when the
-    indicator yields one.
+    indicator yields one: a GeoDataFrame, built on first read when the method left
+    :class:`~sdgcities.spatial._features.Features` (``features_of(result, "hexes")``
+    reads them without geopandas).
     """
 
     indicator: str
@@ -33,18 +39,10 @@ class IndicatorResult:
     details: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    hexes: gpd.GeoDataFrame | None = None
+    hexes: gpd.GeoDataFrame | None = LazyFrame()
 
     def to_json_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (without the hex layer)."""
-        d = (
-            asdict(self)
-            if self.hexes is None
-            else {k: v for k, v in asdict(_without_hexes(self)).items()}
-        )
-        d.pop("hexes", None)
-        return d
-
-
-def _without_hexes(r: IndicatorResult) -> IndicatorResult:
-    return IndicatorResult(**{**r.__dict__, "hexes": None})
+        """JSON-ready dict (without the hex layer), deep-copied as ``asdict`` would."""
+        return {
+            f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name != "hexes"
+        }

@@ -42,20 +42,23 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
+import shapely
 
 from sdgcities.errors import SpatialInputError
 from sdgcities.spatial._access import points_xy, snap_population, summarise
-from sdgcities.spatial.gtfs import NORMAL_WEEKDAY_RULE, read_gtfs_feeds
-from sdgcities.spatial.hexes import hex_layer
+from sdgcities.spatial._features import Features, features_of, is_missing
+from sdgcities.spatial.gtfs import NORMAL_WEEKDAY_RULE, read_gtfs_stop_features
+from sdgcities.spatial.hexes import hex_features
 from sdgcities.spatial.network import WalkGraph
 from sdgcities.spatial.osm import OsmData, read_osm
 from sdgcities.spatial.population import Population, population_from_frame, read_population
 from sdgcities.spatial.result import IndicatorResult
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ def check_distances(**distances: float) -> None:
 
 def _check_population(pop: Population) -> None:
     """Every weight must be a finite count ≥ 0 and the total above 0 (else no share)."""
-    w = pop.points["population"].to_numpy(dtype=float)
+    w = pop.weights()
     bad = ~np.isfinite(w) | (np.nan_to_num(w) < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -140,13 +143,13 @@ def _snap_text(snap: str, count_access_walk: bool) -> str:
 
 def transit_access(
     network: WalkGraph,
-    stops: gpd.GeoDataFrame,
+    stops: gpd.GeoDataFrame | Features,
     population: Population | gpd.GeoDataFrame,
     *,
     low_capacity_m: float = 500.0,
     high_capacity_m: float = 1000.0,
     h3_resolution: int = 9,
-    boundary: gpd.GeoDataFrame | None = None,
+    boundary: gpd.GeoDataFrame | shapely.Geometry | None = None,
     frequency: str | None = None,
     stop_source: str = "gtfs",
     max_stop_snap_m: float = 200.0,
@@ -184,7 +187,8 @@ def transit_access(
         )
     pop = _as_population(population).clip(boundary)
     _check_population(pop)
-    if "capacity" not in stops.columns:
+    st = stops if isinstance(stops, Features) else Features.from_geodataframe(stops)
+    if "capacity" not in st:
         raise SpatialInputError("<stops>", "stops lack a 'capacity' column", "add low/high")
     if frequency is not None:
         if frequency not in _FREQ_ORDER:
@@ -193,14 +197,13 @@ def transit_access(
                 f"frequency {frequency!r} is unknown",
                 f"use one of {', '.join(_FREQ_ORDER)}",
             )
-        if "frequency_class" not in stops.columns or stops["frequency_class"].isna().any():
+        if "frequency_class" not in st or is_missing(st["frequency_class"]).any():
             raise SpatialInputError(
                 "<stops>",
                 "shares by frequency need GTFS stops with a frequency_class",
                 "read the feeds with frequency=True (OSM stops carry no timetable; use "
                 "stop_source='gtfs')",
             )
-    st = stops
     sx, sy = points_xy(st, network)
     s_snap = network.snap_points(sx, sy, how=snap, max_snap_m=max_stop_snap_m)
     n_used = int(s_snap.ok.sum())
@@ -211,7 +214,7 @@ def transit_access(
             "network (stops outside the OSM extract?)",
             "use stops and an OSM extract of the same city",
         )
-    high = st["capacity"].to_numpy() == "high"
+    high = np.asarray(st["capacity"] == "high", dtype=bool)
     offsets = np.where(high, 0.0, high_capacity_m - low_capacity_m)
 
     t0 = time.perf_counter()
@@ -239,7 +242,9 @@ def transit_access(
     t_dist = time.perf_counter() - t0
 
     value, total, cov, dis = summarise(pop, covered)
-    hexes = hex_layer(pop.points, covered, near, resolution=h3_resolution, limit_m=nearest_limit_m)
+    hexes = hex_features(
+        pop.features, covered, near, resolution=h3_resolution, limit_m=nearest_limit_m
+    )
     beyond = float(hexes["population_beyond_limit"].sum())
     if beyond > 0:
         notes.append(
@@ -248,14 +253,14 @@ def transit_access(
             "distance is shown as beyond the search limit, not measured"
         )
     details: dict[str, Any] = {
-        "stops_given": len(stops),
+        "stops_given": len(st),
         "stops_used": n_used,
         "stops_dropped_off_network": len(st) - n_used,
         "stops_low_capacity": int((~high & s_snap.ok).sum()),
         "stops_high_capacity": int((high & s_snap.ok).sum()),
         "graph_nodes": network.n_nodes,
         "graph_edges": network.n_edges,
-        "population_points": len(pop.points),
+        "population_points": len(pop.features),
         "population_snap_m_median": float(np.median(p_snap.snap_m)),
         "population_snap_m_p95": float(np.percentile(p_snap.snap_m, 95)),
         "population_beyond_nearest_limit": beyond,
@@ -263,8 +268,8 @@ def transit_access(
         "distances_s": round(t_dist, 4),
     }
     if frequency is not None:
-        weights = pop.points["population"].to_numpy(dtype=float)
-        rank = st["frequency_class"].map(_FREQ_ORDER).to_numpy()
+        weights = pop.weights()
+        rank = np.array([_FREQ_ORDER[c] for c in st["frequency_class"]])
         at_least: dict[str, float] = {}
         for cls, r in _FREQ_ORDER.items():
             mask = rank >= r
@@ -282,14 +287,11 @@ def transit_access(
             "low": round(at_least["low"] - at_least["medium"], 4),
         }
         details["stops_by_frequency"] = {
-            c: int(((st["frequency_class"] == c).to_numpy() & s_snap.ok).sum()) for c in _FREQ_ORDER
+            c: int((np.asarray(st["frequency_class"] == c, dtype=bool) & s_snap.ok).sum())
+            for c in _FREQ_ORDER
         }
-        if "service_date" in st.columns:
-            details["service_dates"] = (
-                {str(f): str(d) for f, d in st.groupby("feed")["service_date"].first().items()}
-                if "feed" in st.columns
-                else sorted(set(st["service_date"].dropna()))
-            )
+        if "service_date" in st:
+            details["service_dates"] = _service_dates(st)
     return IndicatorResult(
         indicator="11.2.1",
         value=value,
@@ -325,12 +327,27 @@ def transit_access(
     )
 
 
+def _service_dates(stops: Features) -> dict[str, str] | list[str]:
+    """Per feed (in name order), the first service date given; without feeds, every one."""
+    dates = stops["service_date"]
+    known = ~is_missing(dates)
+    if "feed" not in stops:
+        return sorted(set(dates[known]))
+    feeds = stops["feed"]
+    out: dict[str, str] = {}
+    for i in np.flatnonzero(~is_missing(feeds)):
+        f = str(feeds[i])
+        if f not in out or (out[f] == "nan" and known[i]):
+            out[f] = str(dates[i]) if known[i] else "nan"
+    return dict(sorted(out.items()))
+
+
 def transit_access_from_files(
     osm: str | Path,
     gtfs: Sequence[str | Path] | None,
     population: str | Path | Population | None,
     *,
-    boundary: str | Path | gpd.GeoDataFrame | None = None,
+    boundary: str | Path | gpd.GeoDataFrame | shapely.Geometry | None = None,
     population_column: str | None = None,
     stop_source: str = "gtfs",
     frequency: str | None = None,
@@ -375,14 +392,7 @@ def transit_access_from_files(
     data: OsmData = read_osm(osm, open_spaces=False, buildings=estimate)
     t_osm = time.perf_counter() - t0
     t1 = time.perf_counter()
-    frames = []
-    if "gtfs" in stop_source:
-        assert gtfs
-        frames.append(read_gtfs_feeds(gtfs, frequency=frequency is not None, date=service_date))
-    if "osm" in stop_source:
-        frames.append(data.stops)
-    stops = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    stops = gpd.GeoDataFrame(stops, geometry="geometry", crs="EPSG:4326")
+    stops = read_stops(gtfs, data, stop_source, frequency=frequency is not None, date=service_date)
     t_gtfs = time.perf_counter() - t1
     t2 = time.perf_counter()
     params: dict[str, Any] = {
@@ -398,7 +408,7 @@ def transit_access_from_files(
         pop = population
     else:
         pop = read_population(population, column=population_column)
-    bnd = _read_boundary(boundary)
+    bnd = boundary_area(boundary)
     t_pop = time.perf_counter() - t2
     t3 = time.perf_counter()
     graph = WalkGraph.from_osm(data)
@@ -441,8 +451,106 @@ def transit_access_from_files(
     return res
 
 
+def read_stops(
+    gtfs: Sequence[str | Path] | None,
+    osm: OsmData,
+    stop_source: str,
+    *,
+    frequency: bool = False,
+    date: dt.date | None = None,
+) -> Features:
+    """The stops of ``stop_source``: the GTFS feeds' (``"gtfs"``), the extract's
+    (``"osm"``) or both, one after the other (``"gtfs+osm"``)."""
+    frames: list[Features] = []
+    if "gtfs" in stop_source:
+        frames.append(read_gtfs_stop_features(gtfs or [], frequency=frequency, date=date))
+    if "osm" in stop_source:
+        osm_stops = features_of(osm, "stops")
+        if osm_stops is None:
+            raise SpatialInputError("<osm>", "the extract was read without stops", "read it again")
+        frames.append(osm_stops)
+    return Features.concat(frames)
+
+
+def boundary_area(
+    boundary: str | Path | gpd.GeoDataFrame | shapely.Geometry | None,
+) -> shapely.Geometry | None:
+    """The area of ``boundary`` (a file, a layer or a geometry) as one geometry, EPSG:4326.
+
+    A GeoJSON file in WGS 84 (RFC 7946, or an old-style ``crs`` member naming CRS84 or
+    EPSG:4326) is read without GDAL, by ``json`` and GEOS; any other file goes through
+    :func:`_read_boundary`.
+    """
+    if boundary is None or isinstance(boundary, shapely.Geometry):
+        return boundary
+    if isinstance(boundary, str | Path):
+        area = _geojson_area(Path(boundary))
+        if area is not None:
+            return area
+    layer = _read_boundary(boundary)
+    assert layer is not None
+    return layer.to_crs("EPSG:4326").union_all()
+
+
+def _geojson_area(p: Path) -> shapely.Geometry | None:
+    """The union of a WGS 84 GeoJSON file's geometries; ``None`` when the file is not one
+    (other suffix, another ``crs``, no geometry, unreadable): GDAL reads it then."""
+    if p.suffix.lower() not in {".geojson", ".json"} or not p.is_file():
+        return None
+    import json
+
+    try:
+        doc = json.loads(p.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or not _is_wgs84(doc.get("crs")):
+        return None
+    kind = doc.get("type")
+    if kind == "FeatureCollection":
+        features = doc.get("features")
+        if not isinstance(features, list):
+            return None
+        items = [f.get("geometry") for f in features if isinstance(f, dict)]
+    else:
+        items = [doc.get("geometry") if kind == "Feature" else doc]
+    try:
+        geoms = [shapely.from_geojson(json.dumps(g)) for g in items if g]
+    except (shapely.errors.GEOSException, ValueError, TypeError):
+        return None
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    if not geoms:
+        return None
+    return shapely.union_all(np.asarray(geoms, dtype=object))
+
+
+#: names of WGS 84 longitude/latitude in an old-style GeoJSON ``crs`` member (GDAL writes
+#: the first); GDAL reads coordinates of each as longitude, latitude
+_WGS84_NAMES = frozenset(
+    {
+        "urn:ogc:def:crs:OGC:1.3:CRS84",
+        "urn:ogc:def:crs:OGC::CRS84",
+        "urn:ogc:def:crs:EPSG::4326",
+        "EPSG:4326",
+    }
+)
+
+
+def _is_wgs84(crs: object) -> bool:
+    """Whether a GeoJSON ``crs`` member (absent in RFC 7946) names WGS 84 lon/lat."""
+    if crs is None:
+        return True
+    if not isinstance(crs, dict) or crs.get("type") != "name":
+        return False
+    props = crs.get("properties")
+    return isinstance(props, dict) and props.get("name") in _WGS84_NAMES
+
+
 def _read_boundary(boundary: str | Path | gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-    if boundary is None or isinstance(boundary, gpd.GeoDataFrame):
+    if boundary is None:
+        return None
+    import geopandas as gpd
+
+    if isinstance(boundary, gpd.GeoDataFrame):
         return boundary
     p = Path(boundary)
     if not p.is_file():
