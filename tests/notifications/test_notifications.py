@@ -20,6 +20,7 @@ from sdgcities.errors import ValidationError
 from sdgcities.notifications import service as nt
 from sdgcities.notifications.models import Notification, OutboxMail
 from sdgcities.store.db import session_factory, transaction
+from sdgcities.web.api._common import DbSession
 from tests.browser._browser import free_port
 from tests.notifications.conftest import Inbox
 from tests.web._apphelp import login, make_app, seed
@@ -196,3 +197,59 @@ def test_cli_send_and_list(
     assert r.exit_code == 1
     assert "unknown notification kind" in r.output
     get_settings.cache_clear()
+
+
+def test_a_web_change_is_committed_before_its_answer_and_mailed_after_it(
+    sqlite_engine: Engine, smtp: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    """Through the web app: the change and its outbox row are committed before the
+    response starts; the mail leaves once the response is sent (no reader waits on SMTP),
+    and it does leave."""
+    import asyncio
+
+    from fastapi import APIRouter
+
+    inbox, port = smtp
+    seed(sqlite_engine)
+    app = make_app(sqlite_engine)
+    app.state.settings = _settings(tmp_path, port)
+    events: list[str] = []
+    router = APIRouter()
+
+    @router.post("/api/v1/_test/notify")
+    def notify_route(session: DbSession) -> dict[str, str]:
+        nt.notify(
+            session,
+            to="editor@nairobi.example",
+            kind="match_confirmed",
+            subject="An offer was confirmed",
+            body="Confirmed.",
+            link="/capacity",
+        )
+        return {"status": "ok"}
+
+    app.include_router(router)
+
+    class Watch:
+        """Notes when the response starts and ends, and what is committed and mailed by then."""
+
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+
+        async def __call__(self, scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+            async def sending(message: dict) -> None:  # type: ignore[type-arg]
+                if message["type"] == "http.response.start":
+                    with transaction(sqlite_engine) as s:
+                        rows = s.scalar(select(func.count()).select_from(OutboxMail))
+                    events.append(f"start: {rows} outbox row, {len(inbox.messages)} mailed")
+                await send(message)  # type: ignore[operator]
+
+            await self.inner(scope, receive, sending)  # type: ignore[operator]
+            await asyncio.sleep(0)
+            if scope["type"] == "http":
+                events.append(f"done: {len(inbox.messages)} mailed")
+
+    with TestClient(Watch(app)) as client:  # type: ignore[arg-type]
+        assert client.post("/api/v1/_test/notify").status_code == 200
+    assert events == ["start: 1 outbox row, 0 mailed", "done: 1 mailed"]
+    assert inbox.to("editor@nairobi.example")[0]["Subject"] == "An offer was confirmed"

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from sdgcities.accounts.errors import ThrottledError
 from sdgcities.errors import ConflictError, Finding, ValidationError
+from sdgcities.web.api._common import DbSession
 from tests.web._apphelp import Seed, bearer, make_app, seed
 
 
@@ -459,3 +460,48 @@ def test_a_store_too_busy_is_503_with_retry_after_and_nothing_written(
         assert probe.execute(select(func.count()).select_from(Observation)).scalar() == before
     r = c.post("/api/v1/observations", json=value, headers=bearer(data.editor_token))
     assert r.status_code == 201, r.text  # the lock gone, the same request goes through
+
+
+def test_a_commit_that_fails_is_the_answer_not_a_success_already_sent(
+    client: tuple[TestClient, Seed],
+) -> None:
+    """The store refuses the COMMIT itself, after a handler that leaves committing to the
+    request's session (as most do) has done all its work: the client gets the 503, and
+    nothing is written. Committed after the response (FastAPI's default scope for a
+    yield dependency), the client would already have had its 201."""
+    import sqlite3
+
+    from fastapi import APIRouter
+    from sqlalchemy import event, func, select
+    from sqlalchemy.exc import OperationalError
+
+    from sdgcities.observations.service import record_value
+    from sdgcities.store.models import Observation
+
+    c, data = client
+    router = APIRouter()
+
+    @router.post("/api/v1/_test/write", status_code=201)
+    def write(session: DbSession) -> dict[str, str]:
+        record_value(session, city_id=data.nairobi, indicator_code="11.2.1", year=2023,
+                     value=40.0, source="test")  # fmt: skip
+        return {"status": "written"}
+
+    c.app.include_router(router)  # type: ignore[attr-defined]
+    engine = c.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as probe:
+        before = probe.execute(select(func.count()).select_from(Observation)).scalar()
+
+    def refuse(_conn: Any) -> None:
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked"))
+
+    event.listen(engine, "commit", refuse)
+    try:
+        _shape(c.post("/api/v1/_test/write"), 503, "store_busy")
+    finally:
+        event.remove(engine, "commit", refuse)
+    with engine.connect() as probe:
+        assert probe.execute(select(func.count()).select_from(Observation)).scalar() == before
+    assert c.post("/api/v1/_test/write").status_code == 201  # the store willing, it is written
+    with engine.connect() as probe:
+        assert probe.execute(select(func.count()).select_from(Observation)).scalar() == before + 1

@@ -9,7 +9,10 @@ notification is already committed, and ``sdgcities notifications send`` retries 
 A rollback discards the message and its mail together.
 
 The SMTP settings come from ``session.info["sdgcities_settings"]`` (set by the web
-app's session dependency) or, failing that, from the process settings.
+app's session dependency) or, failing that, from the process settings. When the session
+holds a list under ``session.info["sdgcities_after_response"]`` (the web app's), the
+delivery is appended to it instead of run at once: the web app commits before it answers
+and sends the mail once the answer is out, so no reader waits on an SMTP server.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ MAX_ATTEMPTS = 5
 _PENDING = "sdgcities_outbox_pending"
 _HOOKED = "sdgcities_outbox_hooked"
 SETTINGS_KEY = "sdgcities_settings"
+#: ``session.info`` key of a list of callables to run once the response is sent (web)
+AFTER_RESPONSE_KEY = "sdgcities_after_response"
 
 
 def _now() -> datetime:
@@ -162,6 +167,14 @@ def _after_commit(session: Session) -> None:
             log.warning("notifications: no settings to send mail (%s)", err)
             return
     bind = session.get_bind()
+    later = session.info.get(AFTER_RESPONSE_KEY)
+    if isinstance(later, list):
+        later.append(lambda: _deliver(bind, settings, ids))
+    else:
+        _deliver(bind, settings, ids)
+
+
+def _deliver(bind: Any, settings: Settings, ids: list[int]) -> None:
     try:
         with Session(bind=bind, expire_on_commit=False) as fresh:
             send_pending(fresh, settings, ids=ids)

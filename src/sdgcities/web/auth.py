@@ -46,7 +46,7 @@ from sdgcities.errors import PermissionDeniedError
 from sdgcities.store.db import session_factory
 from sdgcities.store.models import User, WebSession
 from sdgcities.web._guard import HttpMiddleware
-from sdgcities.web.deps import get_session
+from sdgcities.web.deps import DbSession as DbSession  # the one session alias
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,6 @@ SESSION_COOKIE = "sdgcities_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-DbSession = Annotated[Session, Depends(get_session)]
 
 
 class CsrfError(PermissionDeniedError):

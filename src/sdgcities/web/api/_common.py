@@ -12,7 +12,7 @@ from sdgcities.accounts import permissions
 from sdgcities.store.models import City, User
 from sdgcities.web.api._schemas import Page
 from sdgcities.web.auth import current_user
-from sdgcities.web.deps import get_session
+from sdgcities.web.deps import DbSession as DbSession  # the one session alias
 
 T = TypeVar("T")
 
@@ -21,7 +21,6 @@ MAX_OFFSET = 10_000_000
 #: printable text without NUL (PostgreSQL refuses NUL in text; nobody means it)
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
 
-DbSession = Annotated[Session, Depends(get_session)]
 OptionalUser = Annotated[User | None, Depends(current_user)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="items to skip")]

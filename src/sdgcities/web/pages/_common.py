@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sdgcities.store.models import User
 from sdgcities.web import auth, i18n
 from sdgcities.web._cache import PageCache
-from sdgcities.web.deps import get_session
+from sdgcities.web.deps import DbSession
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class PageEnv:
 
 def page_env(
     request: Request,
-    session: Session = Depends(get_session),
+    session: DbSession,
     user: User | None = Depends(auth.current_user),
 ) -> PageEnv:
     """Dependency of every page: resolves the user (and the session's CSRF token, if any).
