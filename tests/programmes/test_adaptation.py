@@ -196,3 +196,49 @@ def test_the_reports_own_figures_are_the_portfolios(store: Engine) -> None:
         names = [*parts[:-1], *parts[-1].rsplit(" and ", 1)]  # "… Saint Lucia and Sudan"
         assert len(names) == 11
         assert len(adaptation.list_projects(s)[1]["countries"]) == len(names)
+
+
+def test_deleting_a_project_takes_its_own_line_and_keeps_the_reports(store: Engine) -> None:
+    """A project's own line (and its countries) goes with it, so the programme's totals
+    are back where they were; a line it adopted from the report stays as the report
+    states it; a project that does not exist (or is another programme's) is a 404."""
+    from sdgcities.errors import NotFoundError
+    from sdgcities.programmes.service import REPORT
+
+    with transaction(store) as s:
+        before = _rise_up_totals(s)
+        lines = s.scalar(select(func.count(FundingLine.id)))
+        pid = adaptation.add_project(
+            s, name="Beira dunes", city="Beira", stage="approved", amount="70",
+            fund="Green Climate Fund", currency="USD", countries=["MOZ"],
+        ).id  # fmt: skip
+    with transaction(store) as s:
+        assert _rise_up_totals(s)[("approved", "USD")] == before.get(("approved", "USD"), 0) + 70
+        gone = adaptation.delete_project(s, pid)
+        assert (gone.id, gone.name, gone.funding_line_deleted) == (pid, "Beira dunes", True)
+    with transaction(store) as s:
+        assert s.get(AdaptationProject, pid) is None
+        assert s.get(FundingLine, gone.funding_line) is None
+        assert not s.scalars(
+            select(FundingCountry).where(FundingCountry.funding_line_id == gone.funding_line)
+        ).all()
+        assert s.scalar(select(func.count(FundingLine.id))) == lines
+        assert _rise_up_totals(s) == before
+        adopted = s.scalar(
+            select(AdaptationProject)
+            .join(FundingLine, FundingLine.id == AdaptationProject.funding_line_id)
+            .where(FundingLine.source == REPORT)
+            .order_by(AdaptationProject.id)
+        )
+        assert adopted is not None, "the bundled seed adopts the report's lines"
+        kept = adaptation.delete_project(s, adopted.id)
+        assert kept.funding_line_deleted is False
+    with transaction(store) as s:
+        line = s.get(FundingLine, kept.funding_line)
+        assert line is not None
+        assert line.source == REPORT
+        with pytest.raises(NotFoundError, match=f"AP-{pid}"):
+            adaptation.delete_project(s, pid)
+        other = s.scalar(select(AdaptationProject.id).order_by(AdaptationProject.id))
+        with pytest.raises(NotFoundError):
+            adaptation.delete_project(s, other, programme="sdg-cities")

@@ -109,3 +109,22 @@ def test_adaptation_import_list_show_and_geometry(settings: Settings, tmp_path: 
         h = runner.invoke(app, ["programmes", *cmd, "--help"])
         assert h.exit_code == 0
         assert "Examples" in h.output
+
+
+def test_adaptation_delete_exit_codes(settings: Settings) -> None:
+    engine = init_store(settings)
+    with transaction(engine) as s:
+        demo_line(s)
+    items = json.loads(runner.invoke(app, ["programmes", "adaptation", "list", "--json"]).output)
+    first = items["items"][0]["id"]
+    r = runner.invoke(app, ["programmes", "adaptation", "delete", f"AP-{first}", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["id"] == first
+    r = runner.invoke(app, ["programmes", "adaptation", "delete", str(first)])
+    assert r.exit_code == 1  # gone: named, nothing else changed
+    assert f"AP-{first}" in r.output
+    r = runner.invoke(app, ["programmes", "adaptation", "delete", "FL-3"])
+    assert r.exit_code == 2
+    assert "AP-12 or 12" in r.output
+    after = json.loads(runner.invoke(app, ["programmes", "adaptation", "list", "--json"]).output)
+    assert len(after["items"]) == len(items["items"]) - 1

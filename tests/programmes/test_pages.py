@@ -132,3 +132,50 @@ def test_editor_adds_a_line_totals_change_bad_line_saves_nothing(client: TestCli
     assert saved.status_code == 303
     report = client.get("/programmes/board.html")
     assert "Progress qz edited." in report.text
+
+
+def test_an_editor_deletes_an_adaptation_project_from_the_page_and_the_api(
+    client: TestClient,
+) -> None:
+    from sqlalchemy import select
+
+    from sdgcities.programmes.models import AdaptationProject
+
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with transaction(engine) as s:
+        first, second = s.scalars(
+            select(AdaptationProject.id).order_by(AdaptationProject.id).limit(2)
+        ).all()
+    assert client.delete(f"/api/v1/programmes/rise-up/adaptation/{first}").status_code == 401
+    login(client, "hub@example.org")  # a regional hub: may not edit the portfolio
+    page = client.get("/programmes/rise-up")
+    assert f"/adaptation/{first}/delete" not in page.text
+    r = client.post(
+        f"/programmes/rise-up/adaptation/{first}/delete",
+        data={"csrf_token": _csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    login(client, "admin@example.org")
+    page = client.get("/programmes/rise-up")
+    assert f'action="/programmes/rise-up/adaptation/{first}/delete"' in page.text
+    r = client.post(
+        f"/programmes/rise-up/adaptation/{first}/delete",
+        data={"csrf_token": _csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert (r.status_code, r.headers["location"]) == (303, "/programmes/rise-up#adaptation")
+    assert f'id="AP-{first}"' not in client.get("/programmes/rise-up").text
+    token = _csrf(client.get("/programmes/rise-up").text)
+    r = client.delete(
+        f"/api/v1/programmes/rise-up/adaptation/{second}", headers={"X-CSRF-Token": token}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == second
+    again = client.delete(
+        f"/api/v1/programmes/rise-up/adaptation/{second}", headers={"X-CSRF-Token": token}
+    )
+    assert again.status_code == 404
+    ids = [a["id"] for a in client.get("/api/v1/programmes/rise-up/adaptation").json()["items"]]
+    assert first not in ids
+    assert second not in ids

@@ -484,6 +484,44 @@ def adaptation_list(
     )
 
 
+@adaptation_app.command("delete")
+@handle_errors
+def adaptation_delete(
+    project: str = typer.Argument(..., help="The project: AP-12 or 12."),
+    as_json: bool = typer.Option(False, "--json", help="JSON on standard output."),
+) -> None:
+    """Delete an adaptation project and the funding line it created (one transaction). A
+    line it adopted from the report stays, as the report states it.
+
+    Examples:
+
+      sdgcities programmes adaptation delete AP-12
+
+      sdgcities programmes adaptation delete 12 --json
+    """
+    from dataclasses import asdict
+
+    from sdgcities.programmes.adaptation import delete_project
+    from sdgcities.store.db import transaction
+
+    raw = project.strip().upper().removeprefix("AP-")
+    if not raw.isdigit() or not 1 <= int(raw) < 2**31:
+        raise typer.BadParameter(
+            f"{project!r} is not a project id; give AP-12 or 12 (see `adaptation list`)",
+            param_hint="'PROJECT'",
+        )
+    with transaction(engine()) as session:
+        gone = delete_project(session, int(raw))
+    if as_json:
+        typer.echo(json.dumps(asdict(gone), indent=2))
+        return
+    line = ""
+    if gone.funding_line is not None:
+        fate = "deleted with it" if gone.funding_line_deleted else "(the report's) kept"
+        line = f"; funding line FL-{gone.funding_line} {fate}"
+    console.print(f"[green]✓[/] adaptation project AP-{gone.id} ({gone.name}) deleted{line}")
+
+
 @adaptation_app.command("import")
 @handle_errors
 def adaptation_import(

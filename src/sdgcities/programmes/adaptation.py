@@ -23,6 +23,10 @@ implementation (disbursement is recorded on the line, not read from the stage). 
 that matches a line imported from the report (same programme, paragraph, amount and
 currency) adopts it rather than adding a second one, so money is never counted twice.
 
+**Deleting a project** (:func:`delete_project`) removes the funding line it created
+(source ``adaptation project AP-<id>``) with it; a line it adopted from the report stays,
+as the report states it: the report's money does not vanish with a project record.
+
 **Progress toward the programme's target** (para 55: "at least 100 cities"): the number
 of distinct platform cities with at least one project at stage approved or beyond
 (:data:`REACHED`), over the target the report states (:func:`progress`). Countries reached
@@ -238,6 +242,38 @@ def update_project(
     session.flush()
     sync_line(session, project)
     return project
+
+
+@dataclass(frozen=True)
+class DeletedProject:
+    """What :func:`delete_project` removed: the project, and its own funding line or not."""
+
+    id: int
+    name: str
+    funding_line: int | None
+    funding_line_deleted: bool
+
+
+def delete_project(
+    session: Session, project_id: int, *, programme: str = PROGRAMME
+) -> DeletedProject:
+    """Delete an adaptation project of ``programme`` and the funding line it created (one
+    transaction: the caller commits both or neither). A line adopted from the report is
+    kept, unlinked."""
+    prog = _programme(session, programme)
+    project = session.get(AdaptationProject, project_id) if project_id < 2**31 else None
+    if project is None or project.programme_id != prog.id:
+        raise NotFoundError(f"no adaptation project AP-{project_id} in {programme}")
+    line = session.get(FundingLine, project.funding_line_id) if project.funding_line_id else None
+    own = line is not None and line.source == f"adaptation project AP-{project.id}"
+    gone = DeletedProject(project.id, project.name, line.id if line else None, own)
+    session.delete(project)
+    if own:
+        assert line is not None
+        session.execute(delete(FundingCountry).where(FundingCountry.funding_line_id == line.id))
+        session.delete(line)
+    session.flush()
+    return gone
 
 
 def sync_line(session: Session, project: AdaptationProject) -> FundingLine:

@@ -282,3 +282,21 @@ def adaptation_patch(
     session.commit()
     (row,) = [r for r in adaptation.list_projects(session, programme=key) if r["id"] == pid]
     return row
+
+
+@router.delete(
+    "/{key}/adaptation/{pid}",
+    summary="Delete an adaptation project and the funding line it created",
+)
+def adaptation_delete(
+    key: Key, pid: Annotated[int, Path(ge=1, le=2**62)], session: DbSession, user: OptionalUser
+) -> dict[str, Any]:
+    """A line the project adopted from the report stays (``funding_line_deleted`` false)."""
+    from dataclasses import asdict
+
+    from sdgcities.programmes import adaptation
+
+    _require_editor(user, "delete adaptation projects")
+    gone = adaptation.delete_project(session, pid, programme=key)
+    session.commit()
+    return asdict(gone)

@@ -768,6 +768,21 @@ def adaptation_stage(
     return RedirectResponse(f"/programmes/{key}#adaptation", status_code=303)
 
 
+@router.post("/{key}/adaptation/{pid}/delete", dependencies=[auth.CsrfChecked])
+def adaptation_delete(
+    key: str = KEY,
+    pid: int = Path(..., ge=1, le=2**62),
+    env: PageEnv = Depends(form_page_env),
+) -> Response:
+    """Delete a project and the funding line it created (a report line stays)."""
+    from sdgcities.programmes import adaptation
+
+    _require_editor(env)
+    adaptation.delete_project(env.session, pid, programme=key)
+    env.session.commit()
+    return RedirectResponse(f"/programmes/{key}#adaptation", status_code=303)
+
+
 # ---------------------------------------------------------------- the city page's panel
 
 
