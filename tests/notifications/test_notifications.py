@@ -253,3 +253,39 @@ def test_a_web_change_is_committed_before_its_answer_and_mailed_after_it(
         assert client.post("/api/v1/_test/notify").status_code == 200
     assert events == ["start: 1 outbox row, 0 mailed", "done: 1 mailed"]
     assert inbox.to("editor@nairobi.example")[0]["Subject"] == "An offer was confirmed"
+
+
+def test_mail_of_a_commit_goes_even_when_the_request_then_fails(
+    sqlite_engine: Engine, smtp: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    """A handler commits (the notification with it), then fails: the committed mail still
+    leaves after the response, which is the error."""
+    from fastapi import APIRouter
+
+    from sdgcities.errors import ConflictError
+
+    inbox, port = smtp
+    seed(sqlite_engine)
+    app = make_app(sqlite_engine)
+    app.state.settings = _settings(tmp_path, port)
+    router = APIRouter()
+
+    @router.post("/api/v1/_test/notify-then-fail")
+    def notify_then_fail(session: DbSession) -> None:
+        nt.notify(
+            session,
+            to="editor@nairobi.example",
+            kind="match_confirmed",
+            subject="Committed before the failure",
+            body="Confirmed.",
+            link="/capacity",
+        )
+        session.commit()
+        raise ConflictError("something after the commit went wrong")
+
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post("/api/v1/_test/notify-then-fail").status_code == 409
+    assert [m["Subject"] for m in inbox.to("editor@nairobi.example")] == [
+        "Committed before the failure"
+    ]

@@ -106,6 +106,8 @@ def test_lazy_fields_read_as_geodataframes_and_as_features() -> None:
     assert back is not None
     assert back["population"].tolist() == [2.0]
     assert shapely.get_x(back.geometry[0]) == pytest.approx(1 / 111_319.49, rel=1e-6)
+    with pytest.raises(ValueError, match="no CRS"):
+        Features.from_geodataframe(gpd.GeoDataFrame(geometry=[shapely.Point(1, 1)]))
     p = Population(gdf, "x")
     assert p.total == 2.0
     assert p.groups == []
@@ -224,6 +226,13 @@ def test_reproject_is_geopandas_to_crs() -> None:
     theirs = gpd.GeoSeries(geoms, crs=4326).to_crs(32722).values
     assert all(a.equals_exact(b, 0) for a, b in zip(ours, theirs, strict=True))
     assert shapely.get_x(geoms[0]) == -51.2  # the input is left as it was
+    # 2D and 3D shapes together: each as geopandas moves it (a 2D one gets no NaN z)
+    mixed = np.array([shapely.Point(-51.2, -30.05), shapely.Point(-51.2, -30.05, 7.0),
+                      shapely.box(-51.3, -30.1, -51.25, -30.0)], dtype=object)  # fmt: skip
+    ours = reproject(mixed, "EPSG:4326", "EPSG:32722")
+    theirs = gpd.GeoSeries(mixed, crs=4326).to_crs(32722).values
+    assert all(a.equals_exact(b, 0) for a, b in zip(ours, theirs, strict=True))
+    assert list(shapely.has_z(ours)) == [False, True, False]
 
 
 def test_building_estimate_same_from_features_and_a_geodataframe() -> None:

@@ -61,13 +61,17 @@ def reproject(geoms: np.ndarray, src: CRS | str, dst: CRS | str) -> np.ndarray:
         CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True
     )
     geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
     if not len(geoms):
-        return geoms.copy()
-    if bool(np.any(shapely.has_z(geoms))):
-        return np.asarray(
-            shapely.transform(geoms, lambda c: np.column_stack(transformer.transform(*c.T)),
-                              include_z=True)
-        )  # fmt: skip
-    xy = shapely.get_coordinates(geoms)
-    x, y = transformer.transform(xy[:, 0], xy[:, 1])
-    return np.asarray(shapely.set_coordinates(geoms.copy(), np.column_stack([x, y])))
+        return out
+    has_z = np.asarray(shapely.has_z(geoms), dtype=bool)
+    flat = ~has_z  # 2D and 3D apart, as geopandas does: a 2D shape must not get z = NaN
+    if flat.any():
+        xy = shapely.get_coordinates(geoms[flat])
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        out[flat] = shapely.set_coordinates(geoms[flat].copy(), np.column_stack([x, y]))
+    if has_z.any():
+        xyz = shapely.get_coordinates(geoms[has_z], include_z=True)
+        moved = transformer.transform(xyz[:, 0], xyz[:, 1], xyz[:, 2])
+        out[has_z] = shapely.set_coordinates(geoms[has_z].copy(), np.column_stack(moved))
+    return out

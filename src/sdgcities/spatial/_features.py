@@ -97,7 +97,12 @@ class Features:
 
     @classmethod
     def from_geodataframe(cls, gdf: gpd.GeoDataFrame) -> Features:
-        """The rows of ``gdf`` in EPSG:4326 (it is reprojected when it has another CRS)."""
+        """The rows of ``gdf`` in EPSG:4326 (it is reprojected when it has another CRS).
+
+        A layer without CRS is refused (as ``to_crs`` refuses it) unless it is empty.
+        """
+        if gdf.crs is None and len(gdf):
+            raise ValueError("the layer has no CRS; declare it (e.g. EPSG:4326)")
         if gdf.crs is not None and gdf.crs != WGS84:
             gdf = gdf.to_crs(WGS84)
         name = gdf.geometry.name
@@ -110,7 +115,8 @@ class Features:
     @classmethod
     def concat(cls, parts: Iterable[Features]) -> Features:
         """Rows of every part, in order; a column some parts lack is missing there (NaN
-        for numbers, ``None`` otherwise), as ``pandas.concat`` fills it."""
+        for numbers, which makes the column float as ``pandas.concat`` does; ``None``
+        otherwise, where pandas writes NaN)."""
         parts = list(parts)
         if len(parts) == 1:
             return parts[0]
@@ -120,6 +126,9 @@ class Features:
         columns: dict[str, np.ndarray] = {}
         for n in names:
             have = [p.columns[n] for p in parts if n in p.columns]
+            if len(have) == len(parts):  # in every part: numpy's own promotion (int stays)
+                columns[n] = np.concatenate(have)
+                continue
             numeric = all(np.issubdtype(a.dtype, np.number) for a in have)
             filler: Any = np.nan if numeric else None
             arrays = [

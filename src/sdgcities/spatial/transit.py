@@ -269,7 +269,7 @@ def transit_access(
     }
     if frequency is not None:
         weights = pop.weights()
-        rank = np.array([_FREQ_ORDER[c] for c in st["frequency_class"]])
+        rank = np.array([_FREQ_ORDER.get(c, -1) for c in st["frequency_class"]])
         at_least: dict[str, float] = {}
         for cls, r in _FREQ_ORDER.items():
             mask = rank >= r

@@ -41,12 +41,14 @@ def after_response() -> Iterator[list[Callable[[], object]]]:
     """Work to do once the response is sent (FastAPI's default scope ends after the body):
     the mail of a committed change, so that no reader waits on an SMTP server."""
     jobs: list[Callable[[], object]] = []
-    yield jobs
-    for job in jobs:
-        try:
-            job()
-        except Exception:  # the answer is sent: log, never raise into the server
-            logger.exception("work after the response failed")
+    try:
+        yield jobs
+    finally:  # also when the request failed after a commit: what was committed is mailed
+        for job in jobs:
+            try:
+                job()
+            except Exception:  # the answer is sent: log, never raise into the server
+                logger.exception("work after the response failed")
 
 
 def get_session(
