@@ -125,7 +125,7 @@ def estimate_population(osm: Any, params: dict[str, Any]) -> Any:
     (footprint × levels) divided by ``floor_area_per_person`` (m²).
     """
     from sdgcities.spatial._features import features_of
-    from sdgcities.spatial.population import estimate_population_from_buildings, homes_floor_area
+    from sdgcities.spatial.population import homes_floor_area, spread_over_floor_area
 
     b = features_of(osm, "buildings")
     if b is None or b.empty:
@@ -137,16 +137,16 @@ def estimate_population(osm: Any, params: dict[str, Any]) -> Any:
     total = _positive(params, "population_total")
     fpp = _positive(params, "floor_area_per_person", DEFAULT_FLOOR_AREA_PER_PERSON)
     assert fpp is not None
+    homes = homes_floor_area(b)  # measured once: for the total and for the spread
     if not total:
-        _homes, _geom, floor, _utm = homes_floor_area(b)
-        total = float(floor.sum()) / fpp
+        total = float(homes[2].sum()) / fpp
         if total <= 0:
             raise SpatialInputError(
                 "<osm>",
                 "the extract's buildings have no floor area to estimate population from",
                 "add a population layer to the kit",
             )
-    return estimate_population_from_buildings(b, float(total))
+    return spread_over_floor_area(homes, float(total))
 
 
 def _timings(

@@ -414,9 +414,16 @@ def estimate_population_from_buildings(
         )
     if total <= 0:
         raise ValueError(f"total population must be > 0, got {total}")
-    _homes, geom, floor, utm = homes_floor_area(
-        buildings, default_levels=default_levels, exclude=exclude
-    )
+    homes = homes_floor_area(buildings, default_levels=default_levels, exclude=exclude)
+    return spread_over_floor_area(homes, total)
+
+
+def spread_over_floor_area(
+    homes: tuple[Features, np.ndarray, np.ndarray, CRS], total: float
+) -> Population:
+    """``total`` people over the floor area :func:`homes_floor_area` measured, each
+    building's at a point inside it (``shapely.point_on_surface``), flagged an estimate."""
+    _homes, geom, floor, utm = homes
     pop = total * floor / floor.sum()
     pts = reproject(shapely.point_on_surface(geom), utm, "EPSG:4326")
     return Population(
