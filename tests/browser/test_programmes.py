@@ -166,3 +166,40 @@ def test_officer_adds_an_initiative_with_the_form_and_puts_it_on_the_map(
     assert page.locator("#ini-map").get_attribute("data-features") == "1"
     page.screenshot(path=str(screenshots / "programmes-initiative-map.png"))
     context.close()
+
+
+def test_officer_deletes_an_adaptation_project_and_its_line_goes_with_it(
+    chromium: Any, server: str, screenshots: Path
+) -> None:
+    """The project added here has a line of its own: deleted from the page (a two-step
+    "Delete…"), both are gone from the tables; the report's projects stay."""
+    context = _context(chromium, server)
+    page = context.new_page()
+    page.goto(f"{server}/login?next=/programmes/rise-up")
+    page.fill("input[name=email]", OFFICER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{server}/programmes/rise-up")
+    token = page.locator("input[name=csrf_token]").first.input_value()
+    made = page.request.post(
+        f"{server}/api/v1/programmes/rise-up/adaptation",
+        data={"name": "Beira dunes", "countries": ["MOZ"], "fund": "green_climate_fund",
+              "stage": "approved", "amount": "70", "currency": "USD"},
+        headers={"X-CSRF-Token": token},
+    )  # fmt: skip
+    assert made.status == 201, made.text()
+    row = made.json()
+    page.reload()
+    projects = page.locator("#adaptation-projects tbody tr").count()
+    assert page.locator(f"#AP-{row['id']}").is_visible()
+    assert page.locator(f"#FL-{row['funding_line_id']}").count() == 1
+    page.locator(f"#AP-{row['id']} details summary").click()
+    page.screenshot(path=str(screenshots / "programmes-adaptation-delete.png"), full_page=True)
+    problems = axe_violations(page)
+    assert problems == [], "\n".join(problems)
+    page.locator(f"#AP-{row['id']} details button[type=submit]").click()
+    page.wait_for_url(f"{server}/programmes/rise-up#adaptation")
+    assert page.locator(f"#AP-{row['id']}").count() == 0
+    assert page.locator(f"#FL-{row['funding_line_id']}").count() == 0
+    assert page.locator("#adaptation-projects tbody tr").count() == projects - 1
+    context.close()
