@@ -59,6 +59,15 @@ def _context(chromium: Any, base: str) -> Any:
     return context
 
 
+def _login(page: Any, server: str, then: str) -> None:
+    """Log the officer in through the form, landing on ``then``."""
+    page.goto(f"{server}/login?next={then}")
+    page.fill("input[name=email]", OFFICER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{server}{then}")
+
+
 def _mobilised(page: Any) -> str:
     row = page.locator("#totals tr[data-status=mobilised][data-currency=USD] td.num").first
     return str(row.inner_text())
@@ -69,11 +78,7 @@ def test_officer_adds_a_funding_line_and_the_totals_change(
 ) -> None:
     context = _context(chromium, server)
     page = context.new_page()
-    page.goto(f"{server}/login?next=/programmes/rise-up")
-    page.fill("input[name=email]", OFFICER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{server}/programmes/rise-up")
+    _login(page, server, "/programmes/rise-up")
     assert _mobilised(page) == "12,000,000"
     # a bad line: clear field errors, nothing saved
     page.fill("#fl-amount", "-10")
@@ -121,11 +126,7 @@ def test_officer_adds_an_initiative_with_the_form_and_puts_it_on_the_map(
 ) -> None:
     context = _context(chromium, server)
     page = context.new_page()
-    page.goto(f"{server}/login?next=/programmes/vibrant-neighbourhoods")
-    page.fill("input[name=email]", OFFICER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{server}/programmes/vibrant-neighbourhoods")
+    _login(page, server, "/programmes/vibrant-neighbourhoods")
     page.click("#initiatives summary")
     # a bad one first: the errors name the fields, nothing is saved
     page.fill("#ini-name", "Nairobi river regeneration")
@@ -175,11 +176,7 @@ def test_officer_deletes_an_adaptation_project_and_its_line_goes_with_it(
     "Delete…"), both are gone from the tables; the report's projects stay."""
     context = _context(chromium, server)
     page = context.new_page()
-    page.goto(f"{server}/login?next=/programmes/rise-up")
-    page.fill("input[name=email]", OFFICER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{server}/programmes/rise-up")
+    _login(page, server, "/programmes/rise-up")
     token = page.locator("input[name=csrf_token]").first.input_value()
     made = page.request.post(
         f"{server}/api/v1/programmes/rise-up/adaptation",
