@@ -65,7 +65,9 @@ POSTGRES_URL = os.environ.get("SDGCITIES_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("SDGCITIES_REQUIRE_POSTGRES") == "1"
 
 
-def _postgres_engine() -> Iterator[Engine]:
+def _postgres_engine(icu_locale: str | None = None) -> Iterator[Engine]:
+    """A fresh database on the test server; ``icu_locale`` (e.g. ``en-US``) sorts its text
+    by that ICU locale instead of the server's default (skips where the server has no ICU)."""
     from sdgcities.store.db import make_engine, migrate
 
     if not POSTGRES_URL:
@@ -74,8 +76,17 @@ def _postgres_engine() -> Iterator[Engine]:
         pytest.skip("no PostgreSQL server (set SDGCITIES_TEST_POSTGRES_URL; `make test` does)")
     admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
     name = f"sdgtest_{uuid.uuid4().hex[:12]}"
+    create = f'CREATE DATABASE "{name}"'
+    if icu_locale:
+        create += f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'"
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            conn.execute(text(create))
+        except Exception as err:  # PostgreSQL < 15, or built without ICU
+            if not icu_locale:
+                raise
+            admin.dispose()
+            pytest.skip(f"the PostgreSQL server cannot sort by ICU locale {icu_locale}: {err}")
     base, _, _ = POSTGRES_URL.rpartition("/")
     url = f"{base}/{name}"
     engine = make_engine(url)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import random
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, text
 
 from sdgcities.errors import NotFoundError, ValidationError
 from sdgcities.observations.disaggregation import canonical_key, parse_key
 from sdgcities.observations.service import (
     CURRENT_COLUMNS,
+    current_observation_page,
     current_observations,
     history,
     provenance_of,
@@ -16,6 +22,7 @@ from sdgcities.observations.service import (
     resolve_city,
 )
 from sdgcities.store.db import transaction
+from sdgcities.store.models import City, Indicator
 
 
 def test_record_value_is_idempotent_and_versions_changes(store: Engine) -> None:
@@ -128,3 +135,126 @@ def test_canonical_disaggregation_keys() -> None:
         canonical_key("female")
     with pytest.raises(ValueError, match="twice"):
         canonical_key("sex=male|sex=female")
+
+
+def test_a_page_of_current_values_is_the_slice_of_all_of_them_in_code_point_order(
+    store: Engine,
+) -> None:
+    """current_observation_page (counted and cut by the database) against the whole
+    DataFrame of current_observations, filtered and sorted in Python, at every offset:
+    for the public, for every city's staff, for one city's editor; with slugs, codes and
+    keys whose code-point order differs from a locale's ('-' before letters, capitals
+    before small letters)."""
+    check_pages(store)
+
+
+@pytest.fixture
+def icu_store() -> Iterator[Engine]:
+    """A PostgreSQL store whose database sorts text by the en-US ICU locale."""
+    from tests.conftest import _postgres_engine
+    from tests.observations.obs_helpers import add_cities_and_indicators
+
+    for engine in _postgres_engine(icu_locale="en-US"):
+        add_cities_and_indicators(engine)
+        yield engine
+
+
+@pytest.mark.postgres
+def test_pages_keep_code_point_order_on_a_database_sorting_by_a_locale(
+    icu_store: Engine,
+) -> None:
+    """On a database collating en-US (small letters before capitals there), the pages are
+    still in code-point order: the order of the pages on SQLite and of Python's sort."""
+    with icu_store.connect() as conn:  # the database does sort otherwise
+        assert conn.scalar(text("SELECT 'gen.1' < 'Gen.1'")) is True
+    check_pages(icu_store)
+
+
+def check_pages(store: Engine) -> None:
+    """Every page of a store of mixed values against Python's slice of them all."""
+    rnd = random.Random(7)
+    with transaction(store) as s:
+        for slug in ("a-c", "ab", "a-b-c"):
+            s.add(City(slug=slug, name=f"City {slug}", country_iso3="KEN"))
+        for code in ("GEN-2", "GEN2", "Gen.1", "gen.1"):
+            s.add(Indicator(code=code, name=f"Indicator {code}", framework="SDG", unit="%"))
+    with transaction(store) as s:
+        cities = [c.id for c in s.scalars(select(City)).all()]
+        codes = [i.code for i in s.scalars(select(Indicator)).all()]
+        for city_id in cities:
+            for code in rnd.sample(codes, 5):
+                for year in (2019, 2020):
+                    for key in ("", "sex=female", "age=15-24"):
+                        if rnd.random() < 0.3:
+                            continue
+                        status = "draft" if rnd.random() < 0.25 else "published"
+                        value = round(rnd.uniform(0, 100), 2)
+                        at: dict[str, Any] = {"city_id": city_id, "indicator_code": code}
+                        at |= {"year": year, "disaggregation": key}
+                        record_value(s, **at, value=value, status=status)
+                        if status == "published" and rnd.random() < 0.3:  # a correction waits
+                            record_value(s, **at, value=value + 1, status="draft")
+    one_city = cities[2]
+    # filters of the pages checked: every kind the API offers
+    filter_sets: list[dict[str, Any]] = [
+        {},
+        {"disaggregation": None},
+        {"year": 2020, "disaggregation": None},
+        {"city_ids": [one_city]},
+        {"indicator_codes": ["GEN2", "gen.1"], "disaggregation": None},
+        {"disaggregation": "sex=female"},
+    ]
+    with transaction(store) as s:
+        checked = 0
+        for draft_cities, public in ((None, False), ((), True), ({one_city}, False)):
+            for filters in filter_sets:
+                year_filter: int | None = filters.get("year")
+                args: dict[str, Any] = {k: v for k, v in filters.items() if k != "year"}
+                frame = current_observations(
+                    s, draft_cities=draft_cities, published_only=public, **args
+                )
+                if year_filter is not None:
+                    frame = frame[frame["year"] == year_filter]
+                expected = sorted(
+                    frame.to_dict("records"),
+                    key=lambda r: (
+                        r["city_slug"],
+                        r["indicator"],
+                        r["year"],
+                        r["disaggregation"],
+                        r["observation_id"],
+                    ),
+                )
+                assert expected, filters
+                for limit in (1, 4, 25, 1000):
+                    for offset in range(0, len(expected) + 2, max(1, limit // 2)):
+                        rows, total = current_observation_page(
+                            s,
+                            limit=limit,
+                            offset=offset,
+                            year=year_filter,
+                            draft_cities=draft_cities,
+                            public=public,
+                            **args,
+                        )
+                        assert total == len(expected)
+                        want = expected[offset : offset + limit]
+                        assert [r["observation_id"] for r in rows] == [
+                            r["observation_id"] for r in want
+                        ], (draft_cities, filters, limit, offset)
+                        checked += 1
+                full, _ = current_observation_page(
+                    s,
+                    limit=10_000,
+                    year=year_filter,
+                    draft_cities=draft_cities,
+                    public=public,
+                    **args,
+                )
+                for got, want_row in zip(full, expected, strict=True):
+                    assert got == {
+                        k: (None if isinstance(v, float) and math.isnan(v) else v)
+                        for k, v in want_row.items()
+                    }
+        assert checked > 500
+        assert current_observation_page(s, limit=0)[0] == []

@@ -20,7 +20,7 @@ from sdgcities.errors import NotFoundError, ValidationError
 from sdgcities.observations._validate import MIN_YEAR, max_year, range_problem
 from sdgcities.observations.disaggregation import canonical_key
 from sdgcities.observations.visibility import public_only, retire_public, visible
-from sdgcities.store.db import raw_rows
+from sdgcities.store.db import codepoint_order, raw_rows
 from sdgcities.store.models import City, ImportBatch, Indicator, Observation, utcnow
 
 #: columns of :func:`current_observations`
@@ -81,7 +81,111 @@ def current_observations(
     Columns: :data:`CURRENT_COLUMNS`. ``disaggregation=""`` gives totals only, ``None``
     every breakdown, any other key that breakdown. Sorted by city, indicator, year.
     """
+    where = _current_conditions(
+        city_ids=city_ids,
+        indicator_codes=indicator_codes,
+        public=published_only or public,
+        disaggregation=disaggregation,
+        draft_cities=draft_cities,
+    )
     q = (
+        _current_columns()
+        .where(*where)
+        .order_by(
+            City.name,
+            Observation.city_id,
+            Indicator.code,
+            Observation.year,
+            Observation.disaggregation,
+        )
+    )
+    rows = raw_rows(session, q)  # plain columns: no per-row processing for a DataFrame
+    df = pd.DataFrame(rows, columns=list(CURRENT_COLUMNS))
+    for col in ("city_id", "year", "version", "observation_id"):
+        df[col] = df[col].astype("int64")
+    for col in ("value", "lower", "upper"):
+        df[col] = df[col].astype("float64")
+    return df
+
+
+def current_observation_page(
+    session: Session,
+    *,
+    limit: int,
+    offset: int = 0,
+    city_ids: list[int] | set[int] | None = None,
+    indicator_codes: list[str] | set[str] | None = None,
+    year: int | None = None,
+    disaggregation: str | None = "",
+    draft_cities: Collection[int] | None = None,
+    public: bool = False,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the values a reader sees, and how many values match.
+
+    The values of :func:`current_observations` (same filters, plus ``year``), sorted by
+    city slug, indicator code, year, disaggregation, in code-point order on every
+    database. Rows are dicts of :data:`CURRENT_COLUMNS`.
+
+    The page is found without sorting the store: one grouped count gives the number of
+    matching values of each city (and the total); the cities, in slug order, locate the
+    few whose values fall in ``[offset, offset + limit)``; only their rows are read and
+    sorted. A page of a million values costs about the count, at any offset.
+    """
+    where = _current_conditions(
+        city_ids=city_ids,
+        indicator_codes=indicator_codes,
+        public=public,
+        disaggregation=disaggregation,
+        draft_cities=draft_cities,
+    )
+    if year is not None:
+        where.append(Observation.year == year)
+    per_city = dict(
+        raw_rows(
+            session,
+            select(Observation.city_id, func.count()).where(*where).group_by(Observation.city_id),
+        )
+    )
+    total = sum(per_city.values())
+    if limit <= 0 or offset >= total:
+        return [], total
+    slugs = raw_rows(session, select(City.id, City.slug).where(City.id.in_(list(per_city))))
+    before = 0  # values of the cities before the page's first city
+    span: list[int] = []  # the cities whose values the page holds
+    reach = 0  # values up to the end of the span
+    for city_id, _slug in sorted(slugs, key=lambda r: r[1]):
+        reach += per_city[city_id]
+        if reach <= offset:
+            before = reach
+            continue
+        span.append(city_id)
+        if reach >= offset + limit:
+            break
+    q = (
+        _current_columns()
+        .where(*where, Observation.city_id.in_(span))
+        .order_by(
+            *codepoint_order(session, City.slug, Indicator.code),
+            Observation.year,
+            *codepoint_order(session, Observation.disaggregation),
+            Observation.id,
+        )
+        .limit(limit)
+        .offset(offset - before)
+    )
+    out = []
+    for row in raw_rows(session, q):
+        item = dict(zip(CURRENT_COLUMNS, row, strict=True))
+        for col in ("value", "lower", "upper"):  # a numeric column may come back as Decimal
+            if item[col] is not None:
+                item[col] = float(item[col])
+        out.append(item)
+    return out, total
+
+
+def _current_columns() -> Any:
+    """The select of :data:`CURRENT_COLUMNS`, observations joined to city and indicator."""
+    return (
         select(
             Observation.city_id,
             City.name,
@@ -100,24 +204,27 @@ def current_observations(
         )
         .join(City, City.id == Observation.city_id)
         .join(Indicator, Indicator.id == Observation.indicator_id)
-        .where(public_only() if (published_only or public) else visible(draft_cities))
     )
+
+
+def _current_conditions(
+    *,
+    city_ids: list[int] | set[int] | None,
+    indicator_codes: list[str] | set[str] | None,
+    public: bool,
+    disaggregation: str | None,
+    draft_cities: Collection[int] | None,
+) -> list[Any]:
+    """The ``WHERE`` of :func:`current_observations`, on the observations table alone."""
+    where: list[Any] = [public_only() if public else visible(draft_cities)]
     if city_ids is not None:
-        q = q.where(Observation.city_id.in_(list(city_ids)))
+        where.append(Observation.city_id.in_(list(city_ids)))
     if indicator_codes is not None:
-        q = q.where(Indicator.code.in_(list(indicator_codes)))
+        codes = select(Indicator.id).where(Indicator.code.in_(list(indicator_codes)))
+        where.append(Observation.indicator_id.in_(codes.scalar_subquery()))
     if disaggregation is not None:
-        q = q.where(Observation.disaggregation == canonical_key(disaggregation))
-    q = q.order_by(
-        City.name, Observation.city_id, Indicator.code, Observation.year, Observation.disaggregation
-    )
-    rows = raw_rows(session, q)  # plain columns: no per-row processing for a DataFrame
-    df = pd.DataFrame(rows, columns=list(CURRENT_COLUMNS))
-    for col in ("city_id", "year", "version", "observation_id"):
-        df[col] = df[col].astype("int64")
-    for col in ("value", "lower", "upper"):
-        df[col] = df[col].astype("float64")
-    return df
+        where.append(Observation.disaggregation == canonical_key(disaggregation))
+    return where
 
 
 def history(

@@ -81,6 +81,17 @@ def raw_rows(
         result.close()
 
 
+def codepoint_order(session: Session, *columns: Any) -> list[Any]:
+    """``columns`` for ``ORDER BY`` in Unicode code-point order, as Python sorts strings.
+
+    SQLite compares text bytewise (its default ``BINARY`` collation), which for UTF-8 is
+    code-point order; PostgreSQL follows the database's locale unless told ``C``.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return [column.collate("C") for column in columns]
+    return list(columns)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import zipfile
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/observations", tags=["observations"])
 
 
-def _row_out(row: Mapping[Hashable, Any]) -> ObservationOut:
+def _row_out(row: Mapping[str, Any]) -> ObservationOut:
     return ObservationOut(
         id=int(row["observation_id"]),
         city_id=int(row["city_id"]),
@@ -118,7 +118,7 @@ def list_observations(
     ),
 ) -> Page[ObservationOut]:
     from sdgcities.catalogue.registry import get_indicator
-    from sdgcities.observations.service import current_observations
+    from sdgcities.observations.service import current_observation_page
 
     if disaggregation is not None:
         from sdgcities.observations.disaggregation import canonical_key
@@ -132,21 +132,18 @@ def list_observations(
     city_ids = [get_city_or_404(session, city).id] if city else None
     codes = [get_indicator(session, indicator).code] if indicator else None
     draft_ids = permissions.draft_city_ids(user, session)
-    frame = current_observations(
+    rows, total = current_observation_page(
         session,
+        limit=limit,
+        offset=offset,
         city_ids=city_ids,
         indicator_codes=codes,
-        published_only=draft_ids == set(),
+        year=year,
+        public=draft_ids == set(),
         disaggregation=disaggregation,
         draft_cities=draft_ids,
     )
-    if year is not None and not frame.empty:
-        frame = frame[frame["year"] == year]
-    if not frame.empty:
-        frame = frame.sort_values(["city_slug", "indicator", "year", "disaggregation"])
-    rows = frame.iloc[offset : offset + limit].to_dict("records")
-    items = [_row_out(r) for r in rows]
-    return page(request, items, total=len(frame), limit=limit, offset=offset)
+    return page(request, [_row_out(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{observation_id}", response_model=ObservationDetail, summary="One value")
