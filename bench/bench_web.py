@@ -8,8 +8,9 @@ measures on loopback:
 * the city page and the JSON API list endpoints, 50 concurrent clients (httpx async),
   a bounded number of requests each — p50/p95/p99 latency and errors;
 * the hex map of the 50,000-cell city in Debian's Chromium (Playwright): time from the
-  layer request to the drawn canvas, and from navigation start; compared with drawing the
-  same GeoJSON with Leaflet's own ``L.geoJSON`` layer (what a user would otherwise do).
+  layer request (the page's compact ``cells.json``) to the drawn canvas, and from
+  navigation start; compared with drawing the layer's GeoJSON download with Leaflet's own
+  ``L.geoJSON`` layer (what a user would otherwise do).
 
 Targets: city page p95 ≤ 150 ms, API lists p95 ≤ 100 ms, no errors, hex map ≤ 1 s.
 Run: ``.venv/bin/python bench/bench_web.py`` (``--quick`` for a smaller store).

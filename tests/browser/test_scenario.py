@@ -86,6 +86,29 @@ def _check_hex_map(page: Any, server: str) -> None:
     vertices = [p for f in fc["features"] for p in f["geometry"]["coordinates"][0]]
     outside = [p for p in vertices if not (west <= p[0] <= east and south <= p[1] <= north)]
     assert not outside, f"{len(outside)} hexagon corners lie outside the map's view"
+    # what the map decoded from the layer's compact cells: the corners of the GeoJSON
+    # download, in its order, and projected to the pixels Leaflet's own projection gives
+    drawn = page.evaluate(
+        """() => {
+            const el = document.getElementById('hex-map'), c = el._cells, m = el._map;
+            const out = [];
+            for (let i = 0; i < c.count; i++) {
+                const k = c.start[i], p = m.project(L.latLng(c.lat0[i], c.lon0[i]), 0);
+                const off = Math.max(Math.abs(c.X[k] * 256 - p.x), Math.abs(c.Y[k] * 256 - p.y));
+                out.push([c.h3[i], c.lon0[i], c.lat0[i], c.start[i + 1] - k, off]);
+            }
+            return out;
+        }"""
+    )
+    assert [(h, round(lon, 5), round(lat, 5), n) for h, lon, lat, n, _ in drawn] == [
+        (
+            f["properties"]["h3"],
+            *f["geometry"]["coordinates"][0][0],
+            len(f["geometry"]["coordinates"][0]) - 1,
+        )
+        for f in fc["features"]
+    ]
+    assert max(d[4] for d in drawn) < 1e-6  # pixels at zoom 0: Leaflet's projection
     statement = page.locator(f".area-statement[data-for='{url}']")
     assert statement.is_visible()
     assert re.search(r"127 hexagons covering about [\d.]+ × [\d.]+ km", statement.inner_text())
@@ -157,6 +180,12 @@ def test_editor_scenario(server: str, page: Any, screenshots: Path, tmp_path: Pa
     assert int(page.get_attribute("#hex-map", "data-cells") or 0) == 127  # 6 rings
     assert page.locator("#hex-map canvas.hex-canvas").count() == 1
     _check_hex_map(page, server)
+    page.locator("#hex-map").click()  # the nearest hexagon's values
+    popup = page.locator("#hex-map .leaflet-popup-content")
+    popup.wait_for()
+    assert re.search(r"Share with access: (\d[\d.,]* %|—)", popup.inner_text())
+    assert "People without access" in popup.inner_text()
+    page.keyboard.press("Escape")
     # "over time": years on the x-axis, one tick per year
     page.wait_for_selector("#series-chart[data-ready='1']")
     assert page.get_attribute("#series-chart", "data-mode") == "chart"

@@ -101,6 +101,9 @@ MATRIX: dict[str, list[Case]] = {
     "/cities/{slug}": [case("/cities/{a_slug}"), case("/cities/{b_slug}")],
     "/cities/{slug}/challenges": [case("/cities/{a_slug}/challenges")],
     "/cities/{slug}/hexes/{layer_id}.geojson": [case("/cities/{a_slug}/hexes/{layer}.geojson")],
+    "/cities/{slug}/hexes/{layer_id}/cells.json": [
+        case("/cities/{a_slug}/hexes/{layer}/cells.json")
+    ],
     "/cities/{slug}/hexes/{layer_id}/outline.geojson": [
         case("/cities/{a_slug}/hexes/{layer}/outline.geojson")
     ],

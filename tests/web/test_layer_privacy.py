@@ -37,6 +37,7 @@ def test_draft_layers_stay_private(sqlite_engine: Engine) -> None:
     assert public == {data.layer}  # the published value's layer only
     assert c.get(f"/api/v1/cities/nairobi-ken/layers/{draft_id}").status_code == 404
     assert c.get(f"/cities/nairobi-ken/hexes/{draft_id}.geojson").status_code == 404
+    assert c.get(f"/cities/nairobi-ken/hexes/{draft_id}/cells.json").status_code == 404
     ogc = c.get("/ogc/collections/hexes/items", params={"f": "json", "layer_id": draft_id})
     assert ogc.json()["features"] == []
     editor = bearer(data.editor_token)

@@ -78,6 +78,7 @@ PAGE_URLS = [
     "/cities/{x}",
     "/cities/{x}/challenges",
     "/cities/nairobi-ken/hexes/{x}.geojson",
+    "/cities/nairobi-ken/hexes/{x}/cells.json",
     "/data/provenance/{x}",
     "/data/history?city={x}&indicator=11.2.1&year={x}",
     "/compare?c={x}&c=nairobi-ken",

@@ -33,6 +33,7 @@ from sdgcities.web.hexmap import (
     LayerExtent,
     bbox_size_km,
     extract_bbox_of,
+    layer_cells_json,
     layer_extent,
     layer_geojson,
     layer_outline_geojson,
@@ -354,6 +355,7 @@ def _city_page(slug: str, env: PageEnv) -> Response:
             {
                 "layer": la,
                 "url": f"/cities/{city.slug}/hexes/{la.id}.geojson",
+                "cells": f"/cities/{city.slug}/hexes/{la.id}/cells.json",
                 "outline": f"/cities/{city.slug}/hexes/{la.id}/outline.geojson",
                 "streets": f"/cities/{city.slug}/hexes/{la.id}/streets.geojson"
                 if la.run_id is not None
@@ -416,12 +418,15 @@ def city_challenges_panel(slug: str, env: PageEnv = Depends(page_env)) -> Respon
     )
 
 
-def _geojson(env: PageEnv, key: tuple[Any, ...], compute: Callable[[], bytes]) -> Response:
-    """A GeoJSON body computed once per data version, cacheable by the browser."""
+def _geojson(
+    env: PageEnv,
+    key: tuple[Any, ...],
+    compute: Callable[[], bytes],
+    media_type: str = "application/geo+json",
+) -> Response:
+    """A GeoJSON (or JSON) body computed once per data version, cacheable by the browser."""
     body = env.cache.get_or_compute(env.session, key, compute)
-    return Response(
-        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=300"}
-    )
+    return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=300"})
 
 
 def _layer_of(env: PageEnv, city: City, layer_id: int) -> HexLayer:
@@ -479,6 +484,15 @@ def city_boundary(slug: str, env: PageEnv = Depends(page_env)) -> Response:
 def city_hexes(slug: str, layer_id: IdPath, env: PageEnv = Depends(page_env)) -> Response:
     layer = _layer_of(env, _city(env, slug), layer_id)
     return _geojson(env, ("hexes", layer.id), lambda: layer_geojson(env.session, layer))
+
+
+@router.get("/cities/{slug}/hexes/{layer_id}/cells.json")
+def city_hex_cells(slug: str, layer_id: IdPath, env: PageEnv = Depends(page_env)) -> Response:
+    """The layer's cells for the page's map (compact columns; the GeoJSON is the download)."""
+    layer = _layer_of(env, _city(env, slug), layer_id)
+    return _geojson(
+        env, ("cells", layer.id), lambda: layer_cells_json(env.session, layer), "application/json"
+    )
 
 
 @router.get("/cities/{slug}/download/{name}")

@@ -58,9 +58,38 @@
     return map;
   }
 
+  /* The cells of a layer's compact JSON (/cities/…/hexes/N/cells.json), decoded once:
+     each vertex projected to Web Mercator world units (0..1, as Leaflet's zoom 0 / 256),
+     so that drawing a view is one multiply-add per vertex. */
+  function decodeCells(d) {
+    var n = d.count, verts = d.vertices, c = d.coords, scale = d.scale;
+    var total = 0, i, j;
+    for (i = 0; i < n; i++) total += verts[i];
+    var X = new Float64Array(total), Y = new Float64Array(total), start = new Int32Array(n + 1);
+    var lon0 = new Float64Array(n), lat0 = new Float64Array(n);
+    var k = 0, x = 0, y = 0, d2r = Math.PI / 180, fourPi = 4 * Math.PI;
+    for (i = 0; i < n; i++) {
+      start[i] = k;
+      for (j = 0; j < verts[i]; j++, k++) {
+        if (j === 0) { x = c[2 * k]; y = c[2 * k + 1]; } else { x += c[2 * k]; y += c[2 * k + 1]; }
+        var lon = x / scale, lat = y / scale, s = Math.sin(lat * d2r);
+        if (j === 0) { lon0[i] = lon; lat0[i] = lat; }
+        X[k] = (lon + 180) / 360;
+        Y[k] = 0.5 - Math.log((1 + s) / (1 - s)) / fourPi;
+      }
+    }
+    start[n] = k;
+    return { count: n, X: X, Y: Y, start: start, lon0: lon0, lat0: lat0, share: d.share,
+      population: d.population, covered: d.covered, distance_m: d.distance_m, h3: d.h3 };
+  }
+
   /* A canvas layer that draws many polygons in one pass (50,000 hexes in well under a second). */
   var HexCanvas = L.Layer.extend({
-    initialize: function (features, colourOf) { this._features = features; this._colourOf = colourOf; },
+    initialize: function (cells, colourOf) {
+      this._cells = cells;
+      this._colour = new Array(cells.count);
+      for (var i = 0; i < cells.count; i++) this._colour[i] = colourOf(cells.share[i]);
+    },
     onAdd: function (map) {
       this._map = map;
       this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-hide hex-canvas");
@@ -82,41 +111,33 @@
       var ctx = this._canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       var bounds = map.getBounds().pad(0.05);
-      var zoom = map.getZoom(), origin = map.getPixelOrigin(), off = topLeft;
-      var scale = 256 * Math.pow(2, zoom), d2r = Math.PI / 180;
-      function px(lon, lat) {
-        var x = (lon + 180) / 360 * scale;
-        var s = Math.sin(lat * d2r);
-        var y = (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * scale;
-        return [x - origin.x - off.x, y - origin.y - off.y];
-      }
-      var byColour = {};
-      var feats = this._features;
+      var zoom = map.getZoom(), origin = map.getPixelOrigin();
+      var scale = 256 * Math.pow(2, zoom), ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
+      var cells = this._cells, X = cells.X, Y = cells.Y, start = cells.start;
       var south = bounds.getSouth() - 0.05, north = bounds.getNorth() + 0.05;
       var west = bounds.getWest() - 0.05, east = bounds.getEast() + 0.05;
-      for (var i = 0; i < feats.length; i++) {
-        var f = feats[i], ring = f.geometry.coordinates[0], c0 = ring[0];
-        if (c0[1] < south || c0[1] > north || c0[0] < west || c0[0] > east) continue;
-        var col = this._colourOf(f.properties);
-        (byColour[col] = byColour[col] || []).push(ring);
+      var byColour = {};
+      for (var i = 0; i < cells.count; i++) {
+        var lon = cells.lon0[i], lat = cells.lat0[i];
+        if (lat < south || lat > north || lon < west || lon > east) continue;
+        var col = this._colour[i];
+        (byColour[col] = byColour[col] || []).push(i);
       }
       var outline = zoom >= 13;
       ctx.globalAlpha = 0.8; /* the streets and outline of the extract show through */
       ctx.lineWidth = 0.6;
       ctx.strokeStyle = "rgba(20,33,61,0.35)";
       Object.keys(byColour).forEach(function (col) {
-        var rings = byColour[col];
+        var ids = byColour[col];
         ctx.fillStyle = col;
         /* fill in batches: one huge path is slow to rasterise, one path per cell is slow to issue */
-        for (var start = 0; start < rings.length; start += 500) {
+        for (var first = 0; first < ids.length; first += 500) {
           ctx.beginPath();
-          var end = Math.min(rings.length, start + 500);
-          for (var k = start; k < end; k++) {
-            var ring = rings[k];
-            for (var j = 0; j < ring.length; j++) {
-              var p = px(ring[j][0], ring[j][1]);
-              if (j === 0) ctx.moveTo(p[0], p[1]); else ctx.lineTo(p[0], p[1]);
-            }
+          var last = Math.min(ids.length, first + 500);
+          for (var m = first; m < last; m++) {
+            var c = ids[m], k = start[c], end = start[c + 1];
+            ctx.moveTo(X[k] * scale - ox, Y[k] * scale - oy);
+            for (k++; k < end; k++) ctx.lineTo(X[k] * scale - ox, Y[k] * scale - oy);
             ctx.closePath();
           }
           ctx.fill();
@@ -131,9 +152,9 @@
     { max: 0.25, colour: "#b3261e" }, { max: 0.5, colour: "#e8743b" },
     { max: 0.75, colour: "#f2c14e" }, { max: 0.9, colour: "#8cc084" }, { max: 1.01, colour: "#1e7b34" }
   ];
-  function shareColour(p) {
-    if (p.share == null) return "rgba(120,120,120,0.35)";
-    for (var i = 0; i < CLASSES.length; i++) if (p.share < CLASSES[i].max) return CLASSES[i].colour;
+  function shareColour(share) {
+    if (share == null) return "rgba(120,120,120,0.35)";
+    for (var i = 0; i < CLASSES.length; i++) if (share < CLASSES[i].max) return CLASSES[i].colour;
     return CLASSES[CLASSES.length - 1].colour;
   }
 
@@ -207,42 +228,44 @@
       loadOutline(opt ? opt.getAttribute("data-outline") : null);
       loadStreets(opt ? opt.getAttribute("data-streets") : null);
       var t1, t2;
-      fetch(url).then(function (r) { return r.text(); }).then(function (text) {
+      var data = opt ? opt.getAttribute("data-map") : null; /* the compact cells of the layer */
+      if (!data) return;
+      fetch(data).then(function (r) { return r.text(); }).then(function (text) {
         t1 = performance.now();
-        var fc = JSON.parse(text);
+        var d = JSON.parse(text);
+        var cells = decodeCells(d);
         t2 = performance.now();
         if (current) map.removeLayer(current);
         if (attribution) { map.attributionControl.removeAttribution(attribution); attribution = null; }
-        if (fc.attribution) { attribution = esc(fc.attribution); map.attributionControl.addAttribution(attribution); }
+        if (d.attribution) { attribution = esc(d.attribution); map.attributionControl.addAttribution(attribution); }
         /* fit the hexagons' own extent (their boundaries, not their centres) */
-        if (fc.bbox) map.fitBounds([[fc.bbox[1], fc.bbox[0]], [fc.bbox[3], fc.bbox[2]]], { animate: false, padding: [12, 12] });
-        current = new HexCanvas(fc.features, shareColour).addTo(map);
+        if (d.bbox) map.fitBounds([[d.bbox[1], d.bbox[0]], [d.bbox[3], d.bbox[2]]], { animate: false, padding: [12, 12] });
+        current = new HexCanvas(cells, shareColour).addTo(map);
         var t3 = performance.now();
         var b = map.getBounds();
         el.dataset.bounds = JSON.stringify([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]);
         el.dataset.ready = "1";
-        el.dataset.cells = String(fc.features.length);
+        el.dataset.cells = String(cells.count);
         el.dataset.renderMs = String(Math.round(t3 - t0));
         el.dataset.timing = JSON.stringify({ fetch: Math.round(t1 - t0), parse: Math.round(t2 - t1), draw: Math.round(t3 - t2) });
-        if (status) status.textContent = (el.dataset.labelCells || "%s").replace("%s", fc.features.length.toLocaleString());
-        el._features = fc.features;
+        if (status) status.textContent = (el.dataset.labelCells || "%s").replace("%s", cells.count.toLocaleString());
+        el._cells = cells;
       });
     }
     map.on("click", function (e) {
-      var feats = el._features; if (!feats) return;
-      var best = null, bd = Infinity;
-      for (var i = 0; i < feats.length; i++) {
-        var c = feats[i].geometry.coordinates[0][0];
-        var d = (c[0] - e.latlng.lng) * (c[0] - e.latlng.lng) + (c[1] - e.latlng.lat) * (c[1] - e.latlng.lat);
-        if (d < bd) { bd = d; best = feats[i]; }
+      var cells = el._cells; if (!cells) return;
+      var best = -1, bd = Infinity;
+      for (var i = 0; i < cells.count; i++) {
+        var dx = cells.lon0[i] - e.latlng.lng, dy = cells.lat0[i] - e.latlng.lat, d = dx * dx + dy * dy;
+        if (d < bd) { bd = d; best = i; }
       }
-      if (!best) return;
-      var p = best.properties;
+      if (best < 0) return;
+      var share = cells.share[best], pop = cells.population[best], dist = cells.distance_m[best];
       L.popup().setLatLng(e.latlng).setContent(
-        "<strong>" + esc(el.dataset.labelShare) + "</strong>: " + (p.share == null ? "—" : fmt(p.share * 100) + " %") + "<br>" +
-        esc(el.dataset.labelPopulation) + ": " + fmt(p.population) + "<br>" +
-        esc(el.dataset.labelLacking) + ": " + fmt(p.population - p.covered) +
-        (p.distance_m != null ? "<br>" + esc(el.dataset.labelDistance) + ": " + fmt(p.distance_m) + " m" : "")
+        "<strong>" + esc(el.dataset.labelShare) + "</strong>: " + (share == null ? "—" : fmt(share * 100) + " %") + "<br>" +
+        esc(el.dataset.labelPopulation) + ": " + fmt(pop) + "<br>" +
+        esc(el.dataset.labelLacking) + ": " + fmt(pop - cells.covered[best]) +
+        (dist != null ? "<br>" + esc(el.dataset.labelDistance) + ": " + fmt(dist) + " m" : "")
       ).openOn(map);
     });
     if (select) {
