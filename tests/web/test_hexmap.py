@@ -12,6 +12,7 @@ from typing import Any
 
 import h3
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from sdgcities.store.db import transaction
 from sdgcities.store.models import City, HexCell, HexLayer
@@ -44,26 +45,32 @@ def decode(body: dict[str, Any]) -> list[list[tuple[float, float]]]:
     return rings
 
 
+def _new_layer(s: Session, name: str) -> HexLayer:
+    """An empty layer of a new city."""
+    city = City(slug=name.lower().replace(" ", "-"), name=name, country_iso3="KEN")
+    s.add(city)
+    s.flush()
+    layer = HexLayer(city_id=city.id, indicator_code="11.2.1", name=f"{name} (test)")
+    s.add(layer)
+    s.flush()
+    return layer
+
+
 def test_cells_are_h3_boundaries_and_the_geojson_values(engine: Engine) -> None:
     cells = list(dict.fromkeys(_cells()))
     with transaction(engine) as s:
-        city = City(slug="test-city", name="Test city", country_iso3="KEN")
-        s.add(city)
-        s.flush()
-        layer = HexLayer(city_id=city.id, indicator_code="11.2.1", name="Access (test)")
-        s.add(layer)
-        s.flush()
-        for i, cell in enumerate(cells):
-            s.add(
-                HexCell(
-                    layer_id=layer.id,
-                    h3=cell,
-                    population=100.0 + i,
-                    population_covered=50.0 + i / 3,
-                    share=None if i == 1 else (50.0 + i / 3) / (100.0 + i),
-                    distance_m=None if i == 2 else 123.456 * i,
-                )
+        layer = _new_layer(s, "Access")
+        s.add_all(
+            HexCell(
+                layer_id=layer.id,
+                h3=cell,
+                population=100.0 + i,
+                population_covered=50.0 + i / 3,
+                share=None if i == 1 else (50.0 + i / 3) / (100.0 + i),
+                distance_m=None if i == 2 else 123.456 * i,
             )
+            for i, cell in enumerate(cells)
+        )
     with transaction(engine) as s:
         stored = s.get(HexLayer, layer.id)
         assert stored is not None
@@ -105,13 +112,7 @@ def test_cells_are_h3_boundaries_and_the_geojson_values(engine: Engine) -> None:
 
 def test_an_empty_layer_has_no_cells_and_no_bbox(engine: Engine) -> None:
     with transaction(engine) as s:
-        city = City(slug="empty-city", name="Empty city", country_iso3="KEN")
-        s.add(city)
-        s.flush()
-        layer = HexLayer(city_id=city.id, indicator_code="11.2.1", name="Nothing")
-        s.add(layer)
-        s.flush()
-        body = json.loads(layer_cells_json(s, layer))
+        body = json.loads(layer_cells_json(s, _new_layer(s, "Empty")))
     assert body["count"] == 0
     assert body["vertices"] == body["coords"] == body["h3"] == body["share"] == []
     assert "bbox" not in body
