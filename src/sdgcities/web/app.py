@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.include_router(auth.router)
     app.include_router(docs.router)
     app.include_router(account_pages.router)
-    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(api_router, prefix=api_router.path_prefix)
     app.include_router(pages_router())
     mount_ogc(app, s)
     return app

@@ -8,8 +8,7 @@ lists share one pagination envelope (``items``, ``total``, ``limit``, ``offset``
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
+from sdgcities.web._routing import PrefixRouter
 from sdgcities.web.api import capacity as capacity_api
 from sdgcities.web.api import certification as certification_api
 from sdgcities.web.api import (
@@ -33,7 +32,8 @@ from sdgcities.web.api import programmes as programmes_api
 from sdgcities.web.api import revenue as revenue_api
 from sdgcities.web.errors import ERROR_RESPONSES
 
-router = APIRouter(responses=ERROR_RESPONSES)
+#: where the API is served; a page request is not matched against its routes
+router = PrefixRouter("/api/v1", responses=ERROR_RESPONSES)
 for _module in (
     cities,
     scores,
