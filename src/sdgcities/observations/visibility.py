@@ -70,13 +70,22 @@ def visible_shape(draft_cities: Collection[int] | None) -> tuple[str, dict[str, 
     return "drafts", {DRAFT_IDS: sorted(draft_cities)}
 
 
-def visible_prebuilt(shape: str) -> ColumnElement[bool]:
-    """:func:`visible` of a :func:`visible_shape`, its draft cities a bound parameter."""
+#: the draft cities of a condition: bound when the statement runs, or the ids themselves
+_Ids = BindParameter[list[int]] | list[int]
+
+
+def _draft_ids() -> BindParameter[list[int]]:
+    return bindparam(DRAFT_IDS, expanding=True)
+
+
+def visible_prebuilt(shape: str, ids: _Ids | None = None) -> ColumnElement[bool]:
+    """:func:`visible` of a :func:`visible_shape`, its draft cities a bound parameter
+    (or ``ids``)."""
     if shape == "all":
-        return visible(None)
+        return Observation.is_current.is_(True)
     if shape == "public":
-        return visible(())
-    ids: BindParameter[list[int]] = bindparam(DRAFT_IDS, expanding=True)
+        return public_only()
+    ids = _draft_ids() if ids is None else ids
     return or_(
         and_(Observation.city_id.in_(ids), Observation.is_current.is_(True)),
         and_(Observation.city_id.not_in(ids), Observation.is_public.is_(True)),
@@ -89,15 +98,8 @@ def visible(draft_cities: Collection[int] | None) -> ColumnElement[bool]:
     ``None`` means every city (current versions everywhere), an empty collection none
     (public versions only). Use as a ``WHERE`` clause on :class:`Observation`.
     """
-    if draft_cities is None:
-        return Observation.is_current.is_(True)
-    if not draft_cities:
-        return public_only()
-    ids = sorted(draft_cities)
-    return or_(
-        and_(Observation.city_id.in_(ids), Observation.is_current.is_(True)),
-        and_(Observation.city_id.not_in(ids), Observation.is_public.is_(True)),
-    )
+    shape, _ = visible_shape(draft_cities)
+    return visible_prebuilt(shape, sorted(draft_cities or ()))
 
 
 def retire_public(
@@ -185,25 +187,20 @@ def visible_layers(draft_cities: Collection[int] | None) -> ColumnElement[bool]:
     value of the layer's indicator, and always seen by those with draft rights for the
     city (its editors, its hub, admins). Use as a ``WHERE`` clause on ``HexLayer``.
     """
-    from sdgcities.store.models import HexLayer
-
-    if draft_cities is None:
-        return true()
-    if not draft_cities:
-        return _public_layer()
-    return or_(HexLayer.city_id.in_(sorted(draft_cities)), _public_layer())
+    shape, _ = visible_shape(draft_cities)
+    return visible_layers_prebuilt(shape, sorted(draft_cities or ()))
 
 
-def visible_layers_prebuilt(shape: str) -> ColumnElement[bool]:
-    """:func:`visible_layers` of a :func:`visible_shape`, its draft cities bound."""
+def visible_layers_prebuilt(shape: str, ids: _Ids | None = None) -> ColumnElement[bool]:
+    """:func:`visible_layers` of a :func:`visible_shape`, its draft cities bound (or
+    ``ids``)."""
     from sdgcities.store.models import HexLayer
 
     if shape == "all":
         return true()
     if shape == "public":
         return _public_layer()
-    ids: BindParameter[list[int]] = bindparam(DRAFT_IDS, expanding=True)
-    return or_(HexLayer.city_id.in_(ids), _public_layer())
+    return or_(HexLayer.city_id.in_(_draft_ids() if ids is None else ids), _public_layer())
 
 
 def _public_layer() -> ColumnElement[bool]:
