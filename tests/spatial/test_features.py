@@ -22,6 +22,7 @@ from pyproj import CRS
 from sdgcities.spatial._arrow import numbers, texts
 from sdgcities.spatial._crs import reproject
 from sdgcities.spatial._features import Features, features_of, is_missing
+from sdgcities.spatial._vector import boundary_area
 from sdgcities.spatial.hexes import hex_features, hex_layer, most_underserved
 from sdgcities.spatial.network import Snapped, WalkGraph
 from sdgcities.spatial.population import (
@@ -31,7 +32,6 @@ from sdgcities.spatial.population import (
     read_population,
 )
 from sdgcities.spatial.result import IndicatorResult
-from sdgcities.spatial.transit import boundary_area
 
 RNG = np.random.default_rng(11)
 

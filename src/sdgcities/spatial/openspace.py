@@ -46,12 +46,12 @@ import shapely
 from sdgcities.errors import SpatialInputError
 from sdgcities.spatial._access import snap_population, summarise
 from sdgcities.spatial._crs import utm_crs_for
+from sdgcities.spatial._vector import read_boundary
 from sdgcities.spatial.hexes import hex_layer
 from sdgcities.spatial.network import Snapped, WalkGraph, to_metric
 from sdgcities.spatial.osm import OsmData, read_osm
 from sdgcities.spatial.population import Population, population_from_frame, read_population
 from sdgcities.spatial.result import IndicatorResult
-from sdgcities.spatial.transit import _read_boundary
 
 logger = logging.getLogger(__name__)
 
@@ -483,7 +483,7 @@ def open_space_from_files(
         pop = population
     else:
         pop = read_population(population, column=population_column)
-    bnd = _read_boundary(boundary)
+    bnd = read_boundary(boundary)
     assert bnd is not None
     bu, bu_source = built_up_area(polygon=built_up, boundary=bnd)
     t_parse = time.perf_counter() - t0

@@ -50,6 +50,7 @@ import shapely
 from sdgcities.errors import SpatialInputError
 from sdgcities.spatial._access import points_xy, snap_population, summarise
 from sdgcities.spatial._features import Features, features_of, is_missing
+from sdgcities.spatial._vector import boundary_area
 from sdgcities.spatial.gtfs import NORMAL_WEEKDAY_RULE, read_gtfs_stop_features
 from sdgcities.spatial.hexes import hex_features
 from sdgcities.spatial.network import WalkGraph
@@ -470,95 +471,3 @@ def read_stops(
             raise SpatialInputError("<osm>", "the extract was read without stops", "read it again")
         frames.append(osm_stops)
     return Features.concat(frames)
-
-
-def boundary_area(
-    boundary: str | Path | gpd.GeoDataFrame | shapely.Geometry | None,
-) -> shapely.Geometry | None:
-    """The area of ``boundary`` (a file, a layer or a geometry) as one geometry, EPSG:4326.
-
-    A GeoJSON file in WGS 84 (RFC 7946, or an old-style ``crs`` member naming CRS84 or
-    EPSG:4326) is read without GDAL, by ``json`` and GEOS; any other file goes through
-    :func:`_read_boundary`.
-    """
-    if boundary is None or isinstance(boundary, shapely.Geometry):
-        return boundary
-    if isinstance(boundary, str | Path):
-        area = _geojson_area(Path(boundary))
-        if area is not None:
-            return area
-    layer = _read_boundary(boundary)
-    assert layer is not None
-    return layer.to_crs("EPSG:4326").union_all()
-
-
-def _geojson_area(p: Path) -> shapely.Geometry | None:
-    """The union of a WGS 84 GeoJSON file's geometries; ``None`` when the file is not one
-    (other suffix, another ``crs``, no geometry, unreadable): GDAL reads it then."""
-    if p.suffix.lower() not in {".geojson", ".json"} or not p.is_file():
-        return None
-    import json
-
-    try:
-        doc = json.loads(p.read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or not _is_wgs84(doc.get("crs")):
-        return None
-    kind = doc.get("type")
-    if kind == "FeatureCollection":
-        features = doc.get("features")
-        if not isinstance(features, list):
-            return None
-        items = [f.get("geometry") for f in features if isinstance(f, dict)]
-    else:
-        items = [doc.get("geometry") if kind == "Feature" else doc]
-    try:
-        geoms = [shapely.from_geojson(json.dumps(g)) for g in items if g]
-    except (shapely.errors.GEOSException, ValueError, TypeError):
-        return None
-    geoms = [g for g in geoms if g is not None and not g.is_empty]
-    if not geoms:
-        return None
-    return shapely.union_all(np.asarray(geoms, dtype=object))
-
-
-#: names of WGS 84 longitude/latitude in an old-style GeoJSON ``crs`` member (GDAL writes
-#: the first); GDAL reads coordinates of each as longitude, latitude
-_WGS84_NAMES = frozenset(
-    {
-        "urn:ogc:def:crs:OGC:1.3:CRS84",
-        "urn:ogc:def:crs:OGC::CRS84",
-        "urn:ogc:def:crs:EPSG::4326",
-        "EPSG:4326",
-    }
-)
-
-
-def _is_wgs84(crs: object) -> bool:
-    """Whether a GeoJSON ``crs`` member (absent in RFC 7946) names WGS 84 lon/lat."""
-    if crs is None:
-        return True
-    if not isinstance(crs, dict) or crs.get("type") != "name":
-        return False
-    props = crs.get("properties")
-    return isinstance(props, dict) and props.get("name") in _WGS84_NAMES
-
-
-def _read_boundary(boundary: str | Path | gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-    if boundary is None:
-        return None
-    import geopandas as gpd
-
-    if isinstance(boundary, gpd.GeoDataFrame):
-        return boundary
-    p = Path(boundary)
-    if not p.is_file():
-        raise SpatialInputError(p, "boundary file not found", "check the path")
-    try:
-        b = gpd.read_file(p)
-    except (OSError, ValueError) as exc:
-        raise SpatialInputError(p, f"cannot read boundary ({exc})", "check the file") from exc
-    if b.empty or b.crs is None:
-        raise SpatialInputError(p, "boundary is empty or has no CRS", "fix the boundary layer")
-    return b
