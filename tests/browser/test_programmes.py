@@ -7,6 +7,7 @@ is the demo's, read from the Executive Board report; the added line is test inpu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,34 @@ def test_officer_adds_an_initiative_with_the_form_and_puts_it_on_the_map(
     page.wait_for_selector("#ini-map[data-ready='1']")
     assert page.locator("#ini-map").get_attribute("data-features") == "1"
     page.screenshot(path=str(screenshots / "programmes-initiative-map.png"))
+    # drawn on the edit page's map instead: four corners, finished, saved
+    page.goto(initiative_url + "/edit")
+    page.wait_for_selector("#ini-draw-map[data-ready='1']")
+    assert page.locator("#ini-draw-map").get_attribute("data-features") == "1"  # the point
+    problems = axe_violations(page)
+    assert not problems, problems
+    page.locator("#ini-draw-map").scroll_into_view_if_needed()
+    box = page.locator("#ini-draw-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in ((-60, -40), (60, -40), (60, 40), (-60, 40)):
+        page.mouse.click(cx + dx, cy + dy)
+    assert page.locator("#ini-draw-map").get_attribute("data-vertices") == "4"
+    page.click("#ini-draw-undo")
+    assert page.locator("#ini-draw-map").get_attribute("data-vertices") == "3"
+    page.mouse.click(cx - 60, cy + 40)
+    page.click("#ini-draw-finish")
+    drawn = json.loads(page.input_value("#geo-drawn"))
+    assert drawn["type"] == "Polygon"
+    ring = drawn["coordinates"][0]
+    assert len(ring) == 5
+    assert ring[0] == ring[-1]
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    assert min(lons) < 36.82 < max(lons)  # around the point the map was centred on
+    assert min(lats) < -1.28 < max(lats)
+    page.click("#initiative-draw button[type=submit]")
+    page.wait_for_selector("#ini-map[data-ready='1']")
+    assert page.locator("#ini-map").get_attribute("data-features") == "1"
+    assert "drawn on the map" in page.locator("#map").inner_text()
     context.close()
 
 

@@ -299,18 +299,26 @@ def test_page_form_adds_and_edits_an_initiative_bad_input_saves_nothing(
         assert row.countries == []
 
 
-def test_geometry_upload_map_and_city_panel(
-    client: TestClient, store: Engine, tmp_path: Path
-) -> None:
+def _geometry_form(client: TestClient, store: Engine, name: str) -> tuple[str, int, str, str]:
+    """A new initiative in the neighbourhoods' city, the admin on its edit page:
+    (city slug, initiative id, CSRF token, URL of the geometry form)."""
     slug = _neighbourhoods(store)
     with transaction(store) as s:
         iid = ini_svc.add_initiative(
-            s, programme="vibrant-neighbourhoods", name="Ward A market", cities=[slug]
+            s, programme="vibrant-neighbourhoods", name=name, cities=[slug]
         ).id
     login(client, "admin@example.org")
     edit = client.get(f"/programmes/vibrant-neighbourhoods/initiatives/{iid}/edit")
-    token = _csrf(edit.text)
+    assert 'id="ini-draw-map"' in edit.text
+    assert 'data-draw="geo-drawn"' in edit.text
     url = f"/programmes/vibrant-neighbourhoods/initiatives/{iid}/geometry"
+    return slug, iid, _csrf(edit.text), url
+
+
+def test_geometry_upload_map_and_city_panel(
+    client: TestClient, store: Engine, tmp_path: Path
+) -> None:
+    slug, iid, token, url = _geometry_form(client, store, "Ward A market")
     bad = client.post(
         url, data={"csrf_token": token}, files={"file": ("site.txt", b"x", "text/plain")}
     )
@@ -347,6 +355,49 @@ def test_geometry_upload_map_and_city_panel(
     api = client.get(f"/api/v1/programmes/vibrant-neighbourhoods/initiatives/{iid}").json()
     assert api["geometry"]["type"] == "Point"
     assert api["neighbourhoods"][0]["name"] == "Ward A"
+
+
+def test_a_geometry_drawn_on_the_edit_page_is_checked_and_stored(
+    client: TestClient, store: Engine
+) -> None:
+    """The edit page's drawing (GeoJSON text in ``geometry``): refused as a file would be,
+    the text kept in the field for a second try; stored with its source and the
+    neighbourhoods it touches (computed here from the same published layer)."""
+    slug, iid, token, url = _geometry_form(client, store, "Ward A paving")
+    nothing = client.post(url, data={"csrf_token": token, "geometry": "  "})
+    assert nothing.status_code == 422
+    assert "no shape was drawn and no file was chosen" in nothing.text
+    crossing = json.dumps(
+        {"type": "Polygon", "coordinates": [[[36.81, -1.29], [36.83, -1.27], [36.83, -1.29],
+                                             [36.81, -1.27], [36.81, -1.29]]]}
+    )  # fmt: skip
+    bad = client.post(url, data={"csrf_token": token, "geometry": crossing})
+    assert bad.status_code == 422
+    assert "not a valid geometry" in bad.text
+    assert "Self-intersection" in bad.text
+    assert "36.83" in bad.text  # the drawing is still in the field
+    line = json.dumps({"type": "LineString", "coordinates": [[36.81, -1.29], [36.83, -1.29]]})
+    bad = client.post(url, data={"csrf_token": token, "geometry": line})
+    assert bad.status_code == 422
+    assert "LineString" in bad.text
+    assert client.post(url, data={"csrf_token": token, "geometry": "{"}).status_code == 422
+    square = [[36.815, -1.295], [36.825, -1.295], [36.825, -1.285], [36.815, -1.285]]
+    drawn = {"type": "Polygon", "coordinates": [[*square, square[0]]]}
+    ok = client.post(
+        url, data={"csrf_token": token, "geometry": json.dumps(drawn)}, follow_redirects=False
+    )
+    assert ok.status_code == 303
+    with transaction(store) as s:
+        row = s.get(Initiative, iid)
+        assert row is not None
+        assert row.geometry == drawn
+        assert row.geometry_source == ini_svc.DRAWN
+        expected = ini_svc.derive_neighbourhoods(s, drawn, [slug])
+    assert expected
+    api = client.get(f"/api/v1/programmes/vibrant-neighbourhoods/initiatives/{iid}").json()
+    assert api["neighbourhoods"] == expected
+    page = client.get(f"/programmes/vibrant-neighbourhoods/initiatives/{iid}")
+    assert ini_svc.DRAWN in page.text
 
 
 def test_api_adds_edits_and_places_initiatives(client: TestClient, store: Engine) -> None:

@@ -337,6 +337,27 @@ def read_geometry(path: Path, *, name: str | None = None) -> tuple[dict[str, Any
     return out, f"{label}{layer} ({len(geoms)} feature{'s' if len(geoms) > 1 else ''})"
 
 
+#: the geometry source of a shape drawn on the initiative's map
+DRAWN = "drawn on the map"
+
+
+def read_drawn_geometry(text: str, *, field: str = "geometry") -> tuple[dict[str, Any], str]:
+    """A geometry drawn on the map (GeoJSON text, EPSG:4326) as :func:`read_geometry`
+    gives a file's: the same checks (points or polygons, valid, within longitude and
+    latitude, at most :data:`MAX_VERTICES` vertices); errors name ``field``."""
+    from shapely.geometry import mapping
+
+    from sdgcities.planning.geometry import read_geometry as read_geojson
+
+    geom = read_geojson(text, field=field)
+    problem = _problem(geom)
+    if problem:
+        message = f"{field} {problem[0]}"
+        raise ValidationError(message, [Finding(message, column=field, fix=problem[1])])
+    out: dict[str, Any] = json.loads(json.dumps(mapping(geom)))  # tuples → lists
+    return out, DRAWN
+
+
 def _problem(geom: Any) -> tuple[str, str] | None:
     """What is wrong with a shapely geometry for an initiative (message, fix), if anything."""
     import shapely

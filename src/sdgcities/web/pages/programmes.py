@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from sqlalchemy import select
 
 from sdgcities.accounts.errors import AuthenticationError
 from sdgcities.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -456,8 +457,6 @@ def _form_errors(err: ValidationError) -> dict[str, str]:
 
 def _registry(env: PageEnv) -> list[tuple[int, str]]:
     """The shared partner registry (id, name), for the initiative form's partner list."""
-    from sqlalchemy import select
-
     from sdgcities.capacity.models import Provider
 
     return [
@@ -597,9 +596,24 @@ def _edit_page(
         "ini_problems": [],
         "geo_problems": [],
         "registry": _registry(env),
+        "drawn": "",
+        "centre": _centre(env, ini.city_slugs),
     }
     ctx.update(extra)
     return render(env.request, "programmes/initiative_edit.html", ctx, status_code=status_code)
+
+
+def _centre(env: PageEnv, slugs: Sequence[str]) -> tuple[float, float] | None:
+    """(lat, lon) of the first of ``slugs`` the gazetteer places: where drawing starts."""
+    if not slugs:
+        return None
+    rows = env.session.execute(
+        select(City.slug, City.lat, City.lon).where(
+            City.slug.in_(list(slugs)), City.lat.is_not(None), City.lon.is_not(None)
+        )
+    ).all()
+    placed = {s: (float(la), float(lo)) for s, la, lo in rows if la is not None and lo is not None}
+    return next((placed[s] for s in slugs if s in placed), None)
 
 
 @router.get("/{key}/initiatives/{iid}/edit", response_class=HTMLResponse)
@@ -648,11 +662,13 @@ def initiative_geometry(
     iid: int = Path(..., ge=1, le=2**62),
     env: PageEnv = Depends(form_page_env),
     file: UploadFile | None = File(None),
+    geometry: str = Form("", max_length=5_000_000),
     remove: str = Form("", max_length=8),
 ) -> Response:
-    """Upload a GeoJSON or GeoPackage as the initiative's geometry (or remove it)."""
+    """The initiative's geometry: drawn on the map (GeoJSON text in ``geometry``), from an
+    uploaded GeoJSON or GeoPackage, or removed."""
     from sdgcities.errors import InputFileError
-    from sdgcities.programmes.initiatives import read_geometry, set_geometry
+    from sdgcities.programmes.initiatives import read_drawn_geometry, read_geometry, set_geometry
     from sdgcities.web.pages.planning import saved_upload
 
     _require_editor(env)
@@ -660,13 +676,23 @@ def initiative_geometry(
         if remove:
             set_geometry(env.session, programme=key, initiative_id=iid, geometry=None)
         else:
-            if file is None or not file.filename:
+            if geometry.strip():
+                geom, source = read_drawn_geometry(geometry)
+            elif file is not None and file.filename:
+                with saved_upload(env, file, (".geojson", ".json", ".gpkg")) as path:
+                    geom, source = read_geometry(path)
+            else:
                 raise ValidationError(
-                    "no file was chosen",
-                    [_finding("file", "empty", "", "choose a .geojson or .gpkg file")],
+                    "no shape was drawn and no file was chosen",
+                    [
+                        _finding(
+                            "file",
+                            "empty",
+                            "",
+                            "draw on the map or choose a .geojson or .gpkg file",
+                        )
+                    ],
                 )
-            with saved_upload(env, file, (".geojson", ".json", ".gpkg")) as path:
-                geom, source = read_geometry(path)
             set_geometry(
                 env.session, programme=key, initiative_id=iid, geometry=geom, source=source
             )
@@ -678,7 +704,7 @@ def initiative_geometry(
             if isinstance(err, ValidationError)
             else [str(err)]
         )
-        return _edit_page(env, key, iid, 422, geo_problems=problems)
+        return _edit_page(env, key, iid, 422, geo_problems=problems, drawn=geometry)
     return RedirectResponse(f"/programmes/{key}/initiatives/{iid}#map", status_code=303)
 
 

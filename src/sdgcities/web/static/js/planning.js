@@ -1,6 +1,5 @@
 /* sdgcities strategic plan: the map of spatial priorities over the city's boundary and
-   hex layer, and a minimal polygon tool (click to add corners, finish, undo, clear) that
-   writes GeoJSON (EPSG:4326, longitude first) into the form's geometry field. */
+   hex layer, and the polygon tool of draw.js writing into the form's geometry field. */
 (function () {
   "use strict";
   var el = document.getElementById("plan-map");
@@ -35,32 +34,6 @@
   el.dataset.ready = "1";
 
   var field = el.dataset.draw ? document.getElementById(el.dataset.draw) : null;
-  if (!field) return;
-  var points = [], line = L.polyline([], { color: "#D55E00", weight: 2, dashArray: "5 4" }).addTo(map);
-  var markers = L.layerGroup().addTo(map), shape = null;
-  el.style.cursor = "crosshair";
-  function redraw() {
-    line.setLatLngs(points);
-    markers.clearLayers();
-    points.forEach(function (p) { L.circleMarker(p, { radius: 4, color: "#D55E00" }).addTo(markers); });
-    el.dataset.vertices = String(points.length);
-  }
-  map.on("click", function (ev) {
-    if (shape) { map.removeLayer(shape); shape = null; }
-    points.push([ev.latlng.lat, ev.latlng.lng]);
-    redraw();
-  });
-  function finish() {
-    if (points.length < 3) return;
-    var ring = points.map(function (p) { return [Number(p[1].toFixed(7)), Number(p[0].toFixed(7))]; });
-    ring.push(ring[0]);
-    field.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
-    if (shape) map.removeLayer(shape);
-    shape = L.polygon(points, { color: "#D55E00", weight: 3, fillOpacity: 0.2 }).addTo(map);
-    points = []; redraw();
-  }
-  var fin = document.getElementById("draw-finish"), undo = document.getElementById("draw-undo"), clear = document.getElementById("draw-clear");
-  if (fin) fin.addEventListener("click", finish);
-  if (undo) undo.addEventListener("click", function () { points.pop(); redraw(); });
-  if (clear) clear.addEventListener("click", function () { points = []; field.value = ""; if (shape) { map.removeLayer(shape); shape = null; } redraw(); });
+  if (!field || !window.SdgDraw) return;
+  window.SdgDraw.shapeTool(map, el, field, { finish: "draw-finish", undo: "draw-undo", clear: "draw-clear" });
 })();

@@ -1,4 +1,5 @@
-/* sdgcities programme maps: an initiative's geometry (Leaflet, no tiles, offline). */
+/* sdgcities programme maps: an initiative's geometry (Leaflet, no tiles, offline); on its
+   edit page, the shape tool of draw.js to draw a new one. */
 (function () {
   "use strict";
   function draw(el) {
@@ -20,9 +21,16 @@
         if (f.properties && f.properties.href) l.on("click", function () { window.location.href = f.properties.href; });
       }
     }).addTo(map);
-    var b = layer.getBounds();
-    if (b.isValid()) map.fitBounds(b.pad(0.3), { maxZoom: 16 }); else map.setView([0, 0], 2);
+    var b = layer.getBounds(), lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
+    if (b.isValid()) map.fitBounds(b.pad(0.3), { maxZoom: 16 });
+    else if (!isNaN(lat) && !isNaN(lon)) map.setView([lat, lon], 12); /* the initiative's city */
+    else map.setView([0, 0], 2);
     el.dataset.features = String(data.features.length);
+    var field = el.dataset.draw ? document.getElementById(el.dataset.draw) : null;
+    if (field && window.SdgDraw) {
+      window.SdgDraw.shapeTool(map, el, field,
+        { finish: "ini-draw-finish", undo: "ini-draw-undo", clear: "ini-draw-clear", point: true });
+    }
     el.dataset.ready = "1";
   }
   function all() { document.querySelectorAll("[data-programmes-map]").forEach(draw); }
