@@ -404,8 +404,8 @@ def main() -> int:
             )
             with httpx.Client(base_url=base, timeout=120) as c:
                 c.get(f"/cities/{hex_slug}")
-                c.get(f"/cities/{hex_slug}/hexes/1.geojson")
-                c.get(f"/cities/{hex_slug}/hexes/1.geojson")
+                c.get(f"/cities/{hex_slug}/hexes/1/cells.json")  # what the page's map loads
+                c.get(f"/cities/{hex_slug}/hexes/1.geojson")  # what Leaflet's L.geoJSON loads
             print(f"  warm-up done in {time.perf_counter() - t0:.1f} s")
             rows = []
             targets: dict[str, tuple[list[str], int, float]] = {

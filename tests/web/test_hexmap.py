@@ -64,7 +64,7 @@ def test_cells_are_h3_boundaries_and_the_geojson_values(engine: Engine) -> None:
             HexCell(
                 layer_id=layer.id,
                 h3=cell,
-                population=100.0 + i,
+                population=2.83215 if i == 3 else 100.0 + i,  # a tie at the 5th decimal
                 population_covered=50.0 + i / 3,
                 share=None if i == 1 else (50.0 + i / 3) / (100.0 + i),
                 distance_m=None if i == 2 else 123.456 * i,

@@ -52,3 +52,14 @@ def test_a_page_request_is_not_matched_against_the_api_routes(
         missing = client.get("/api/v1/no-such-thing")
         assert missing.status_code == 404
         assert missing.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("root_path", ["", "/sdg", "/ap", "/api/"])
+def test_the_api_is_served_below_any_proxy_root_path(sqlite_engine: Engine, root_path: str) -> None:
+    """Behind a proxy at a sub-path (uvicorn --root-path), as without the guard: only a
+    whole leading segment is the root path, so "/ap" does not hide "/api/v1"."""
+    seed(sqlite_engine)
+    app = make_app(sqlite_engine)  # a fresh app: no cached answer of another root path
+    with TestClient(app, root_path=root_path, raise_server_exceptions=False) as client:
+        assert client.get("/api/v1/cities").status_code == 200
+        assert client.get("/cities/nairobi-ken").status_code == 200

@@ -29,7 +29,9 @@ class PrefixRouter(APIRouter):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         path, root = scope.get("path", ""), scope.get("root_path", "")
-        if root and path.startswith(root):  # behind a proxy at a sub-path, as Starlette
+        # the path below a proxy's sub-path, as Starlette's routing reads it: only a whole
+        # leading segment is the root path ("/ap" is not the root of "/api/v1/…")
+        if root and (path == root or path.startswith(root + "/")):
             path = path[len(root) :]
         if not path.startswith(self.path_prefix):
             return Match.NONE, {}

@@ -110,9 +110,11 @@ def layer_cells_json(session: Session, layer: HexLayer) -> bytes:
         lo, hi = quantised.min(axis=0) / CELL_SCALE, quantised.max(axis=0) / CELL_SCALE
         head["bbox"] = [round(float(v), 5) for v in (lo[0], lo[1], hi[0], hi[1])]
 
-    def values(i: int) -> str:  # rounded as layer_geojson's _num; null for NaN or none
-        col = np.array([r[i] for r in rows], dtype=np.float64).round(4).tolist()
-        return json.dumps([None if v != v else v for v in col], separators=SEP)
+    def values(i: int) -> str:  # as layer_geojson's _num: Python's round, null for NaN
+        col = (r[i] for r in rows)
+        return json.dumps(
+            [None if v is None or v != v else round(float(v), 4) for v in col], separators=SEP
+        )
 
     parts = [
         json.dumps(head)[:-1],
