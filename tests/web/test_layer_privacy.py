@@ -45,4 +45,11 @@ def test_draft_layers_stay_private(sqlite_engine: Engine) -> None:
     assert mine == {data.layer, draft_id}
     got = c.get(f"/api/v1/cities/nairobi-ken/layers/{draft_id}", headers=editor)
     assert got.status_code == 200
+    # the draft layer's map data reach the editor's browser cache only, never a shared one
+    for path in (f"hexes/{draft_id}.geojson", f"hexes/{draft_id}/cells.json"):
+        mine = c.get(f"/cities/nairobi-ken/{path}", headers=editor)
+        assert mine.status_code == 200
+        assert mine.headers["cache-control"] == "private, max-age=300"
+    public = c.get(f"/cities/nairobi-ken/hexes/{data.layer}/cells.json")
+    assert public.headers["cache-control"] == "public, max-age=300"
     assert len(got.json()["features"]) == 1

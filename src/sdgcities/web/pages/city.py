@@ -424,9 +424,14 @@ def _geojson(
     compute: Callable[[], bytes],
     media_type: str = "application/geo+json",
 ) -> Response:
-    """A GeoJSON (or JSON) body computed once per data version, cacheable by the browser."""
+    """A GeoJSON (or JSON) body computed once per data version, cacheable by the browser.
+
+    Shared caches may keep what an anonymous reader gets (everybody may see it); what a
+    signed-in reader gets may hold a draft layer, so only that reader's browser keeps it.
+    """
     body = env.cache.get_or_compute(env.session, key, compute)
-    return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=300"})
+    scope = "public" if env.user is None else "private"
+    return Response(body, media_type=media_type, headers={"Cache-Control": f"{scope}, max-age=300"})
 
 
 def _layer_of(env: PageEnv, city: City, layer_id: int) -> HexLayer:
