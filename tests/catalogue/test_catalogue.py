@@ -11,6 +11,7 @@ from sdgcities.catalogue._loader import UMF_CODE
 from sdgcities.catalogue.registry import (
     builtin_files,
     get_indicator,
+    indicator_summaries,
     list_indicators,
     sync_builtin_catalogue,
     umf_code_of,
@@ -133,3 +134,24 @@ def test_lookup_and_filters(engine: Engine) -> None:
         goal3 = {i.code for i in list_indicators(s, goal="3")}
         assert goal3 == {"UMF-1.1.5", "UMF-1.1.7", "UMF-1.1.8", "UMF-1.3.2", "UMF-1.3.3"}
         assert all(re.match(r"UMF-", i.code) for i in list_indicators(s, framework="umf"))
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"framework": "umf"}, {"goal": "3"}, {"search": "public transport"}, {"search": "%"}],
+)
+def test_indicator_summaries_agree_with_the_orm(engine: Engine, filters: dict[str, str]) -> None:
+    """The API's plain-row list holds what the ORM indicators hold, in the same order."""
+    with transaction(engine) as s:
+        sync_builtin_catalogue(s)
+    with transaction(engine) as s:
+        expected = list_indicators(s, **filters)
+        got = indicator_summaries(s, **filters)
+        assert [i.code for i in got] == [i.code for i in expected]
+        for summary, ind in zip(got, expected, strict=True):
+            assert summary == tuple(getattr(ind, f) for f in summary._fields)
+        assert all(isinstance(i.confirmed, bool) for i in got)  # SQLite's 0/1 converted
+    if not filters:  # natural order: numbers before letters, SDG before UMF
+        at = [i.code for i in got].index
+        assert at("11.2.1") < at("11.7.1") < at("11.7.1b") < at("11.7.2") < at("11.a.1")
+        assert at("11.b.2") < at("UMF-1.1.3")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from sdgcities.cities.service import (
     add_city_from_gazetteer,
+    city_summaries,
     city_typology,
     count_cities,
     create_city,
@@ -122,6 +123,46 @@ def test_import_csv_good_and_filters(engine: Engine, tmp_path: Path) -> None:
         assert get_city(s, cities_id := get_city(s, "helsinki-fin").id).id == cities_id
         with pytest.raises(NotFoundError, match=r"did you mean .Helsinki. \(helsinki-fin\)"):
             get_city(s, "helsinky")
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"region": "Northern America and Europe"},
+        {"size_class": "500k-1m"},
+        {"income_group": "high income"},
+        {"country": "724"},
+        {"search": "palmas"},
+        {"limit": 1, "offset": 1},
+        {"limit": 2},
+        {"offset": 3},
+    ],
+)
+def test_city_summaries_agree_with_the_orm(
+    engine: Engine, tmp_path: Path, filters: dict[str, object]
+) -> None:
+    """The API's plain-row list holds what the ORM cities hold, in the same order."""
+    path = tmp_path / "cities.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    with transaction(engine) as s:
+        import_cities(s, path)
+        create_city(s, name="Box Town", country="FIN", boundary=box(24.9, 60.1, 25.0, 60.2))
+    with transaction(engine) as s:
+        expected = list_cities(s, **filters)  # type: ignore[arg-type]
+        got = city_summaries(s, **filters)  # type: ignore[arg-type]
+        assert [c.slug for c in got] == [c.slug for c in expected]
+        for summary, city in zip(got, expected, strict=True):
+            for field in summary._fields[:-1]:
+                assert getattr(summary, field) == getattr(city, field), field
+            assert summary.typology == city_typology(city)
+        if not filters:
+            assert next(c for c in got if c.name == "Box Town").bbox == pytest.approx(
+                [24.9, 60.1, 25.0, 60.2]
+            )
+            assert got[[c.name for c in got].index("Helsinki")].typology["size_class"] == (
+                "500k-1m"
+            )
 
 
 BAD_CSV = """\

@@ -13,11 +13,12 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from sdgcities.catalogue._loader import (
@@ -27,6 +28,7 @@ from sdgcities.catalogue._loader import (
     umf_store_code,
 )
 from sdgcities.errors import Finding, NotFoundError, ValidationError
+from sdgcities.store.db import raw_rows
 from sdgcities.store.models import ImportBatch, Indicator
 
 logger = logging.getLogger(__name__)
@@ -43,10 +45,15 @@ UMF_OBJECTIVES = {1: "Safe & peaceful", 2: "Inclusive", 3: "Resilient", 4: "Sust
 _FRAMEWORK_ORDER = {"SDG": 0, "UMF": 1, "custom": 2}
 
 
-def _natural_key(ind: Indicator) -> tuple[Any, ...]:
-    parts = re.split(r"(\d+)", ind.code)
-    key = tuple((0, int(p), "") if p.isdigit() else (1, 0, p.lower()) for p in parts if p)
-    return (_FRAMEWORK_ORDER.get(ind.framework, 3), key)
+def _natural_key(ind: Indicator | IndicatorSummary) -> tuple[Any, ...]:
+    return (_FRAMEWORK_ORDER.get(ind.framework, 3), _code_key(ind.code))
+
+
+@lru_cache(maxsize=8192)
+def _code_key(code: str) -> tuple[tuple[int, int, str], ...]:
+    """``"11.10.2"`` sorts after ``"11.2.1"``: digit runs compare as numbers."""
+    parts = re.split(r"(\d+)", code)
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.lower()) for p in parts if p)
 
 
 def builtin_files() -> list[CatalogueFile]:
@@ -231,15 +238,9 @@ def import_indicators(session: Session, path: str | Path, *, owner: str) -> list
     return out
 
 
-def list_indicators(
-    session: Session,
-    *,
-    framework: str | None = None,
-    goal: str | None = None,
-    search: str | None = None,
-) -> list[Indicator]:
-    """Indicators, SDG first then UMF then custom, in natural code order."""
-    stmt = select(Indicator)
+def _indicator_filters(
+    stmt: Select[Any], *, framework: str | None, goal: str | None, search: str | None
+) -> Select[Any]:
     if framework:
         stmt = stmt.where(func.lower(Indicator.framework) == framework.strip().lower())
     if goal:
@@ -253,7 +254,57 @@ def list_indicators(
                 func.lower(Indicator.sdg_code).contains(text, autoescape=True),
             )
         )
+    return stmt
+
+
+def list_indicators(
+    session: Session,
+    *,
+    framework: str | None = None,
+    goal: str | None = None,
+    search: str | None = None,
+) -> list[Indicator]:
+    """Indicators, SDG first then UMF then custom, in natural code order."""
+    stmt = _indicator_filters(select(Indicator), framework=framework, goal=goal, search=search)
     return sorted(session.scalars(stmt), key=_natural_key)
+
+
+class IndicatorSummary(NamedTuple):
+    """An indicator as lists show it (no method texts): a row of :func:`indicator_summaries`."""
+
+    code: str
+    name: str
+    framework: str
+    unit: str | None
+    direction: str | None
+    goal: str | None
+    sdg_code: str | None
+    umf_domain: int | None
+    umf_objective: int | None
+    custodian: str | None
+    confirmed: bool
+    owner: str | None
+    catalogue_version: str | None
+
+
+def indicator_summaries(
+    session: Session,
+    *,
+    framework: str | None = None,
+    goal: str | None = None,
+    search: str | None = None,
+) -> list[IndicatorSummary]:
+    """:func:`list_indicators` as :class:`IndicatorSummary` rows, in the same order.
+
+    For lists: plain driver rows, without the method texts and the JSON of each
+    indicator, cost a fraction of loading the ORM objects.
+    """
+    columns = [getattr(Indicator, name) for name in IndicatorSummary._fields]
+    stmt = _indicator_filters(select(*columns), framework=framework, goal=goal, search=search)
+    rows = [IndicatorSummary(*r) for r in raw_rows(session, stmt)]
+    # SQLite's booleans come back as 0/1 (raw_rows skips SQLAlchemy's conversion)
+    rows = [r._replace(confirmed=bool(r.confirmed)) for r in rows]
+    return sorted(rows, key=_natural_key)
 
 
 def get_indicator(session: Session, code: str) -> Indicator:
@@ -316,9 +367,11 @@ def ensure_builtin_catalogue(session: Session) -> None:
 __all__ = [
     "UMF_DOMAINS",
     "UMF_OBJECTIVES",
+    "IndicatorSummary",
     "ensure_builtin_catalogue",
     "get_indicator",
     "import_indicators",
+    "indicator_summaries",
     "list_indicators",
     "sync_builtin_catalogue",
     "umf_code_of",

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from limits import parse
 from limits.storage import MemoryStorage
@@ -153,12 +154,17 @@ def _resolve(request: Request, session: Session) -> User | None:
     return result
 
 
-def current_user(request: Request, session: DbSession) -> User | None:
+async def current_user(request: Request, session: DbSession) -> User | None:
     """The logged-in user (token or session), or None for an anonymous visitor.
 
     Also sets ``request.state.user`` and ``request.state.csrf_token`` for the templates.
     A wrong or revoked API token is an error (401), never silently anonymous.
+
+    Async: an anonymous request (no token, no session cookie) is resolved without the
+    store, on the event loop; only a token or a cookie to look up goes to the thread pool.
     """
+    if request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE):
+        return await run_in_threadpool(_resolve, request, session)
     return _resolve(request, session)
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Path, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -37,23 +39,29 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def after_response() -> Iterator[list[Callable[[], object]]]:
+async def after_response() -> AsyncIterator[list[Callable[[], object]]]:
     """Work to do once the response is sent (FastAPI's default scope ends after the body):
-    the mail of a committed change, so that no reader waits on an SMTP server."""
+    the mail of a committed change, so that no reader waits on an SMTP server.
+
+    Async, as :func:`get_session`: a sync generator costs two trips to the thread pool
+    on every request, and almost no request has work to do here. The jobs (blocking
+    I/O) run in worker threads, each outside the shared pool's limit (as the exit of a
+    sync generator dependency runs).
+    """
     jobs: list[Callable[[], object]] = []
     try:
         yield jobs
     finally:  # also when the request failed after a commit: what was committed is mailed
         for job in jobs:
             try:
-                job()
+                await anyio.to_thread.run_sync(job, limiter=anyio.CapacityLimiter(1))
             except Exception:  # the answer is sent: log, never raise into the server
                 logger.exception("work after the response failed")
 
 
-def get_session(
+async def get_session(
     request: Request, later: Annotated[list[Callable[[], object]], Depends(after_response)]
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
     """One session per request: committed when the endpoint succeeds, else rolled back.
 
     Several dependencies of one request share it (FastAPI caches dependencies per
@@ -62,16 +70,47 @@ def get_session(
     happens *before* the response is sent, so a commit that fails (a store too busy, a
     constraint checked at commit) is the client's answer (503, or the error's own page),
     never a success already on its way.
+
+    Async: creating a session does no I/O (it connects on first use), so it is made on
+    the event loop; the commit or rollback and the close, which talk to the database,
+    run in the thread pool — one trip instead of two for a sync generator.
     """
     session = session_factory(get_engine(request))()
     session.info["sdgcities_settings"] = get_settings_dep(request)  # mail after commit
     session.info[AFTER_RESPONSE_KEY] = later  # ... sent after the response
     try:
         yield session
+    except BaseException:
+        await _in_own_thread(_rollback_and_close, session)
+        raise
+    await _in_own_thread(_commit_and_close, session)
+
+
+async def _in_own_thread(finish: Callable[[Session], None], session: Session) -> None:
+    """Run ``finish`` in a worker thread outside the shared thread-pool limit.
+
+    As FastAPI's own sync-generator exit does: a request whose handler is done still
+    holds its database connection until commit and close. Were it to wait for one of
+    the shared pool's slots — all taken by handlers waiting for a connection — the
+    connection pool would deadlock. Shielded: a cancelled request still returns it.
+    """
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(finish, session, limiter=anyio.CapacityLimiter(1))
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.close()
+
+
+def _rollback_and_close(session: Session) -> None:
+    try:
+        session.rollback()
     finally:
         session.close()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 
+from sdgcities.cities.service import CitySummary
 from sdgcities.store.models import City
 from sdgcities.web._geojson import city_boundary
 from sdgcities.web.api._common import (
@@ -14,7 +15,7 @@ from sdgcities.web.api._common import (
     Limit,
     Offset,
     get_city_or_404,
-    page,
+    page_response,
     text_query,
 )
 from sdgcities.web.api._schemas import CityDetail, CityOut, Page, TypologyOut, clean_float
@@ -39,7 +40,7 @@ def _typology(city: City) -> dict[str, str]:
     return {str(k): str(v) for k, v in found.items() if v is not None}
 
 
-def city_out(city: City) -> CityOut:
+def city_out(city: City | CitySummary) -> CityOut:
     return CityOut(
         id=city.id,
         slug=city.slug,
@@ -54,7 +55,7 @@ def city_out(city: City) -> CityOut:
         lon=clean_float(city.lon),
         lat=clean_float(city.lat),
         bbox=[float(v) for v in city.bbox] if city.bbox else None,
-        typology=_typology(city),
+        typology=city.typology if isinstance(city, CitySummary) else _typology(city),
     )
 
 
@@ -69,7 +70,7 @@ def list_cities(
     size_class: str | None = text_query("UN city size class"),
     income_group: str | None = text_query("World Bank income group"),
     country: str | None = text_query("ISO 3166 alpha-3 code or country name"),
-) -> Page[CityOut]:
+) -> Response:
     from sdgcities.cities import service
 
     filters: dict[str, Any] = {
@@ -80,8 +81,10 @@ def list_cities(
         "country": country or None,
     }
     total = service.count_cities(session, **filters)
-    rows = service.list_cities(session, limit=limit, offset=offset, **filters)
-    return page(request, [city_out(c) for c in rows], total=total, limit=limit, offset=offset)
+    rows = service.city_summaries(session, limit=limit, offset=offset, **filters)
+    return page_response(
+        request, CityOut, [city_out(c) for c in rows], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/{city}", response_model=CityDetail, summary="One city")

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 
 from sdgcities._i18n import gettext
 from sdgcities.store.models import Indicator
-from sdgcities.web.api._common import TEXT_PATTERN, DbSession, Limit, Offset, page, text_query
+from sdgcities.web.api._common import (
+    TEXT_PATTERN,
+    DbSession,
+    Limit,
+    Offset,
+    page_response,
+    text_query,
+)
 from sdgcities.web.api._schemas import IndicatorDetail, IndicatorOut, Page
+
+if TYPE_CHECKING:
+    from sdgcities.catalogue.registry import IndicatorSummary
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 
 
-def indicator_out(ind: Indicator) -> IndicatorOut:
+def indicator_out(ind: Indicator | IndicatorSummary) -> IndicatorOut:
     """An indicator as the API shows it; the name in the request's language (``?lang=``)."""
     return IndicatorOut(
         code=ind.code,
@@ -42,12 +52,14 @@ def list_indicators(
     framework: str | None = text_query("SDG, UMF or custom", max_length=16),
     goal: str | None = text_query("SDG goal number, e.g. 11", max_length=16),
     q: str | None = text_query("search in codes and names"),
-) -> Page[IndicatorOut]:
-    from sdgcities.catalogue.registry import list_indicators as _list
+) -> Response:
+    from sdgcities.catalogue.registry import indicator_summaries
 
-    found = _list(session, framework=framework or None, goal=goal or None, search=q or None)
+    found = indicator_summaries(
+        session, framework=framework or None, goal=goal or None, search=q or None
+    )
     items = [indicator_out(i) for i in found[offset : offset + limit]]
-    return page(request, items, total=len(found), limit=limit, offset=offset)
+    return page_response(request, IndicatorOut, items, total=len(found), limit=limit, offset=offset)
 
 
 @router.get("/{code}", response_model=IndicatorDetail, summary="One indicator")

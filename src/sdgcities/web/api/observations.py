@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
@@ -32,7 +32,7 @@ from sdgcities.web.api._common import (
     Offset,
     OptionalUser,
     get_city_or_404,
-    page,
+    page_response,
     text_query,
 )
 from sdgcities.web.api._schemas import (
@@ -55,7 +55,13 @@ router = APIRouter(prefix="/observations", tags=["observations"])
 
 
 def _row_out(row: Mapping[str, Any]) -> ObservationOut:
-    return ObservationOut(
+    """A row of ``current_observation_page`` as the API shows it.
+
+    Every field is converted here (ints, cleaned floats and strings), so the model is
+    constructed without validating it again: a page of a hundred values costs about a
+    millisecond less. ``tests/web/test_threadpool.py`` validates a page's JSON.
+    """
+    return ObservationOut.model_construct(
         id=int(row["observation_id"]),
         city_id=int(row["city_id"]),
         city=clean_str(row.get("city")),
@@ -116,7 +122,7 @@ def list_observations(
     disaggregation: str | None = text_query(
         "a disaggregation key (e.g. sex=female); '' for totals only; omit for all"
     ),
-) -> Page[ObservationOut]:
+) -> Response:
     from sdgcities.catalogue.registry import get_indicator
     from sdgcities.observations.service import current_observation_page
 
@@ -143,7 +149,14 @@ def list_observations(
         disaggregation=disaggregation,
         draft_cities=draft_ids,
     )
-    return page(request, [_row_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    return page_response(
+        request,
+        ObservationOut,
+        [_row_out(r) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/{observation_id}", response_model=ObservationDetail, summary="One value")

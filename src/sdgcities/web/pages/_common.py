@@ -48,7 +48,7 @@ class PageEnv:
         return cache
 
 
-def page_env(
+async def page_env(
     request: Request,
     session: DbSession,
     user: User | None = Depends(auth.current_user),
@@ -56,6 +56,7 @@ def page_env(
     """Dependency of every page: resolves the user (and the session's CSRF token, if any).
 
     No session is started for an anonymous reader: reading pages writes nothing.
+    Async: it does no I/O (``current_user`` does it), so no trip to the thread pool.
     """
     request.state.page_user = PageUser.of(user)
     request.state.csrf_token = getattr(request.state, "csrf_token", "") or ""
