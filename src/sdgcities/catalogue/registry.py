@@ -301,9 +301,12 @@ def indicator_summaries(
     """
     columns = [getattr(Indicator, name) for name in IndicatorSummary._fields]
     stmt = _indicator_filters(select(*columns), framework=framework, goal=goal, search=search)
-    rows = [IndicatorSummary(*r) for r in raw_rows(session, stmt)]
     # SQLite's booleans come back as 0/1 (raw_rows skips SQLAlchemy's conversion)
-    rows = [r._replace(confirmed=bool(r.confirmed)) for r in rows]
+    at = IndicatorSummary._fields.index("confirmed")
+    rows = [
+        IndicatorSummary._make((*r[:at], bool(r[at]), *r[at + 1 :]))
+        for r in raw_rows(session, stmt)
+    ]
     return sorted(rows, key=_natural_key)
 
 
