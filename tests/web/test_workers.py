@@ -40,12 +40,17 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes], seconds: float = 90) -> 
 
 
 def _workers_listening(proc: subprocess.Popen[bytes], port: int) -> list[psutil.Process]:
-    kids = psutil.Process(proc.pid).children(recursive=True)
-    return [
-        k
-        for k in kids
-        if any(c.status == "LISTEN" and c.laddr.port == port for c in k.net_connections())
-    ]
+    """The server's processes listening on ``port``; a short-lived child that exits
+    between being listed and being looked at (as some start-up helpers do) is none."""
+    found = []
+    for k in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            connections = k.net_connections()
+        except psutil.NoSuchProcess:
+            continue
+        if any(c.status == "LISTEN" and c.laddr.port == port for c in connections):
+            found.append(k)
+    return found
 
 
 @contextmanager
